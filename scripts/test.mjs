@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test`: build, type-check, lint, then every suite in ONE node:test run so the
+// output ends with the runner's summary. Usage: node scripts/test.mjs [unit|fidelity|e2e ...]
+// Suites that cannot run on this machine (no `go`, no chromium) say so loudly from inside
+// the suite (a skipped test with the reason), never by silently disappearing.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const allSuites = ['unit', 'fidelity', 'e2e'];
+const wanted = process.argv.slice(2).filter((a) => allSuites.includes(a));
+const suites = wanted.length ? wanted : allSuites;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`\n${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+function findTests(dir) {
+  const out = [];
+  let entries = [];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const e of entries.sort()) {
+    const p = join(dir, e);
+    if (e === 'node_modules' || e === 'fixtures') continue;
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (e.endsWith('.test.ts') || e.endsWith('.test.mjs')) out.push(p);
+  }
+  return out;
+}
+
+if (!process.env.GHL_SKIP_BUILD) {
+  run('npm', ['run', '--silent', 'build']);
+  run('npm', ['run', '--silent', 'check-types']);
+  run('npm', ['run', '--silent', 'lint']);
+}
+const files = suites.flatMap((s) => findTests(join('test', s)));
+if (files.length === 0) { console.error('no test files found'); process.exit(1); }
+run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  env: { ...process.env, GHL_SUITES: suites.join(',') },
+});

@@ -1,0 +1,102 @@
+// go-heap-lens classify: one prediction, or a batch from stdin (design.md §4).
+import { parseArgs } from 'node:util';
+import { classify, type Prediction } from '../core/alloc/malloc.ts';
+import { spanClassName } from '../core/alloc/spanclass.ts';
+import { ModelInputError, parseGoExperiment, rulesFor, type AllocatorRules } from '../core/alloc/versions.ts';
+import { exitOk, exitUsage, UsageError, type Command } from './io.ts';
+
+/** The machine default for --go: the newest release the model covers. */
+const defaultGo = '1.26';
+
+function parseBytes(s: string): number {
+  if (!/^\d+$/.test(s)) throw new ModelInputError(`invalid size "${s}": expected a whole number of bytes ≥ 0`);
+  return Number(s);
+}
+
+export function formatPrediction(p: Prediction): string {
+  const head = `${p.requestBytes} B ${p.noscan ? 'noscan' : 'scan'} on go${p.goVersion}/${p.arch}: `;
+  switch (p.kind) {
+    case 'zero':
+      return head + 'zero-size: returns &zerobase, no allocation';
+    case 'tiny':
+      return head + `tiny: packed into 16 B blocks (${p.tinyPerBlock} per block) in span class ${p.spanClass} (${spanClassName(p.spanClass)}), ` +
+        `${p.objectsPerSpan} blocks per ${p.npages}-page span`;
+    case 'small':
+      return head + `size class ${p.sizeClass} (${p.slotBytes} B slot${p.headerBytes ? `, incl. ${p.headerBytes} B malloc header` : ''}), ` +
+        `span class ${p.spanClass} (${spanClassName(p.spanClass)}), ${p.objectsPerSpan} objects per ${p.npages}-page span, ` +
+        `${p.wasteBytes} B wasted per object`;
+    case 'large':
+      return head + `large: span class ${p.spanClass} (${spanClassName(p.spanClass)}), ${p.npages} pages (${p.slotBytes} B), ` +
+        `${p.wasteBytes} B wasted`;
+    default:
+      return head + p.kind;
+  }
+}
+
+export const run: Command = async (argv, io) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv], allowPositionals: true, allowNegative: false,
+      options: {
+        pointers: { type: 'boolean', default: false }, go: { type: 'string', default: defaultGo },
+        arch: { type: 'string', default: 'amd64' }, goexperiment: { type: 'string', default: '' },
+        json: { type: 'boolean', default: false }, stdin: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    // parseArgs reads "-5" as an unknown flag: report it as the bad size it is.
+    const neg = argv.find((a) => /^-\d/.test(a));
+    throw new UsageError(neg !== undefined ? `invalid size "${neg}": expected a whole number of bytes ≥ 0` : (e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const rules = rulesFor(values.go, values.arch, parseGoExperiment(values.goexperiment));
+  const emit = (p: Prediction) => io.stdout((values.json ? JSON.stringify(p) : formatPrediction(p)) + '\n');
+  if (values.stdin) {
+    if (positionals.length) throw new UsageError('classify --stdin takes no size argument');
+    return classifyStream(io.stdin(), rules, emit, (msg) => io.stderr(`go-heap-lens classify: ${msg}\n`));
+  }
+  if (positionals.length !== 1) throw new UsageError('classify takes exactly one size in bytes (or --stdin)');
+  emit(classify({ bytes: parseBytes(positionals[0]!), pointers: values.pointers }, rules));
+  return exitOk;
+};
+
+/**
+ * classifyStream reads lines `<bytes> <scan|noscan>` and emits one prediction per line, in order.
+ * A bad line is reported with its line number and makes the exit code 2, but the other lines are
+ * still answered, so a batch never loses its good results.
+ */
+async function classifyStream(input: AsyncIterable<string | Uint8Array>, rules: AllocatorRules, emit: (p: Prediction) => void,
+  warn: (msg: string) => void): Promise<number> {
+  let code = exitOk;
+  let pending = '';
+  let lineNo = 0;
+  const decoder = new TextDecoder();
+  const handle = (line: string) => {
+    lineNo++;
+    const t = line.trim();
+    if (!t || t.startsWith('#')) return;
+    const [bytesText, kind, ...extra] = t.split(/\s+/);
+    try {
+      if (extra.length || (kind !== undefined && kind !== 'scan' && kind !== 'noscan')) {
+        throw new ModelInputError(`expected "<bytes> <scan|noscan>", got "${t}"`);
+      }
+      emit(classify({ bytes: parseBytes(bytesText!), pointers: kind === 'scan' }, rules));
+    } catch (e) {
+      if (!ModelInputError.is(e)) throw e;
+      warn(`line ${lineNo}: ${e.message}`);
+      code = exitUsage;
+    }
+  };
+  for await (const chunk of input) {
+    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      handle(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  }
+  pending += decoder.decode();
+  if (pending) handle(pending);
+  return code;
+}

@@ -1,0 +1,64 @@
+// go-heap-lens: the command-line face of the same engine the extension uses.
+// Subcommands live one per file (classify.ts, simulate.ts, parse.ts, analyze.ts),
+// each exporting `run(argv, io)` that returns the exit code (io.ts).
+import { ModelInputError } from '../core/alloc/versions.ts';
+import { exitUsage, UsageError, type CliIO, type Command } from './io.ts';
+
+const usage = `usage: go-heap-lens <command> [flags]
+
+commands:
+  classify <bytes> [--pointers] [--go 1.26] [--arch amd64] [--goexperiment X] [--json]
+  classify --stdin [--go V] [--arch A] --json     lines "<bytes> <scan|noscan>" → one JSON object per line
+  simulate --workload w.json [--json]             replay a workload through mcache → mcentral → mheap
+  simulate --from-analysis DIR [--json]
+  parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
+  analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt]
+
+exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
+
+const commands: Record<string, () => Promise<{ run: Command }>> = {
+  classify: () => import('./classify.ts'),
+  simulate: () => import('./simulate.ts'),
+  parse: () => import('./parse.ts'),
+  analyze: () => import('./analyze.ts'),
+};
+
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    (name ? io.stdout : io.stderr)(usage + '\n');
+    return name ? 0 : exitUsage;
+  }
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
+    io.stderr(`go-heap-lens: unknown command "${name}"\n\n${usage}\n`);
+    return exitUsage;
+  }
+  try {
+    const mod = await load();
+    return await mod.run(rest, io);
+  } catch (e) {
+    if (UsageError.is(e) || ModelInputError.is(e)) {
+      io.stderr(`go-heap-lens ${name}: ${e.message}\n`);
+      return exitUsage;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stdin: () => process.stdin,
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      process.stderr.write(`go-heap-lens: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
