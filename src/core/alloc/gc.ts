@@ -1,0 +1,72 @@
+// GC cycles: when a collection starts (the pacer) and what mark termination and
+// sweeping do to spans. Mirrors runtime/mgc.go, mgcpacer.go and mgcsweep.go in the
+// parts that change where objects live. See malloc.ts for the allocator overview.
+//
+// Marking is not simulated: the workload says which objects stay reachable (`keep`),
+// and each span already counts them (mspan.ts liveCount). A cycle is instantaneous,
+// as if the world stopped at the allocation that triggered it, and it sweeps every
+// span before returning, as runtime.GC() does. For automatic cycles that stands for
+// the background sweeper finishing before the next allocation.
+import type { MCache } from './mcache.ts';
+import type { MHeap } from './mheap.ts';
+import { pageSize } from './sizeclasses.ts';
+
+/** heapMinimum at GOGC=100 (runtime/mgcpacer.go defaultHeapMinimum): 4 MiB. */
+export const defaultHeapMinimumBytes = 4 << 20;
+
+/**
+ * The pacer, simplified: a cycle starts when heapLive reaches the goal
+ * max(4 MiB·GOGC/100, heapMarked·(1+GOGC/100)). The runtime triggers somewhat before
+ * the goal (a trigger ratio fitted each cycle) and lets a memory limit lower it;
+ * neither is modelled. heapLive moves like the runtime's: a refill counts the whole
+ * free part of the new span at once, a large object its pages, and mark termination
+ * resets it to the bytes marked.
+ */
+export class GCController {
+  readonly gogc: number | 'off';
+  heapLive = 0;
+  heapMarked = 0;
+  heapGoal: number;
+
+  constructor(gogc: number | 'off') {
+    this.gogc = gogc;
+    this.heapGoal = this.goalFor(0);
+  }
+
+  private goalFor(marked: number): number {
+    if (this.gogc === 'off') return Infinity;
+    return Math.max((defaultHeapMinimumBytes * this.gogc) / 100, marked * (1 + this.gogc / 100));
+  }
+
+  /** gcTrigger{kind: gcTriggerHeap}.test(), checked after an allocation that refilled or was large. */
+  test(): boolean {
+    return this.heapLive >= this.heapGoal;
+  }
+
+  endCycle(marked: number): void {
+    this.heapMarked = marked;
+    this.heapLive = marked;
+    this.heapGoal = this.goalFor(marked);
+  }
+}
+
+/**
+ * gcCycle runs one collection. Mark termination bumps sweepgen by 2 (every mcentral's swept
+ * sets become unswept), flushes every mcache (releaseAll, which drops the tiny blocks) and the
+ * page caches of idle Ps — every P but `runningP`. Then all spans are swept.
+ */
+export function gcCycle(heap: MHeap, mcaches: readonly MCache[], runningP: number, gc: GCController): void {
+  let marked = 0;
+  for (const s of heap.spans) marked += s.liveCount * s.elemsize;
+  heap.sweepgen += 2;
+  for (const c of mcaches) c.releaseAll(heap);
+  for (const c of mcaches) if (c.p !== runningP) c.pcache.flush(heap.pages);
+  heap.sweepAll();
+  heap.stats.gcCycles++;
+  gc.endCycle(marked);
+}
+
+/** heapLive's increase when an mcache caches `s` (mcache.refill: the whole unallocated part of the span). */
+export function refillHeapLiveBytes(npages: number, allocCount: number, elemsize: number): number {
+  return npages * pageSize - allocCount * elemsize;
+}

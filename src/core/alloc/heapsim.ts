@@ -1,0 +1,484 @@
+// The heap simulator: replays a workload through mcache → mcentral → mheap and reports
+// what runtime/metrics and MemStats would show. See malloc.ts for the allocator overview;
+// the structures live in mcache.ts, mcentral.ts, mheap.ts, pagealloc.ts, mspan.ts and gc.ts.
+//
+// Cost is O(spans), not O(objects): an op of 10,000,000 objects fills spans a whole span at
+// a time, and objects exist only as counts on their span. That is exact because objects of
+// one op are interchangeable: which slot an object takes never changes which span it is in,
+// only the order spans are filled in does, and that order is the runtime's (the mcache's
+// current span, then mcentral's swept partial spans oldest first, then fresh ones). Tiny
+// objects use mallocgcTiny's packing in closed form (mcache.ts tinyPlan).
+//
+// Objects of one op run on one P; ops without an explicit `p` take the Ps round-robin.
+// A GC runs on the P that triggered it (an explicit {gc: true} op: the last P that allocated).
+import { gcCycle, GCController, refillHeapLiveBytes } from './gc.ts';
+import { classify } from './malloc.ts';
+import { MCache, tinyObjectsInBlocks, tinyPlan } from './mcache.ts';
+import { MHeap } from './mheap.ts';
+import type { MSpan } from './mspan.ts';
+import { numSizeClasses, pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
+import { spanClassSizeClass, tinySpanClass } from './spanclass.ts';
+import { ModelInputError, type AllocatorRules } from './versions.ts';
+import { isAllocOp, maxProcs, type Workload, type WorkloadOp } from './workload.ts';
+
+export interface HeapSimOptions {
+  /** GOMAXPROCS: one mcache and page cache per P. Default 1. */
+  readonly procs?: number;
+  /** GOGC: "off" or a percentage. Default 100. */
+  readonly gogc?: number | 'off';
+}
+
+export interface ClassCounts {
+  readonly spans: number;
+  /** Allocated slots (tiny: blocks). */
+  readonly objects: number;
+  readonly freeSlots: number;
+}
+
+export interface SizeClassReport extends ClassCounts {
+  readonly sizeClass: number;
+  readonly slotBytes: number;
+  readonly npages: number;
+  readonly scan: ClassCounts;
+  readonly noscan: ClassCounts;
+}
+
+/** The `simulate --json` output (design.md §4). Counts cover the workload on a fresh heap. */
+export interface SimulationReport {
+  readonly goVersion: string;
+  readonly arch: string;
+  readonly procs: number;
+  readonly gogc: number | 'off';
+  /** MemStats.HeapInuse: bytes of in-use spans. */
+  readonly heapInuseBytes: number;
+  readonly spansInUse: number;
+  readonly pagesInUse: number;
+  /** MemStats.HeapAlloc: bytes of allocated slots (tiny blocks whole, large objects' pages). */
+  readonly heapAllocBytes: number;
+  /** MemStats.HeapObjects, counting a tiny block as one object. */
+  readonly heapObjects: number;
+  readonly largeObjects: number;
+  readonly largePages: number;
+  /** Small size classes with at least one in-use span, ascending. */
+  readonly bySizeClass: readonly SizeClassReport[];
+  /** /gc/heap/tiny/allocs:objects: tiny objects packed into an existing block. */
+  readonly tinyAllocs: number;
+  /**
+   * Cumulative allocations laid out like /gc/heap/allocs-by-size:bytes Counts: index i is size
+   * class i+1 (i = 0..66; tiny blocks count in index 1, class 2), index 67 is every large object.
+   */
+  readonly allocsBySizeClass: readonly number[];
+  /** Frees by sweeping, laid out like allocsBySizeClass (/gc/heap/frees-by-size:bytes). */
+  readonly freesBySizeClass: readonly number[];
+  readonly mcacheRefills: number;
+  readonly heapGrows: number;
+  readonly arenas: number;
+  /** Bytes the page allocator manages (grown into), in use or not. */
+  readonly heapSysBytes: number;
+  /** Allocated slot bytes the program did not ask for: class rounding, malloc headers, tiny block padding, large pages' tail. */
+  readonly internalWasteBytes: number;
+  /** Free slots in in-use small spans. */
+  readonly externalFreeBytes: number;
+  /** Bytes of in-use small spans that never hold objects: heap bits, Green Tea mark bits, tail. */
+  readonly spanReserveBytes: number;
+  readonly freePages: number;
+  readonly largestFreeRunPages: number;
+  /** Free pages sitting in Ps' page caches (allocated as far as the page allocator knows). */
+  readonly pageCachedPages: number;
+  readonly gcCycles: number;
+  /** The pacer's goal (null with GOGC=off). */
+  readonly heapGoalBytes: number | null;
+  readonly heapMarkedBytes: number;
+  /** Objects the workload asked for, including tiny and zero-size ones. */
+  readonly requestedObjects: number;
+  readonly zeroSizeAllocs: number;
+}
+
+export interface SpanView {
+  readonly id: number;
+  readonly basePage: number;
+  readonly npages: number;
+  readonly spanClass: number;
+  readonly sizeClass: number;
+  readonly elemsize: number;
+  readonly nelems: number;
+  readonly allocCount: number;
+  /** The P whose mcache holds the span, or -1. */
+  readonly cachedBy: number;
+}
+
+export interface ChunkView {
+  readonly index: number;
+  readonly basePage: number;
+  readonly npages: number;
+  /** Pages of in-use spans. */
+  readonly inUsePages: number;
+  /** Pages the page allocator counts allocated: in-use plus page-cached. */
+  readonly allocatedPages: number;
+  readonly largestFreeRunPages: number;
+}
+
+export interface ArenaView {
+  readonly index: number;
+  readonly basePage: number;
+  readonly npages: number;
+  readonly chunks: readonly ChunkView[];
+}
+
+export interface MCacheView {
+  readonly p: number;
+  readonly spans: readonly { readonly spanClass: number; readonly spanId: number; readonly allocCount: number; readonly nelems: number }[];
+  readonly tiny: { readonly active: boolean; readonly spanId: number; readonly offset: number; readonly unflushedTinyAllocs: number };
+  readonly pageCache: { readonly basePage: number; readonly freePages: number };
+}
+
+export interface MCentralView {
+  readonly spanClass: number;
+  readonly partialSwept: number;
+  readonly partialUnswept: number;
+  readonly fullSwept: number;
+  readonly fullUnswept: number;
+}
+
+/** Plain JSON data for the webview; lists are capped so a huge heap serializes fast. */
+export interface HeapSnapshot {
+  readonly sweepgen: number;
+  readonly report: SimulationReport;
+  readonly arenas: readonly ArenaView[];
+  readonly chunksTotal: number;
+  readonly chunksTruncated: boolean;
+  /** In-use spans by address, the first `maxSpans`. */
+  readonly spans: readonly SpanView[];
+  readonly spansTotal: number;
+  readonly spansTruncated: boolean;
+  readonly mcaches: readonly MCacheView[];
+  /** Span classes whose mcentral holds any span. */
+  readonly mcentrals: readonly MCentralView[];
+}
+
+export interface SnapshotLimits {
+  readonly maxSpans?: number;
+  readonly maxChunks?: number;
+}
+
+/** One step of `HeapSim.steps`: which op ran and how far it is. */
+export interface SimStep {
+  readonly opIndex: number;
+  readonly objectsDone: number;
+  readonly objectsTotal: number;
+}
+
+/** The allocs-by-size layout: class c (1..67) at index c-1, large (class 0) at the end. */
+function histogramLayout(bySizeClass: readonly number[]): number[] {
+  return [...bySizeClass.slice(1), bySizeClass[0]!];
+}
+
+export class HeapSim {
+  readonly rules: AllocatorRules;
+  readonly procs: number;
+  readonly gogc: number | 'off';
+  readonly heap: MHeap;
+  readonly mcaches: readonly MCache[];
+  readonly gc: GCController;
+  private nextP = 0;
+  private lastP = 0;
+  private requestedObjects = 0;
+  private zeroSizeAllocs = 0;
+
+  constructor(rules: AllocatorRules, opts: HeapSimOptions = {}) {
+    const procs = opts.procs ?? 1;
+    if (!Number.isInteger(procs) || procs < 1 || procs > maxProcs) throw new ModelInputError(`procs must be 1..${maxProcs}, got ${procs}`);
+    const gogc = opts.gogc ?? 100;
+    if (gogc !== 'off' && !(gogc > 0 && Number.isFinite(gogc))) throw new ModelInputError(`gogc must be "off" or a positive number, got ${gogc}`);
+    this.rules = rules;
+    this.procs = procs;
+    this.gogc = gogc;
+    this.heap = new MHeap(rules);
+    this.mcaches = Array.from({ length: procs }, (_, p) => new MCache(p));
+    this.gc = new GCController(gogc);
+  }
+
+  /** apply runs one op to completion. */
+  apply(op: WorkloadOp): void {
+    for (const _ of this.steps([op], Infinity)) { /* drain */ }
+  }
+
+  /**
+   * steps runs ops, pausing (yielding) after each gc op and after every `maxObjectsPerStep`
+   * objects of an alloc op. Splitting never changes the outcome: sub-batches of an op run on
+   * the same P, and the batched allocator is exact at any split point.
+   */
+  *steps(ops: readonly WorkloadOp[], maxObjectsPerStep = Infinity): Generator<SimStep, void, void> {
+    if (!(maxObjectsPerStep >= 1)) throw new ModelInputError(`maxObjectsPerStep must be ≥ 1, got ${maxObjectsPerStep}`);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (!isAllocOp(op)) {
+        gcCycle(this.heap, this.mcaches, this.lastP, this.gc);
+        yield { opIndex: i, objectsDone: 0, objectsTotal: 0 };
+        continue;
+      }
+      const a = op.alloc;
+      const p = a.p ?? this.nextP;
+      if (p < 0 || p >= this.procs || !Number.isInteger(p)) throw new ModelInputError(`ops[${i}].alloc.p: no P ${p} (procs = ${this.procs})`);
+      if (a.p === undefined) this.nextP = (this.nextP + 1) % this.procs;
+      this.lastP = p;
+      let done = 0;
+      do {
+        const n = Math.min(a.count - done, maxObjectsPerStep);
+        this.malloc(p, a.bytes, a.pointers, n, a.keep);
+        done += n;
+        yield { opIndex: i, objectsDone: done, objectsTotal: a.count };
+      } while (done < a.count);
+    }
+  }
+
+  /** malloc allocates `count` objects of `bytes` on P `p` (mallocgc, batched). */
+  malloc(p: number, bytes: number, pointers: boolean, count: number, keep: boolean): void {
+    const pred = classify({ bytes, pointers }, this.rules);
+    const c = this.mcaches[p]!;
+    this.requestedObjects += count;
+    switch (pred.kind) {
+      case 'zero':
+        this.zeroSizeAllocs += count;
+        return;
+      case 'tiny':
+        this.mallocTiny(c, bytes, count, keep);
+        return;
+      case 'small':
+        this.mallocSmall(c, pred.spanClass, count, (s, _first, take) => s.take(take, bytes, keep));
+        return;
+      case 'large':
+        for (let i = 0; i < count; i++) {
+          const s = c.allocLarge(this.heap, bytes, !pointers);
+          s.take(1, bytes, keep);
+          this.heap.stats.allocs[0]!++;
+          this.gc.heapLive += s.npages * pageSize;
+          if (this.gc.test()) gcCycle(this.heap, this.mcaches, c.p, this.gc);
+        }
+        return;
+      default:
+        throw new Error(`unexpected prediction kind ${pred.kind}`);
+    }
+  }
+
+  /**
+   * mallocSmall takes n slots of span class spc from c, a span at a time; `account` records
+   * `take` slots starting at the batch's object `first` in span s (`gcAfter`: this one object
+   * triggered a GC). After a refill the GC trigger is tested, as mallocgc does when nextFree
+   * refilled; a cycle then runs right after that one object. Returns the slots taken, and stops
+   * early after a GC when `stopAtGC`.
+   */
+  private mallocSmall(c: MCache, spc: number, n: number, account: (s: MSpan, first: number, take: number, gcAfter: boolean) => void,
+    stopAtGC = false): { done: number; gcRan: boolean } {
+    const sc = spanClassSizeClass(spc);
+    let done = 0;
+    while (done < n) {
+      let s = c.alloc[spc];
+      let refilled = false;
+      if (!s || s.allocCount === s.nelems) {
+        s = c.refill(this.heap, spc);
+        this.gc.heapLive += refillHeapLiveBytes(s.npages, s.allocCount, s.elemsize);
+        refilled = true;
+      }
+      const gcNow = refilled && this.gc.test();
+      const take = gcNow ? 1 : Math.min(n - done, s.nelems - s.allocCount);
+      account(s, done, take, gcNow);
+      this.heap.stats.allocs[sc]! += take;
+      done += take;
+      if (gcNow) {
+        gcCycle(this.heap, this.mcaches, c.p, this.gc);
+        if (stopAtGC) return { done, gcRan: true };
+      }
+    }
+    return { done, gcRan: false };
+  }
+
+  /** mallocTiny packs n noscan objects of `size` (1..15 B) into 16 B blocks (mallocgcTiny, batched). */
+  private mallocTiny(c: MCache, size: number, n: number, keep: boolean): void {
+    let left = n;
+    while (left > 0) {
+      const plan = tinyPlan({ hasBlock: c.tinySpan !== null, offset: c.tinyoffset }, size, left, this.rules.ptrSize);
+      if (plan.packedIntoCurrent > 0) {
+        const s = c.tinySpan!;
+        const bytes = plan.packedIntoCurrent * size;
+        if (keep && !c.tinyBlockLive) {
+          // A kept object keeps its whole block alive.
+          c.tinyBlockLive = true;
+          s.liveCount++;
+          s.garbageRequestBytes -= c.tinyBlockRequestBytes;
+          s.liveRequestBytes += c.tinyBlockRequestBytes;
+        }
+        if (c.tinyBlockLive) s.liveRequestBytes += bytes;
+        else s.garbageRequestBytes += bytes;
+        c.tinyBlockRequestBytes += bytes;
+        c.tinyAllocs += plan.packedIntoCurrent;
+        c.tinyoffset = plan.offset;
+      }
+      left -= plan.packedIntoCurrent;
+      if (plan.newBlocks === 0) return;
+      const totalNew = left;
+      let currentSpan: MSpan | null = null;
+      let objects = 0;
+      const r = this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, gcAfter) => {
+        // The block that triggers a GC holds only the object that started it: the GC drops the tiny block.
+        const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
+        objects += objs;
+        s.allocCount += take;
+        if (keep) {
+          s.liveCount += take;
+          s.liveRequestBytes += objs * size;
+        } else {
+          s.garbageRequestBytes += objs * size;
+        }
+        c.tinyAllocs += objs - take;
+        if (plan.currentBlock >= first && plan.currentBlock < first + take) currentSpan = s;
+      }, true);
+      left -= objects;
+      if (r.gcRan) continue; // the tiny block was reset; the rest starts afresh
+      if (plan.currentBlock >= 0) {
+        c.tinySpan = currentSpan;
+        c.tinyoffset = plan.offset;
+        c.tinyBlockLive = keep;
+        c.tinyBlockRequestBytes = tinyObjectsInBlocks(plan, totalNew, plan.currentBlock, 1) * size;
+      }
+    }
+  }
+
+  /** report counts the heap as it is now (the simulate --json contract). */
+  report(): SimulationReport {
+    const heap = this.heap;
+    type Counts = { spans: number; objects: number; freeSlots: number };
+    const perClass = Array.from({ length: numSizeClasses }, (): [Counts, Counts] => [
+      { spans: 0, objects: 0, freeSlots: 0 }, { spans: 0, objects: 0, freeSlots: 0 },
+    ]);
+    let pages = 0;
+    let allocBytes = 0;
+    let objects = 0;
+    let largeObjects = 0;
+    let largePages = 0;
+    let internal = 0;
+    let external = 0;
+    let reserve = 0;
+    for (const s of heap.spans) {
+      pages += s.npages;
+      allocBytes += s.allocCount * s.elemsize;
+      objects += s.allocCount;
+      internal += s.allocCount * s.elemsize - s.liveRequestBytes - s.garbageRequestBytes;
+      const sc = s.sizeclass;
+      if (sc === 0) {
+        largeObjects += s.allocCount;
+        largePages += s.npages;
+        continue;
+      }
+      external += s.freeSlots * s.elemsize;
+      reserve += s.reserveBytes;
+      const k = perClass[sc]![s.noscan ? 1 : 0];
+      k.spans++;
+      k.objects += s.allocCount;
+      k.freeSlots += s.freeSlots;
+    }
+    const bySizeClass: SizeClassReport[] = [];
+    for (let sc = 1; sc < numSizeClasses; sc++) {
+      const [scan, noscan] = perClass[sc]!;
+      if (scan.spans + noscan.spans === 0) continue;
+      bySizeClass.push({
+        sizeClass: sc, slotBytes: sizeClassToSize[sc]!, npages: sizeClassToNPages[sc]!,
+        spans: scan.spans + noscan.spans, objects: scan.objects + noscan.objects, freeSlots: scan.freeSlots + noscan.freeSlots,
+        scan: { ...scan }, noscan: { ...noscan },
+      });
+    }
+    let unflushedTiny = 0;
+    let cachedPages = 0;
+    for (const c of this.mcaches) {
+      unflushedTiny += c.tinyAllocs;
+      cachedPages += c.pcache.freeCount;
+    }
+    return {
+      goVersion: this.rules.goVersion, arch: this.rules.arch, procs: this.procs, gogc: this.gogc,
+      heapInuseBytes: pages * pageSize, spansInUse: heap.spans.size, pagesInUse: pages, heapAllocBytes: allocBytes, heapObjects: objects,
+      largeObjects, largePages, bySizeClass,
+      tinyAllocs: heap.stats.tinyAllocs + unflushedTiny,
+      allocsBySizeClass: histogramLayout(heap.stats.allocs), freesBySizeClass: histogramLayout(heap.stats.frees),
+      mcacheRefills: heap.stats.mcacheRefills, heapGrows: heap.stats.heapGrows, arenas: heap.arenas,
+      heapSysBytes: heap.heapPages * pageSize, internalWasteBytes: internal, externalFreeBytes: external, spanReserveBytes: reserve,
+      freePages: heap.pages.freePages(), largestFreeRunPages: heap.pages.largestFreeRun(), pageCachedPages: cachedPages,
+      gcCycles: heap.stats.gcCycles, heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
+      heapMarkedBytes: this.gc.heapMarked, requestedObjects: this.requestedObjects, zeroSizeAllocs: this.zeroSizeAllocs,
+    };
+  }
+
+  /** snapshot: the heap as plain JSON-able data for the webview, with capped lists. */
+  snapshot(limits: SnapshotLimits = {}): HeapSnapshot {
+    const maxSpans = limits.maxSpans ?? 4096;
+    const maxChunks = limits.maxChunks ?? 1024;
+    const heap = this.heap;
+    const cachedBy = new Map<MSpan, number>();
+    for (const c of this.mcaches) for (const s of c.alloc) if (s) cachedBy.set(s, c.p);
+
+    const chunkPages = heap.pages.chunkPages;
+    const chunkCount = heap.pages.chunkCount;
+    const inUseByChunk = new Array<number>(chunkCount).fill(0);
+    for (const s of heap.spans) {
+      for (let p = s.basePage; p < s.basePage + s.npages;) {
+        const ci = Math.floor(p / chunkPages);
+        const end = Math.min(s.basePage + s.npages, (ci + 1) * chunkPages);
+        inUseByChunk[ci]! += end - p;
+        p = end;
+      }
+    }
+    const arenas: { index: number; basePage: number; npages: number; chunks: ChunkView[] }[] = [];
+    const pagesPerArena = heap.pagesPerArena;
+    const shownChunks = Math.min(chunkCount, maxChunks);
+    for (let ci = 0; ci < shownChunks; ci++) {
+      const basePage = ci * chunkPages;
+      const ai = Math.floor(basePage / pagesPerArena);
+      let arena = arenas[arenas.length - 1];
+      if (!arena || arena.index !== ai) {
+        arena = { index: ai, basePage: ai * pagesPerArena, npages: pagesPerArena, chunks: [] };
+        arenas.push(arena);
+      }
+      const sum = heap.pages.chunkSummary(ci);
+      arena.chunks.push({
+        index: ci, basePage, npages: chunkPages, inUsePages: inUseByChunk[ci]!, allocatedPages: sum.allocatedPages,
+        largestFreeRunPages: sum.largestFreeRunPages,
+      });
+    }
+    // Arenas reserved but not yet grown into have no chunks.
+    for (let ai = arenas.length ? arenas[arenas.length - 1]!.index + 1 : 0; ai < heap.arenas && chunkCount <= maxChunks; ai++) {
+      arenas.push({ index: ai, basePage: ai * pagesPerArena, npages: pagesPerArena, chunks: [] });
+    }
+
+    const sorted = [...heap.spans].sort((a, b) => a.basePage - b.basePage);
+    const spans: SpanView[] = sorted.slice(0, maxSpans).map((s) => ({
+      id: s.id, basePage: s.basePage, npages: s.npages, spanClass: s.spanclass, sizeClass: s.sizeclass, elemsize: s.elemsize,
+      nelems: s.nelems, allocCount: s.allocCount, cachedBy: cachedBy.get(s) ?? -1,
+    }));
+
+    const mcaches: MCacheView[] = this.mcaches.map((c) => ({
+      p: c.p,
+      spans: c.alloc.flatMap((s, spc) => (s ? [{ spanClass: spc, spanId: s.id, allocCount: s.allocCount, nelems: s.nelems }] : [])),
+      tiny: { active: c.tinySpan !== null, spanId: c.tinySpan?.id ?? -1, offset: c.tinyoffset, unflushedTinyAllocs: c.tinyAllocs },
+      pageCache: { basePage: c.pcache.basePage, freePages: c.pcache.freeCount },
+    }));
+    const sg = heap.sweepgen;
+    const mcentrals: MCentralView[] = [];
+    for (const m of heap.central) {
+      const v = {
+        spanClass: m.spanclass, partialSwept: m.partialSwept(sg).length, partialUnswept: m.partialUnswept(sg).length,
+        fullSwept: m.fullSwept(sg).length, fullUnswept: m.fullUnswept(sg).length,
+      };
+      if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
+    }
+    return {
+      sweepgen: sg, report: this.report(), arenas, chunksTotal: chunkCount, chunksTruncated: chunkCount > shownChunks,
+      spans, spansTotal: sorted.length, spansTruncated: sorted.length > spans.length, mcaches, mcentrals,
+    };
+  }
+}
+
+/** simulate runs a whole workload on a fresh heap and reports the end state. */
+export function simulate(w: Workload): SimulationReport {
+  const sim = new HeapSim(w.rules, { procs: w.procs, gogc: w.gogc });
+  for (const _ of sim.steps(w.ops)) { /* run to the end */ }
+  return sim.report();
+}

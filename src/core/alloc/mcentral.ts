@@ -1,0 +1,94 @@
+// mcentral: the spans of one span class that no mcache holds. Mirrors runtime/mcentral.go
+// and the spanSet FIFO of runtime/mspanset.go. See malloc.ts for the allocator overview.
+import type { MCache } from './mcache.ts';
+import type { MHeap } from './mheap.ts';
+import { MSpan, smallSpanGeometry } from './mspan.ts';
+
+/** A FIFO of spans: push at the tail, pop from the head (runtime/mspanset.go). */
+export class SpanSet {
+  private items: MSpan[] = [];
+  private head = 0;
+
+  push(s: MSpan): void {
+    this.items.push(s);
+  }
+
+  pop(): MSpan | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const s = this.items[this.head++];
+    // Compact once the consumed prefix dominates, so a long run stays O(1) amortised.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return s;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+/**
+ * The two halves of `partial` and `full` swap roles every GC cycle: with sweepgen sg,
+ * index sg/2%2 holds swept spans and the other index the unswept ones, so bumping
+ * mheap.sweepgen by 2 at mark termination turns every swept span unswept at once.
+ */
+export class MCentral {
+  readonly spanclass: number;
+  readonly partial: readonly [SpanSet, SpanSet] = [new SpanSet(), new SpanSet()];
+  readonly full: readonly [SpanSet, SpanSet] = [new SpanSet(), new SpanSet()];
+
+  constructor(spanclass: number) {
+    this.spanclass = spanclass;
+  }
+
+  partialSwept(sg: number): SpanSet {
+    return this.partial[(sg >> 1) & 1]!;
+  }
+
+  partialUnswept(sg: number): SpanSet {
+    return this.partial[1 - ((sg >> 1) & 1)]!;
+  }
+
+  fullSwept(sg: number): SpanSet {
+    return this.full[(sg >> 1) & 1]!;
+  }
+
+  fullUnswept(sg: number): SpanSet {
+    return this.full[1 - ((sg >> 1) & 1)]!;
+  }
+
+  /**
+   * cacheSpan hands an mcache a span with free slots: the oldest swept partial span, else a
+   * fresh one from the heap (mcentral.cacheSpan). The runtime also sweeps unswept spans here;
+   * the simulator finishes every sweep inside the GC cycle (gc.ts), so no span is unswept by
+   * the time an mcache asks.
+   */
+  cacheSpan(heap: MHeap, c: MCache): MSpan {
+    return this.partialSwept(heap.sweepgen).pop() ?? this.grow(heap, c);
+  }
+
+  /**
+   * uncacheSpan takes a span back from an mcache (mcentral.uncacheSpan). A span cached before
+   * the current sweep began (sweepgen == sg+1) is swept now; otherwise it goes to the swept
+   * partial or full set by whether it has free slots.
+   */
+  uncacheSpan(heap: MHeap, s: MSpan): void {
+    const sg = heap.sweepgen;
+    if (s.sweepgen === sg + 1) {
+      s.sweepgen = sg - 1;
+      heap.sweepSpan(s);
+      return;
+    }
+    s.sweepgen = sg;
+    if (s.nelems > s.allocCount) this.partialSwept(sg).push(s);
+    else this.fullSwept(sg).push(s);
+  }
+
+  /** grow gets a fresh span of this class from the heap (mcentral.grow → mheap.alloc → initSpan). */
+  grow(heap: MHeap, c: MCache): MSpan {
+    const g = smallSpanGeometry(this.spanclass, heap.rules);
+    return heap.alloc(g.npages, this.spanclass, g.elemsize, g.nelems, c);
+  }
+}

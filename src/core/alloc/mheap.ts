@@ -1,0 +1,134 @@
+// mheap: pages, arenas, spans and the mcentrals. Mirrors runtime/mheap.go (alloc,
+// allocSpan, grow, freeSpan) and the counters of runtime/mstats.go the reports need.
+// See malloc.ts for the allocator overview.
+import { MCentral } from './mcentral.ts';
+import { MSpan } from './mspan.ts';
+import { PageAlloc, pageCachePages, type PageCache } from './pagealloc.ts';
+import { numSizeClasses, pageSize } from './sizeclasses.ts';
+import { numSpanClasses, spanClassSizeClass } from './spanclass.ts';
+import type { AllocatorRules } from './versions.ts';
+
+/**
+ * Cumulative counters, each as the runtime publishes it once every mcache is flushed
+ * (what runtime/metrics shows after runtime.GC()). Indexed by size class; index 0 is large.
+ */
+export class HeapStats {
+  /** Objects allocated per size class; tiny blocks count once each in class 2 (/gc/heap/allocs-by-size). */
+  readonly allocs: number[] = new Array<number>(numSizeClasses).fill(0);
+  /** Objects freed by sweeping, per size class (/gc/heap/frees-by-size). */
+  readonly frees: number[] = new Array<number>(numSizeClasses).fill(0);
+  /** Tiny objects packed into an existing block, flushed from mcaches (/gc/heap/tiny/allocs:objects). */
+  tinyAllocs = 0;
+  mcacheRefills = 0;
+  heapGrows = 0;
+  gcCycles = 0;
+}
+
+export class MHeap {
+  readonly rules: AllocatorRules;
+  readonly pages: PageAlloc;
+  readonly central: readonly MCentral[];
+  readonly stats = new HeapStats();
+  /** Bumped by 2 at each mark termination (gc.ts); spans' sweepgen is read relative to it. */
+  sweepgen = 0;
+  /** In-use spans (mSpanInUse), in creation order. */
+  readonly spans = new Set<MSpan>();
+  /** Arenas reserved (sysAlloc), each rules.heapArenaBytes. They are contiguous in this model. */
+  arenas = 0;
+  /** h.curArena: the reserved but not yet grown-into part of the last arena run, in pages. */
+  private curArenaBase = 0;
+  private curArenaEnd = 0;
+  private nextSpanId = 0;
+
+  constructor(rules: AllocatorRules) {
+    this.rules = rules;
+    this.pages = new PageAlloc(rules.pallocChunkPages);
+    this.central = Array.from({ length: numSpanClasses }, (_, spc) => new MCentral(spc));
+  }
+
+  get pagesPerArena(): number {
+    return this.rules.heapArenaBytes / pageSize;
+  }
+
+  /**
+   * alloc takes npages for a new span (mheap.alloc → allocSpan): spans under 16 pages come from
+   * the P's page cache `pp.pcache` (refilled with allocToCache when empty), the rest, or what the cache
+   * cannot fit, from the page allocator, growing the heap when that fails too.
+   */
+  alloc(npages: number, spanclass: number, elemsize: number, nelems: number, pp: { pcache: PageCache }): MSpan {
+    let base = -1;
+    if (npages < pageCachePages / 4) {
+      if (pp.pcache.isEmpty()) pp.pcache = this.pages.allocToCache();
+      base = pp.pcache.alloc(npages);
+    }
+    if (base < 0) {
+      base = this.pages.alloc(npages);
+      if (base < 0) {
+        this.grow(npages);
+        base = this.pages.alloc(npages);
+        if (base < 0) throw new Error('grew heap, but no adequate free space found');
+      }
+    }
+    const s = new MSpan(this.nextSpanId++, base, npages, spanclass, elemsize, nelems);
+    s.sweepgen = this.sweepgen;
+    this.spans.add(s);
+    return s;
+  }
+
+  /**
+   * grow adds whole palloc chunks to the page allocator (mheap.grow). When the current arena
+   * run is too short it reserves alignUp(ask, heapArenaBytes) more (sysAlloc); the runtime's
+   * arena hints make that contiguous with the old run, so the leftover is kept, not wasted.
+   */
+  grow(npages: number): void {
+    const chunk = this.rules.pallocChunkPages;
+    const ask = Math.ceil(npages / chunk) * chunk;
+    if (this.curArenaBase + ask > this.curArenaEnd) {
+      const n = Math.ceil(ask / this.pagesPerArena);
+      this.arenas += n;
+      this.curArenaEnd += n * this.pagesPerArena;
+    }
+    const v = this.curArenaBase;
+    this.curArenaBase += ask;
+    this.pages.grow(v, ask);
+    this.stats.heapGrows++;
+  }
+
+  /** freeSpan returns a span's pages to the page allocator (mheap.freeSpan). */
+  freeSpan(s: MSpan): void {
+    s.inUse = false;
+    this.spans.delete(s);
+    this.pages.free(s.basePage, s.npages);
+  }
+
+  /**
+   * sweepSpan frees a span's unmarked objects (mspan.sweep with preserve=false): an empty span
+   * goes back to the heap, any other to its mcentral's swept full or partial set.
+   */
+  sweepSpan(s: MSpan): void {
+    const nfreed = s.sweep();
+    s.sweepgen = this.sweepgen;
+    this.stats.frees[spanClassSizeClass(s.spanclass)]! += nfreed;
+    if (s.allocCount === 0) {
+      this.freeSpan(s);
+      return;
+    }
+    const c = this.central[s.spanclass]!;
+    if (s.allocCount === s.nelems) c.fullSwept(this.sweepgen).push(s);
+    else c.partialSwept(this.sweepgen).push(s);
+  }
+
+  /** sweepAll drains every unswept set in the order of mheap.nextSpanForSweep: per span class, full then partial. */
+  sweepAll(): void {
+    const sg = this.sweepgen;
+    for (const c of this.central) {
+      for (let s = c.fullUnswept(sg).pop(); s; s = c.fullUnswept(sg).pop()) this.sweepSpan(s);
+      for (let s = c.partialUnswept(sg).pop(); s; s = c.partialUnswept(sg).pop()) this.sweepSpan(s);
+    }
+  }
+
+  /** Pages managed by the page allocator (the grown-into part of the arenas). */
+  get heapPages(): number {
+    return this.pages.endPage;
+  }
+}

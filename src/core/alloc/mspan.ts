@@ -1,0 +1,88 @@
+// mspan: a run of pages holding objects of one span class. Mirrors the fields of
+// runtime/mheap.go mspan that decide placement and accounting. See malloc.ts for the
+// allocator overview and heapsim.ts for how the simulator batches objects.
+import { nelems as nelemsFor } from './malloc.ts';
+import { pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
+import { spanClassNoscan, spanClassSizeClass } from './spanclass.ts';
+import type { AllocatorRules } from './versions.ts';
+
+/**
+ * The simulator never materialises objects: a span only counts them. `allocCount` is the
+ * runtime's field; `liveCount` is how many of those slots the next mark will find reachable
+ * (the workload's `keep` lifetimes), so sweeping is `allocCount = liveCount`.
+ */
+export class MSpan {
+  /** Creation order: stable identity for snapshots and tests. */
+  readonly id: number;
+  /** First page, counted from the start of the simulated heap (page 0 = first arena's base). */
+  readonly basePage: number;
+  readonly npages: number;
+  readonly spanclass: number;
+  /** Class size, or npages*8192 for a large span (mheap.initSpan). */
+  readonly elemsize: number;
+  readonly nelems: number;
+  allocCount = 0;
+  liveCount = 0;
+  /** allocCount when the span entered an mcache (mcache.refill), for the published-stats delta. */
+  allocCountBeforeCache = 0;
+  /** Relative to mheap.sweepgen like the runtime: -2 unswept, 0 swept, +1 cached before sweep, +3 swept and cached. */
+  sweepgen = 0;
+  /** Bytes the program asked for, split by the fate the workload gave the objects. */
+  liveRequestBytes = 0;
+  garbageRequestBytes = 0;
+  inUse = true;
+
+  constructor(id: number, basePage: number, npages: number, spanclass: number, elemsize: number, nelems: number) {
+    this.id = id;
+    this.basePage = basePage;
+    this.npages = npages;
+    this.spanclass = spanclass;
+    this.elemsize = elemsize;
+    this.nelems = nelems;
+  }
+
+  get sizeclass(): number {
+    return spanClassSizeClass(this.spanclass);
+  }
+
+  get noscan(): boolean {
+    return spanClassNoscan(this.spanclass);
+  }
+
+  get freeSlots(): number {
+    return this.nelems - this.allocCount;
+  }
+
+  /** Bytes of the span that can never hold an object: heap bits, inline mark bits, tail. */
+  get reserveBytes(): number {
+    return this.npages * pageSize - this.nelems * this.elemsize;
+  }
+
+  /** Counts `count` objects of `requestBytes` each as allocated in free slots of this span. */
+  take(count: number, requestBytes: number, keep: boolean): void {
+    this.allocCount += count;
+    if (keep) {
+      this.liveCount += count;
+      this.liveRequestBytes += count * requestBytes;
+    } else {
+      this.garbageRequestBytes += count * requestBytes;
+    }
+  }
+
+  /**
+   * sweep frees the slots the mark did not reach (mspan.sweep in mgcsweep.go) and returns how
+   * many it freed. Liveness is permanent in the workload model, so survivors stay live.
+   */
+  sweep(): number {
+    const nfreed = this.allocCount - this.liveCount;
+    this.allocCount = this.liveCount;
+    this.garbageRequestBytes = 0;
+    return nfreed;
+  }
+}
+
+/** initSpan's geometry for a small span class: pages and objects per span (mheap.initSpan). */
+export function smallSpanGeometry(spanclass: number, rules: AllocatorRules): { npages: number; elemsize: number; nelems: number } {
+  const sc = spanClassSizeClass(spanclass);
+  return { npages: sizeClassToNPages[sc]!, elemsize: sizeClassToSize[sc]!, nelems: nelemsFor(sc, spanClassNoscan(spanclass), rules) };
+}
