@@ -1,0 +1,213 @@
+// The Simulate Heap panel's wire protocol: every message between the extension host
+// (src/ui/panel.ts) and the webview (webview/main.ts), with validators both sides run
+// before using a message. Neither side trusts the other: the webview is a browser page,
+// and its state can be restored from an older version of this file.
+//
+// Flow: webview → `ready`; host → `init` (the analysed sites as workload rows); webview →
+// `run` (counts, Go version, GOMAXPROCS, GOGC); host → `snapshots` batches until `done`
+// (the simulation runs in the host, see panel.ts for why); `cancel` stops a run.
+
+export const protocolVersion = 1;
+
+/** One analysed site offered as a workload row. */
+export interface WorkloadSite {
+  readonly id: string;
+  /** The expression, verbatim from the compiler (render as text only). */
+  readonly label: string;
+  /** "main.go:12". */
+  readonly where: string;
+  /** mallocgc's size argument per object. */
+  readonly bytes: number;
+  readonly pointers: boolean;
+  /** The hint text (present.ts hintText) for this site. */
+  readonly hint: string;
+}
+
+export interface SimSettings {
+  readonly go: string;
+  readonly procs: number;
+  readonly gogc: 'off' | number;
+}
+
+export interface WorkloadRow {
+  readonly id: string;
+  readonly count: number;
+  readonly keep: boolean;
+}
+
+export const counterNames = [
+  'heapInuseBytes', 'spansInUse', 'pagesInUse', 'largeObjects', 'tinyAllocs', 'mcacheRefills', 'heapGrows', 'arenas',
+  'internalWasteBytes', 'externalFreeBytes', 'gcCycles',
+] as const;
+export type CounterName = (typeof counterNames)[number];
+
+export interface ClassRow {
+  readonly spanClass: number;
+  readonly sizeClass: number;
+  readonly noscan: boolean;
+  readonly slotBytes: number;
+  readonly spans: number;
+  readonly objects: number;
+  readonly freeSlots: number;
+}
+
+export interface SpanCell {
+  readonly basePage: number;
+  readonly npages: number;
+  readonly spanClass: number;
+  readonly allocCount: number;
+  readonly nelems: number;
+}
+
+export interface MCacheView {
+  readonly p: number;
+  /** The span cached per span class (only classes with a span). */
+  readonly spans: readonly { readonly spanClass: number; readonly allocCount: number; readonly nelems: number }[];
+  /** Offset into the current 16 B tiny block, null when there is none. */
+  readonly tinyOffset: number | null;
+}
+
+export interface MCentralView {
+  readonly spanClass: number;
+  readonly partialSwept: number;
+  readonly partialUnswept: number;
+  readonly fullSwept: number;
+  readonly fullUnswept: number;
+}
+
+/** What the panel draws for one step of a run (converted from the simulator's snapshot by the host). */
+export interface PanelSnapshot {
+  readonly step: number;
+  readonly totalSteps: number;
+  /** What the step did ("alloc 1000 × 48 B scan", "GC"). */
+  readonly label: string;
+  readonly counters: Readonly<Record<CounterName, number>>;
+  readonly classes: readonly ClassRow[];
+  readonly mcaches: readonly MCacheView[];
+  readonly mcentrals: readonly MCentralView[];
+  /** Arenas → pages → spans: arena count, pages mapped, and the spans (truncated, with the count left off). */
+  readonly pages: {
+    readonly arenas: number;
+    readonly pagesMapped: number;
+    readonly spans: readonly SpanCell[];
+    readonly spansLeftOff: number;
+  };
+}
+
+export type HostToWebview =
+  | { readonly type: 'init'; readonly v: 1; readonly sites: readonly WorkloadSite[]; readonly settings: SimSettings;
+    readonly goVersions: readonly string[]; readonly arch: string; readonly source: string }
+  | { readonly type: 'snapshots'; readonly v: 1; readonly runId: number; readonly batch: readonly PanelSnapshot[]; readonly done: boolean }
+  | { readonly type: 'error'; readonly v: 1; readonly message: string; readonly runId?: number };
+
+export type WebviewToHost =
+  | { readonly type: 'ready'; readonly v: 1 }
+  | { readonly type: 'run'; readonly v: 1; readonly runId: number; readonly settings: SimSettings; readonly rows: readonly WorkloadRow[];
+    /** Append a GC after the allocations (frees the rows with keep=false). */
+    readonly gcAtEnd: boolean }
+  | { readonly type: 'cancel'; readonly v: 1; readonly runId: number }
+  | { readonly type: 'reveal'; readonly v: 1; readonly siteId: string };
+
+/** Limits the host enforces on a run (a hostile or stale webview cannot make it hang). */
+export const limits = { maxRows: 10_000, maxCount: 1_000_000_000, maxProcs: 256, maxGogc: 1_000_000, maxSpansPerSnapshot: 4096 } as const;
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isStr(v: unknown, max = 4096): v is string {
+  return typeof v === 'string' && v.length <= max;
+}
+
+export function isSimSettings(v: unknown): v is SimSettings {
+  return isObj(v) && isStr(v.go, 16) && /^(go)?1\.\d+(\.\d+)?$/.test(v.go) && isInt(v.procs, 1, limits.maxProcs) &&
+    (v.gogc === 'off' || isInt(v.gogc, 1, limits.maxGogc));
+}
+
+function isRow(v: unknown): v is WorkloadRow {
+  return isObj(v) && isStr(v.id) && isInt(v.count, 0, limits.maxCount) && typeof v.keep === 'boolean';
+}
+
+function isSite(v: unknown): v is WorkloadSite {
+  return isObj(v) && isStr(v.id) && isStr(v.label) && isStr(v.where) && isInt(v.bytes, 0, 2 ** 48) && typeof v.pointers === 'boolean' && isStr(v.hint);
+}
+
+function isCounters(v: unknown): v is Record<CounterName, number> {
+  return isObj(v) && counterNames.every((k) => isNum(v[k]));
+}
+
+function allInts(v: unknown, keys: readonly string[]): boolean {
+  return isObj(v) && keys.every((k) => isNum(v[k]));
+}
+
+function isSnapshot(v: unknown): v is PanelSnapshot {
+  if (!isObj(v) || !isInt(v.step, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.totalSteps, 0, Number.MAX_SAFE_INTEGER) || !isStr(v.label)) return false;
+  if (!isCounters(v.counters)) return false;
+  if (!Array.isArray(v.classes) || !v.classes.every((c) => allInts(c, ['spanClass', 'sizeClass', 'slotBytes', 'spans', 'objects', 'freeSlots']) &&
+    typeof (c as Obj).noscan === 'boolean')) return false;
+  if (!Array.isArray(v.mcaches) || !v.mcaches.every((m) => isObj(m) && isNum(m.p) && (m.tinyOffset === null || isNum(m.tinyOffset)) &&
+    Array.isArray(m.spans) && m.spans.every((s) => allInts(s, ['spanClass', 'allocCount', 'nelems'])))) return false;
+  if (!Array.isArray(v.mcentrals) || !v.mcentrals.every((c) => allInts(c, ['spanClass', 'partialSwept', 'partialUnswept', 'fullSwept', 'fullUnswept']))) return false;
+  const p = v.pages;
+  return isObj(p) && isNum(p.arenas) && isNum(p.pagesMapped) && isNum(p.spansLeftOff) && Array.isArray(p.spans) &&
+    p.spans.length <= limits.maxSpansPerSnapshot && p.spans.every((s) => allInts(s, ['basePage', 'npages', 'spanClass', 'allocCount', 'nelems']));
+}
+
+/** isWebviewToHost: the host's check of everything the webview sends. */
+export function isWebviewToHost(m: unknown): m is WebviewToHost {
+  if (!isObj(m) || m.v !== protocolVersion) return false;
+  switch (m.type) {
+    case 'ready':
+      return true;
+    case 'run':
+      return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) && isSimSettings(m.settings) && typeof m.gcAtEnd === 'boolean' &&
+        Array.isArray(m.rows) && m.rows.length <= limits.maxRows && m.rows.every(isRow);
+    case 'cancel':
+      return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER);
+    case 'reveal':
+      return isStr(m.siteId);
+    default:
+      return false;
+  }
+}
+
+/** isHostToWebview: the webview's check of everything the host sends. */
+export function isHostToWebview(m: unknown): m is HostToWebview {
+  if (!isObj(m) || m.v !== protocolVersion) return false;
+  switch (m.type) {
+    case 'init':
+      return Array.isArray(m.sites) && m.sites.every(isSite) && isSimSettings(m.settings) && Array.isArray(m.goVersions) &&
+        m.goVersions.every((g) => isStr(g, 16)) && isStr(m.arch, 32) && isStr(m.source);
+    case 'snapshots':
+      return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) && typeof m.done === 'boolean' && Array.isArray(m.batch) && m.batch.every(isSnapshot);
+    case 'error':
+      return isStr(m.message, 65536) && (m.runId === undefined || isInt(m.runId, 0, Number.MAX_SAFE_INTEGER));
+    default:
+      return false;
+  }
+}
+
+/** The webview's persisted state (vscode.setState), validated on restore like a message. */
+export interface PanelState {
+  readonly v: 1;
+  readonly settings: SimSettings;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly keep: Readonly<Record<string, boolean>>;
+  readonly gcAtEnd: boolean;
+}
+
+export function isPanelState(s: unknown): s is PanelState {
+  return isObj(s) && s.v === protocolVersion && isSimSettings(s.settings) && typeof s.gcAtEnd === 'boolean' &&
+    isObj(s.counts) && Object.values(s.counts).every((c) => isInt(c, 0, limits.maxCount)) &&
+    isObj(s.keep) && Object.values(s.keep).every((k) => typeof k === 'boolean');
+}
