@@ -74,6 +74,10 @@ export interface AllocationSite {
   readonly objects?: readonly { readonly what: string; readonly prediction: Prediction }[];
   /** For dynamic sizes: the class as a function of n. */
   readonly dynamic?: readonly DynamicClassRange[];
+  /** Why prediction.kind is `unknown` (a type parameter, a run-time length, no type facts). */
+  readonly unknownReason?: string;
+  /** Model notes: why nothing is allocated, version-specific effects (from constructs.ts). */
+  readonly notes?: readonly string[];
   readonly package?: string;
   readonly func?: string;
 }

@@ -1,0 +1,208 @@
+// The analysis pipeline the extension and the CLI call: a folder in, AllocationSites out.
+//
+//	1. findModules (workspace.ts): go.work `use` entries, else every go.mod below dir.
+//	2. Per module, from its root (so replayed cache output has the same relative paths):
+//	   `go env -json` (toolchain lines apply), then in parallel
+//	   `go build -gcflags=-m=2 -o /dev/null [flags] PATTERNS` (or `go test -c` for test
+//	   variants) and the type-facts helper (typefacts.ts) over the same packages,
+//	   both with the -overlay of unsaved buffers.
+//	3. Parse the compiler output (core/escape/text.ts) and join it with the type facts
+//	   (core/sites/join.ts, which has the overview of the join).
+// A compile error in one package is reported in `errors`; the other packages' sites
+// are kept (cmd/go prints their output before exiting 1). A missing go, cancellation
+// and timeouts reject with a ToolchainError.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
+import type { Diagnostic, UnparsedLine } from '../core/escape/diagnostic.ts';
+import { parseText } from '../core/escape/text.ts';
+import { joinSites, type TypeFact } from '../core/sites/join.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
+import { runTypefacts } from './typefacts.ts';
+import { findModules, writeOverlay, type Overlay } from './workspace.ts';
+
+export interface AnalyzeOptions {
+  dir: string;
+  packages?: string[];
+  buildFlags?: string[];
+  buildTags?: string[];
+  includeTests?: boolean;
+  goBinary?: string;
+  env?: Record<string, string>;
+  overlay?: ReadonlyMap<string, string> /* abs path → unsaved content */;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  goVersion?: string;
+  arch?: string /* overrides */;
+  fromFile?: string;
+  onCommand?: (argv: readonly string[], cwd: string) => void;
+  spawn?: Spawner;
+  cacheDir?: string;
+}
+
+export interface AnalysisError {
+  /** `build` (compile error), `toolchain` (go failed), `typefacts` (helper failed), `noModules`, `typecheck`. */
+  kind: string;
+  message: string;
+  package?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface AnalysisResult {
+  goVersion: string;
+  arch: string;
+  experiments: string;
+  modules: string[];
+  sites: AllocationSite[];
+  diagnostics: Record<string, number>;
+  unparsed: number;
+  unparsedLines: UnparsedLine[];
+  errors: AnalysisError[];
+  durationMs: number;
+}
+
+/** Compiler messages that are errors, not optimisation notes (kind `other` from a failed build). */
+function isCompileError(d: Diagnostic): boolean {
+  return d.kind === 'other' && !/^(index bounds check elided|imprecise interface call|zero-copy string->\[\]byte conversion|.* capturing by (value|ref): .*|.* ignoring self-assignment in .*|.* will be kept alive|function (result|results|arg) will be kept alive|dereference will be kept alive|expr is unknown to bloop pass|function .* considered 'big'.*|.*devirtualiz.*|assuming .* is unsafe uintptr|marking .* as escaping .*uintptr|mutates param: .*|calls param: .*|loop variable .*|.* does not escape, mutate, or call|cannot inline .*)$/.test(d.message);
+}
+
+/** analyzeWorkspace runs the whole pipeline for `opts.dir` (see the overview above). */
+export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisResult> {
+  const started = Date.now();
+  const dir = resolve(opts.dir);
+  const run: Omit<RunGoOptions, 'cwd'> = {
+    ...(opts.goBinary ? { goBinary: opts.goBinary } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.onCommand ? { onCommand: opts.onCommand } : {}),
+    ...(opts.spawn ? { spawn: opts.spawn } : {}),
+  };
+  const errors: AnalysisError[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const unparsedLines: UnparsedLine[] = [];
+  const counts: Record<string, number> = {};
+  const facts: TypeFact[] = [];
+  const addParse = (text: string, baseDir: string, failed: boolean) => {
+    const r = parseText(text, { baseDir });
+    const offset = unparsedLines.length === 0 ? 0 : Math.max(...unparsedLines.map((u) => u.line));
+    unparsedLines.push(...r.unparsed.map((u) => ({ line: u.line + offset, text: u.text })));
+    for (const [k, n] of Object.entries(r.stats.byKind)) counts[k] = (counts[k] ?? 0) + (n ?? 0);
+    for (const d of r.diagnostics) {
+      if (failed && isCompileError(d)) {
+        errors.push({ kind: 'build', message: d.message, ...(d.package ? { package: d.package } : {}), file: d.absFile ?? d.file, line: d.line });
+      }
+      diagnostics.push(d);
+    }
+  };
+
+  const set = await findModules(dir);
+  let env: GoEnv | undefined;
+  const overlay: Overlay | undefined = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
+  try {
+    if (opts.fromFile) {
+      // Pasted/saved compiler output: no build. Go is still asked for its version (unless
+      // given) and for type facts when the folder is a module, but is not required.
+      addParse(await readFile(resolve(dir, opts.fromFile), 'utf8'), dir, false);
+      const mod = set.modules[0];
+      try {
+        env = await goEnv({ ...run, cwd: mod ?? dir });
+        if (mod) facts.push(...(await typefactsFor(mod, set.patterns, env)).facts);
+      } catch (e) {
+        if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
+        if (!opts.goVersion) throw e;
+        errors.push({ kind: 'typefacts', message: `no type facts: ${(e as Error).message}` });
+      }
+    } else {
+      if (set.modules.length === 0) {
+        errors.push({ kind: 'noModules', message: `no Go module (go.mod or go.work) in or above ${dir}` });
+      }
+      for (const mod of set.modules) {
+        const modEnv = await goEnv({ ...run, cwd: mod });
+        env ??= modEnv;
+        const patterns = opts.packages?.length ? opts.packages : (set.patterns ?? ['./...']);
+        const [build, tf] = await Promise.allSettled([buildModule(mod, patterns), typefactsFor(mod, patterns, modEnv)]);
+        if (build.status === 'rejected') throw build.reason;
+        if (tf.status === 'rejected') {
+          if (ToolchainError.is(tf.reason) && (tf.reason.reason === 'cancelled' || tf.reason.reason === 'timeout' || tf.reason.reason === 'goNotFound')) throw tf.reason;
+          errors.push({ kind: 'typefacts', message: (tf.reason as Error).message });
+        } else {
+          facts.push(...tf.value.facts);
+          for (const p of tf.value.packages) {
+            for (const m of p.errors ?? []) errors.push({ kind: 'typecheck', message: m, package: p.pkg });
+          }
+          if (tf.value.unparsed.length) errors.push({ kind: 'typefacts', message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}` });
+        }
+        addParse(build.value.stderr, mod, build.value.exitCode !== 0);
+        if (build.value.exitCode !== 0 && !errors.some((e) => e.kind === 'build')) {
+          errors.push({ kind: 'build', message: `${build.value.argv.join(' ')} exited ${build.value.exitCode}: ${lastLines(build.value.stderr)}` });
+        }
+      }
+    }
+  } finally {
+    await overlay?.dispose();
+  }
+
+  const goVersion = opts.goVersion ?? env?.GOVERSION ?? '';
+  const arch = opts.arch ?? env?.GOARCH ?? 'amd64';
+  const experiments = env?.GOEXPERIMENT ?? '';
+  const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
+  const sites = joinSites(diagnostics, facts, { rules, lineText: lineReader(), baseDir: set.modules[0] ?? dir });
+  return {
+    goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts,
+    unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started,
+  };
+
+  async function buildModule(mod: string, patterns: readonly string[]) {
+    const flags = [...(opts.buildFlags ?? [])];
+    if (opts.buildTags?.length) flags.push(`-tags=${opts.buildTags.join(',')}`);
+    if (overlay) flags.push(`-overlay=${overlay.path}`);
+    if (!opts.includeTests) {
+      // cmd/go special-cases -o /dev/null: nothing is written, every package is still compiled.
+      return runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', ...flags, '--', ...patterns], { ...run, cwd: mod });
+    }
+    // Test variants: `go test -c` compiles each package with its _test files (and packages
+    // without tests as plain packages); -o into a temp dir because there may be many.
+    const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
+    try {
+      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, '--', ...patterns], { ...run, cwd: mod });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }
+
+  function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
+    return runTypefacts({
+      ...run, cwd: mod, patterns: patterns ?? ['./...'], arch: opts.arch ?? e.GOARCH, goVersion: e.GOVERSION,
+      ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+      ...(overlay ? { overlayPath: overlay.path } : {}),
+      ...(opts.buildTags ? { buildTags: opts.buildTags } : {}),
+      ...(opts.includeTests ? { includeTests: true } : {}),
+    });
+  }
+
+  function lineReader(): (file: string, line: number) => string | undefined {
+    const cache = new Map<string, string[] | null>();
+    return (file, line) => {
+      let lines = cache.get(file);
+      if (lines === undefined) {
+        const unsaved = opts.overlay?.get(file);
+        try {
+          lines = (unsaved ?? readFileSync(file, 'utf8')).split('\n');
+        } catch {
+          lines = null;
+        }
+        cache.set(file, lines);
+      }
+      return lines?.[line - 1];
+    };
+  }
+}
+
+function lastLines(s: string, n = 5): string {
+  return s.trim().split('\n').slice(-n).join('\n');
+}

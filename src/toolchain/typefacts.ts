@@ -1,0 +1,124 @@
+// Building, caching and running the type-facts helper (typefacts/main.go, whose
+// package comment says what it prints and why it must match the workspace's Go).
+// See go.ts for how processes are run.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TypeFact, TypeFactsPackage } from '../core/sites/join.ts';
+import { runGo, ToolchainError, type RunGoOptions } from './go.ts';
+
+/** Where the helper's Go sources live: next to this file in the repo, or beside the bundle. */
+export function typefactsSourceDir(): string {
+  const candidates = [join(__dirname, 'typefacts'), resolve(__dirname, '../src/toolchain/typefacts'), resolve(__dirname, 'typefacts')];
+  for (const c of candidates) if (existsSync(join(c, 'main.go'))) return c;
+  throw new ToolchainError('crashed', `type-facts helper sources not found (looked in ${candidates.join(', ')})`);
+}
+
+/** defaultCacheDir: $XDG_CACHE_HOME/go-heap-lens, else ~/.cache/go-heap-lens. */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'go-heap-lens');
+}
+
+async function sourceHash(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.go') || n === 'go.mod').sort()) {
+    h.update(f).update('\0').update(await readFile(join(dir, f))).update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+export interface HelperOptions extends Omit<RunGoOptions, 'cwd'> {
+  /** The workspace's Go version as `go env GOVERSION` prints it (e.g. go1.26.8). */
+  readonly goVersion: string;
+  readonly cacheDir?: string;
+}
+
+/**
+ * ensureTypefactsHelper builds the helper with the workspace's Go toolchain once per
+ * (Go version, helper source) into `cacheDir/typefacts/<goVersion>/` and returns its path.
+ * GOTOOLCHAIN pins the build to the workspace's version so the helper's export-data
+ * importer can read what that compiler writes.
+ */
+export async function ensureTypefactsHelper(opts: HelperOptions): Promise<string> {
+  const src = typefactsSourceDir();
+  const dir = join(opts.cacheDir ?? defaultCacheDir(opts.baseEnv ?? process.env), 'typefacts', opts.goVersion.replace(/[^\w.+-]/g, '_'));
+  const bin = join(dir, `typefacts-${await sourceHash(src)}${process.platform === 'win32' ? '.exe' : ''}`);
+  if (existsSync(bin)) return bin;
+  await mkdir(dir, { recursive: true });
+  const tmp = `${bin}.tmp${process.pid}`;
+  const env: Record<string, string> = { ...opts.env, GOFLAGS: '', GOWORK: 'off', CGO_ENABLED: '0', GOOS: '', GOARCH: '' };
+  // Build for the host (GOOS/GOARCH emptied) with exactly the workspace's toolchain.
+  if (/^go1\.\d+(\.\d+)?$/.test(opts.goVersion)) env['GOTOOLCHAIN'] = opts.goVersion;
+  delete env['GOOS'];
+  delete env['GOARCH'];
+  const baseEnv = { ...(opts.baseEnv ?? process.env) };
+  delete baseEnv['GOOS'];
+  delete baseEnv['GOARCH'];
+  const r = await runGo(['build', '-trimpath', '-o', tmp, '.'], { ...opts, baseEnv, env, cwd: src });
+  if (r.exitCode !== 0) {
+    await rm(tmp, { force: true });
+    throw new ToolchainError('buildFailed', `building the type-facts helper with ${opts.goVersion} failed: ${r.stderr.trim()}`, {
+      argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+    });
+  }
+  await rename(tmp, bin);
+  return bin;
+}
+
+export interface TypefactsRunOptions extends HelperOptions {
+  /** Module root to run in. */
+  readonly cwd: string;
+  readonly patterns: readonly string[];
+  readonly arch: string;
+  readonly overlayPath?: string;
+  readonly buildTags?: readonly string[];
+  readonly includeTests?: boolean;
+}
+
+export interface TypefactsResult {
+  readonly facts: TypeFact[];
+  readonly packages: TypeFactsPackage[];
+  /** Output lines that were not JSON (counted, never dropped silently). */
+  readonly unparsed: string[];
+  readonly stderr: string;
+}
+
+/** runTypefacts runs the helper in a module and parses its JSON lines. */
+export async function runTypefacts(opts: TypefactsRunOptions): Promise<TypefactsResult> {
+  const helper = await ensureTypefactsHelper(opts);
+  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch];
+  if (opts.overlayPath) args.push('-overlay', opts.overlayPath);
+  if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
+  if (opts.includeTests) args.push('-test');
+  args.push(...opts.patterns);
+  const r = await runGo(args, { ...opts, goBinary: helper });
+  if (r.exitCode !== 0) {
+    throw new ToolchainError('buildFailed', `type-facts helper failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
+      argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+    });
+  }
+  return parseTypefactsOutput(r.stdout, r.stderr);
+}
+
+export function parseTypefactsOutput(stdout: string, stderr = ''): TypefactsResult {
+  const facts: TypeFact[] = [];
+  const packages: TypeFactsPackage[] = [];
+  const unparsed: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      unparsed.push(line);
+      continue;
+    }
+    const o = v as { kind?: unknown };
+    if (o.kind === 'package') packages.push(v as TypeFactsPackage);
+    else if (typeof o.kind === 'string') facts.push(v as TypeFact);
+    else unparsed.push(line);
+  }
+  return { facts, packages, unparsed, stderr };
+}

@@ -1,0 +1,3 @@
+module go-heap-lens/typefacts
+
+go 1.21
