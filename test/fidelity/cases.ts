@@ -1,0 +1,193 @@
+// What the fidelity suite asks the runtime, and what the model says about each case.
+// Inputs (sizes, counts) are plain numbers; expectations come only from src/core/alloc.
+import type { ConstructSpec, TypeShape } from '../../src/core/alloc/constructs.ts';
+import { classify, nelems, tinyAlign, tinyPerBlock } from '../../src/core/alloc/malloc.ts';
+import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
+import type { AllocatorRules } from '../../src/core/alloc/versions.ts';
+
+export interface SizeProbe {
+  readonly size: number;
+  readonly scan: boolean;
+  readonly k: number;
+}
+
+/**
+ * sweepSizes: the dense size sweep. Pointer-free: 1..64, every class size ±1, 32760..32770,
+ * and large sizes up to 64 KiB. Pointerful (multiples of 8, the pointer alignment): 8..64,
+ * every class size -16/-8/0/+8 (so both sides of each malloc-header boundary, size(C)-8),
+ * 32752..32776 and large sizes.
+ */
+export function sweepSizes(): SizeProbe[] {
+  const noscan = new Set<number>();
+  const scan = new Set<number>();
+  for (let s = 1; s <= 64; s++) noscan.add(s);
+  for (let s = 8; s <= 64; s += 8) scan.add(s);
+  for (const c of sizeClassToSize.slice(1)) {
+    for (const d of [-1, 0, 1]) noscan.add(c + d);
+    for (const d of [-16, -8, 0, 8]) if (c + d >= 8) scan.add(c + d);
+  }
+  for (let s = 32760; s <= 32770; s++) noscan.add(s);
+  for (const s of [32752, 32760, 32768, 32776]) scan.add(s);
+  for (const s of [40000, 40960, 40961, 49152, 57344, 65535, 65536]) noscan.add(s);
+  for (const s of [40960, 40968, 65536]) scan.add(s);
+  const probe = (size: number, isScan: boolean): SizeProbe => ({ size, scan: isScan, k: probeCount(size, isScan) });
+  return [
+    ...[...noscan].sort((a, b) => a - b).map((s) => probe(s, false)),
+    ...[...scan].sort((a, b) => a - b).map((s) => probe(s, true)),
+  ];
+}
+
+/**
+ * probeCount: enough objects that at least one fresh span is filled completely (so the
+ * largest address offset shows objects per span), but little memory: tiny sizes fill
+ * 1100 blocks (> two spans of 512), small sizes ≥ 3 pages' worth, large a few dozen.
+ */
+function probeCount(size: number, scan: boolean): number {
+  if (!scan && size < 16) return 1100 * tinyPerBlock(size, 8);
+  if (size <= 8192) return Math.max(256, 3 * Math.ceil(8192 / size));
+  return size <= 32768 ? 96 : 24;
+}
+
+export interface SizeMeasurement {
+  readonly size: number;
+  readonly scan: boolean;
+  readonly k: number;
+  readonly deltas: Record<string, number>;
+  readonly tiny: number;
+  readonly buckets: number[];
+  readonly maxOff: number;
+  readonly mod: number;
+  readonly offMod: number[];
+}
+
+/** The model's answer to one size probe, in the probe's terms. */
+export interface SizeExpectation {
+  readonly deltas: Record<string, number>;
+  readonly tiny: number;
+  /** Offsets checked only where a span is one page (span base = address rounded down to 8 KiB). */
+  readonly maxOff?: number;
+  readonly offMod?: number[];
+  readonly mod?: number;
+  readonly label: string;
+}
+
+/** largeBucket is the index of /gc/heap/allocs-by-size's last bucket: every large object. */
+export const largeBucket = 67;
+
+export function expectSize(p: SizeProbe, rules: AllocatorRules): SizeExpectation {
+  const pred = classify({ bytes: p.size, pointers: p.scan }, rules);
+  if (pred.kind === 'tiny') {
+    const perBlock = pred.tinyPerBlock!;
+    const blocks = Math.ceil(p.k / perBlock);
+    const stride = Math.ceil(p.size / tinyAlign(p.size, rules.ptrSize)) * tinyAlign(p.size, rules.ptrSize);
+    const inner = Array.from({ length: perBlock }, (_, i) => i * stride);
+    return {
+      deltas: { [pred.sizeClass - 1]: blocks }, tiny: p.k - blocks, mod: 16, offMod: inner,
+      maxOff: (pred.objectsPerSpan - 1) * 16 + inner[inner.length - 1]!, label: `tiny ×${perBlock}/block`,
+    };
+  }
+  if (pred.kind === 'large') {
+    return { deltas: { [largeBucket]: p.k }, tiny: 0, mod: 8192, offMod: [0], maxOff: 0, label: `large ${pred.npages}p` };
+  }
+  const base = { deltas: { [pred.sizeClass - 1]: p.k }, tiny: 0, label: `c${pred.sizeClass}${pred.headerBytes ? '+h' : ''}` };
+  if (pred.npages !== 1) return base;
+  const n = nelems(pred.sizeClass, pred.noscan, rules);
+  return { ...base, mod: pred.slotBytes, offMod: [pred.headerBytes], maxOff: (n - 1) * pred.slotBytes + pred.headerBytes };
+}
+
+/**
+ * One span case: n objects from the first object of a fresh span, then the first `drop` of
+ * them become garbage and runtime.GC() runs. The dropped objects are the oldest, so the span
+ * the mcache holds (and the active tiny block, which gcMarkTinyAllocs keeps alive) stays live
+ * either way, and so does anything the runtime itself allocates meanwhile.
+ */
+export interface SpanCase {
+  readonly size: number;
+  readonly scan: boolean;
+  readonly n: number;
+  readonly drop: number;
+}
+
+/** Span cases: 1-page scan/noscan classes around every reserve rule, multi-page classes, tiny, large. */
+export function spanCases(rules: AllocatorRules): SpanCase[] {
+  const shapes: [number, boolean][] = [
+    [8, false], [8, true], [16, false], [16, true], [48, true], [64, false], [64, true], [512, false], [512, true],
+    [1024, true], [1408, false], [3072, false], [9472, true], [32768, false], [40000, true], [3, false],
+  ];
+  return shapes.map(([size, scan]) => {
+    const perSpan = objectsPerSpan(size, scan, rules);
+    return perSpan.large ? { size, scan, n: 10, drop: 7 } : { size, scan, n: 3 * perSpan.objects + 5, drop: 2 * perSpan.objects + 3 };
+  });
+}
+
+/** objectsPerSpan: objects of this request that fill one span (tiny: blocks × objects per block). */
+export function objectsPerSpan(size: number, scan: boolean, rules: AllocatorRules): { objects: number; pageBytes: number; large: boolean } {
+  const p = classify({ bytes: size, pointers: scan }, rules);
+  if (p.kind === 'large') return { objects: 1, pageBytes: p.npages * 8192, large: true };
+  return { objects: p.objectsPerSpan * (p.tinyPerBlock ?? 1), pageBytes: p.npages * 8192, large: false };
+}
+
+export interface SpansMeasurement {
+  readonly size: number;
+  readonly scan: boolean;
+  readonly n: number;
+  readonly drop: number;
+  readonly warmup: number;
+  readonly steps: { index: number; bytes: number }[];
+  readonly growBytes: number;
+  readonly gcBytes: number;
+}
+
+/** The model's arithmetic for a span case starting at a fresh span: every span fills before the next grows. */
+export function expectSpans(c: SpanCase, rules: AllocatorRules): Omit<SpansMeasurement, 'warmup' | 'size' | 'scan' | 'n' | 'drop'> {
+  const { objects, pageBytes } = objectsPerSpan(c.size, c.scan, rules);
+  const spans = Math.ceil(c.n / objects);
+  const freed = Math.floor(c.drop / objects); // spans holding only dropped objects
+  return {
+    steps: Array.from({ length: spans }, (_, i) => ({ index: i * objects, bytes: pageBytes })),
+    growBytes: spans * pageBytes, gcBytes: -freed * pageBytes,
+  };
+}
+
+const i64: TypeShape = { bytes: 8, align: 8, pointers: false };
+const ptr: TypeShape = { bytes: 8, align: 8, pointers: true };
+const str: TypeShape = { bytes: 16, align: 8, pointers: true };
+const byte: TypeShape = { bytes: 1, align: 1, pointers: false };
+
+/** Construct functions of probe/constructs.go and the spec of what each does (64-bit shapes). */
+export const constructCases: readonly { fn: string; spec: ConstructSpec }[] = [
+  { fn: 'cNewStruct32', spec: { kind: 'new', type: { bytes: 32, align: 8, pointers: true } } },
+  { fn: 'cNewBytes100', spec: { kind: 'new', type: { bytes: 100, align: 1, pointers: false } } },
+  { fn: 'cNewPtrs128', spec: { kind: 'new', type: { bytes: 1024, align: 8, pointers: true } } },
+  { fn: 'cNewZero', spec: { kind: 'new', type: { bytes: 0, align: 1, pointers: false } } },
+  { fn: 'cMakeI64Cap100', spec: { kind: 'makeslice', elem: i64, len: 70, cap: 100 } },
+  { fn: 'cMakePtrs128', spec: { kind: 'makeslice', elem: ptr, len: 128 } },
+  { fn: 'cAppendI64Cap5', spec: { kind: 'append', elem: i64, oldCap: 5, newLen: 6 } },
+  { fn: 'cAppendPtrsNil100', spec: { kind: 'append', elem: ptr, oldCap: 0, newLen: 100 } },
+  { fn: 'cAppendS24Cap300', spec: { kind: 'append', elem: { bytes: 24, align: 8, pointers: false }, oldCap: 300, newLen: 301 } },
+  { fn: 'cAppendBytesNil100', spec: { kind: 'append', elem: byte, oldCap: 0, newLen: 100 } },
+  { fn: 'cStringFromBytes40', spec: { kind: 'string-from-bytes', len: 40 } },
+  { fn: 'cStringFromBytes10', spec: { kind: 'string-from-bytes', len: 10 } },
+  { fn: 'cStringFromBytes1', spec: { kind: 'string-from-bytes', len: 1 } },
+  { fn: 'cBytesFromString40', spec: { kind: 'bytes-from-string', len: 40 } },
+  { fn: 'cBytesFromString100', spec: { kind: 'bytes-from-string', len: 100 } },
+  { fn: 'cRunesFromString10', spec: { kind: 'runes-from-string', runes: 10 } },
+  { fn: 'cRunesFromString100', spec: { kind: 'runes-from-string', runes: 100 } },
+  { fn: 'cConcat20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },
+  { fn: 'cConcat40x100x20', spec: { kind: 'concat', operandBytes: [40, 100, 20] } },
+  { fn: 'cClosureTwoInts', spec: { kind: 'closure', captures: [{ type: i64 }, { type: i64 }] } },
+  { fn: 'cClosurePtrInt', spec: { kind: 'closure', captures: [{ type: ptr }, { type: i64 }] } },
+  { fn: 'cClosureByRefString', spec: { kind: 'closure', captures: [{ type: str, reassigned: true }] } },
+  { fn: 'cConvUint64', spec: { kind: 'convert', type: i64 } },
+  { fn: 'cConvUint64Small', spec: { kind: 'convert', type: i64, staticValue: 'small-int' } },
+  { fn: 'cConvString', spec: { kind: 'convert', type: str, shape: 'string' } },
+  { fn: 'cConvSlice', spec: { kind: 'convert', type: { bytes: 24, align: 8, pointers: true }, shape: 'slice' } },
+  { fn: 'cConvStruct24', spec: { kind: 'convert', type: { bytes: 24, align: 8, pointers: false } } },
+  { fn: 'cConvPtrPair', spec: { kind: 'convert', type: { bytes: 16, align: 8, pointers: true } } },
+  { fn: 'cMapSmall', spec: { kind: 'makemap', key: i64, elem: i64, hint: 0 } },
+  { fn: 'cMapStringHint100', spec: { kind: 'makemap', key: str, elem: i64, hint: 100 } },
+  { fn: 'cMapIntHint1000', spec: { kind: 'makemap', key: i64, elem: i64, hint: 1000 } },
+  { fn: 'cChanInt64x8', spec: { kind: 'makechan', elem: i64, size: 8 } },
+  { fn: 'cChanPtrx16', spec: { kind: 'makechan', elem: ptr, size: 16 } },
+  { fn: 'cChanUnbuffered', spec: { kind: 'makechan', elem: i64, size: 0 } },
+];

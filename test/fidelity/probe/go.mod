@@ -1,0 +1,3 @@
+module ghlfidelity
+
+go 1.21
