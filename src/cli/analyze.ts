@@ -1,7 +1,163 @@
-// Placeholder until the analyze command lands (owned by its engineer; replace this file).
-import { exitUsage, type Command } from './io.ts';
+// go-heap-lens analyze: the full pipeline (toolchain/analyze.ts) for terminals and CI,
+// as text (`file:line:col: message`), JSON (design.md §4) or SARIF 2.1.0.
+import { relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { constructLabel, objectSummary } from '../core/sites/present.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../toolchain/analyze.ts';
+import { ToolchainError } from '../toolchain/go.ts';
+import { exitFailed, exitOk, UsageError, type CliIO, type Command } from './io.ts';
 
-export const run: Command = async (_argv, io) => {
-  io.stderr('go-heap-lens analyze: not available in this build\n');
-  return exitUsage;
+/** Splits a --build-flags value like a shell would for plain words and '…'/"…" quoting. */
+export function splitFlags(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return out;
+}
+
+function siteMessage(s: AllocationSite): string {
+  const verdict = s.construct === 'moved-to-heap' ? `moved to heap: ${s.expr}` : `${s.expr} ${s.escapes ? 'escapes to heap' : 'does not escape'}`;
+  const what = `${constructLabel(s.construct)}${s.type ? ` ${s.type.name}` : ''}`;
+  const p = s.prediction;
+  let where = objectSummary(p);
+  if (p.kind === 'unknown' && s.unknownReason) where += `: ${s.unknownReason}`;
+  if (s.dynamic?.length) {
+    const shown = s.dynamic.filter((r) => r.prediction.kind !== 'zero').slice(0, 3)
+      .map((r) => `n ${r.minN}..${r.maxN ?? '∞'} → ${objectSummary(r.prediction)}`);
+    where += ` [${shown.join('; ')}${s.dynamic.length > 4 ? '; …' : ''}]`;
+  }
+  const notes = s.notes?.length ? ` (${s.notes.join('; ')})` : '';
+  return `${verdict} [${what}]: ${where}${notes}`;
+}
+
+function relPath(base: string, file: string): string {
+  const r = relative(base, file);
+  return r && !r.startsWith('..') ? r.split(sep).join('/') : file;
+}
+
+function textOutput(r: AnalysisResult, base: string): string {
+  const lines = r.sites.map((s) => `${relPath(base, s.file)}:${s.line}:${s.column}: ${siteMessage(s)}`);
+  const heap = r.sites.filter((s) => s.escapes).length;
+  lines.push(`# ${r.sites.length} sites (${heap} heap, ${r.sites.length - heap} stack) on ${r.goVersion}/${r.arch}${r.experiments ? ` GOEXPERIMENT=${r.experiments}` : ''}; ` +
+    `${r.unparsed} unparsed lines; ${r.durationMs} ms`);
+  return lines.join('\n') + '\n';
+}
+
+function jsonOutput(r: AnalysisResult): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** sarifLog: SARIF 2.1.0, one result per site; columns are UTF-16 code units like the sites'. */
+export function sarifLog(r: AnalysisResult, base: string): unknown {
+  const rules = [...new Set(r.sites.map((s) => ruleId(s)))].sort();
+  const baseUri = pathToFileURL(base.endsWith(sep) ? base : base + sep).href;
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'go-heap-lens',
+          informationUri: 'https://example.invalid/go-heap-lens',
+          rules: rules.map((id) => ({ id, shortDescription: { text: ruleText(id) } })),
+        },
+      },
+      originalUriBaseIds: { SRCROOT: { uri: baseUri } },
+      columnKind: 'utf16CodeUnits',
+      results: r.sites.map((s) => {
+        const rel = relPath(base, s.file);
+        const inBase = rel !== s.file;
+        return {
+          ruleId: ruleId(s),
+          ruleIndex: rules.indexOf(ruleId(s)),
+          level: 'note',
+          message: { text: siteMessage(s) },
+          locations: [{
+            physicalLocation: {
+              artifactLocation: inBase ? { uri: encodeURI(rel), uriBaseId: 'SRCROOT' } : { uri: pathToFileURL(s.file).href },
+              region: { startLine: s.line, startColumn: s.column },
+            },
+          }],
+          properties: {
+            construct: s.construct, expr: s.expr, escapes: s.escapes, type: s.type, prediction: s.prediction,
+            ...(s.unknownReason ? { unknownReason: s.unknownReason } : {}),
+            ...(s.package ? { package: s.package } : {}),
+          },
+        };
+      }),
+      invocations: [{
+        executionSuccessful: !r.errors.some((e) => e.kind === 'build' || e.kind === 'noModules'),
+        toolExecutionNotifications: r.errors.map((e) => ({
+          level: 'error',
+          message: { text: e.message },
+          ...(e.file && e.line ? { locations: [{ physicalLocation: { artifactLocation: { uri: pathToFileURL(resolve(base, e.file)).href }, region: { startLine: e.line } } }] } : {}),
+        })),
+      }],
+      properties: { goVersion: r.goVersion, arch: r.arch, experiments: r.experiments, unparsed: r.unparsed },
+    }],
+  };
+}
+
+function ruleId(s: AllocationSite): string {
+  return `${s.escapes ? 'heap' : 'stack'}/${s.construct}`;
+}
+
+function ruleText(id: string): string {
+  const [where, construct] = id.split('/');
+  return `${construct} allocation ${where === 'heap' ? 'that escapes to the heap' : 'kept on the stack'}`;
+}
+
+const usage = 'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt]';
+
+export const run: Command = async (argv, io: CliIO) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv], allowPositionals: true, allowNegative: false,
+      options: {
+        json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, text: { type: 'boolean', default: false },
+        packages: { type: 'string', multiple: true }, 'build-flags': { type: 'string' }, tags: { type: 'string' },
+        tests: { type: 'boolean', default: false }, go: { type: 'string' }, arch: { type: 'string' }, 'from-file': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nusage: go-heap-lens ${usage}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`analyze takes at most one directory\nusage: go-heap-lens ${usage}`);
+  if ([values.json, values.sarif, values.text].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --sarif, --text');
+  const dir = resolve(io.cwd, positionals[0] ?? '.');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  const opts: AnalyzeOptions = {
+    dir, env,
+    ...(values.packages ? { packages: values.packages.flatMap((p) => p.split(',')).filter(Boolean) } : {}),
+    ...(values['build-flags'] ? { buildFlags: splitFlags(values['build-flags']) } : {}),
+    ...(values.tags ? { buildTags: values.tags.split(',').filter(Boolean) } : {}),
+    ...(values.tests ? { includeTests: true } : {}),
+    ...(values.go ? { goVersion: values.go } : {}),
+    ...(values.arch ? { arch: values.arch } : {}),
+    ...(values['from-file'] ? { fromFile: resolve(io.cwd, values['from-file']) } : {}),
+    ...(io.env['GO_HEAP_LENS_GO'] ? { goBinary: io.env['GO_HEAP_LENS_GO'] } : {}),
+  };
+  let r: AnalysisResult;
+  try {
+    r = await analyzeWorkspace(opts);
+  } catch (e) {
+    if (ToolchainError.is(e)) {
+      io.stderr(`go-heap-lens analyze: ${e.message}\n`);
+      return exitFailed;
+    }
+    throw e;
+  }
+  if (values.json) io.stdout(jsonOutput(r));
+  else if (values.sarif) io.stdout(JSON.stringify(sarifLog(r, dir), null, 2) + '\n');
+  else io.stdout(textOutput(r, dir));
+  for (const e of r.errors) {
+    const at = e.file ? `${relPath(dir, e.file)}${e.line ? `:${e.line}` : ''}: ` : '';
+    io.stderr(`go-heap-lens analyze: ${e.kind}: ${at}${e.message}${e.package ? ` (${e.package})` : ''}\n`);
+  }
+  return r.errors.some((e) => e.kind === 'build' || e.kind === 'noModules' || e.kind === 'toolchain') ? exitFailed : exitOk;
 };
