@@ -1,7 +1,78 @@
-// Placeholder until the simulate command lands (owned by its engineer; replace this file).
-import { exitUsage, type Command } from './io.ts';
+// go-heap-lens simulate: replay a workload through the heap simulator (design.md §4).
+// The engine is src/core/alloc/heapsim.ts; this file reads the workload and prints.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { simulate, type SimulationReport } from '../core/alloc/heapsim.ts';
+import { parseWorkload } from '../core/alloc/workload.ts';
+import { exitOk, UsageError, type CliIO, type Command } from './io.ts';
 
-export const run: Command = async (_argv, io) => {
-  io.stderr('go-heap-lens simulate: not available in this build\n');
-  return exitUsage;
+async function readWorkloadText(path: string, io: CliIO): Promise<string> {
+  if (path === '-') {
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of io.stdin()) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    return text + decoder.decode();
+  }
+  try {
+    return await readFile(resolve(io.cwd, path), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read workload ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+const mib = (b: number) => `${(b / (1 << 20)).toFixed(2)} MiB`;
+
+export function formatReport(r: SimulationReport): string {
+  const lines = [
+    `go${r.goVersion}/${r.arch}  GOMAXPROCS=${r.procs}  GOGC=${r.gogc}`,
+    `heap in use   ${r.heapInuseBytes} B (${mib(r.heapInuseBytes)}) in ${r.spansInUse} spans, ${r.pagesInUse} pages`,
+    `heap alloc    ${r.heapAllocBytes} B in ${r.heapObjects} objects (tiny blocks count once)`,
+    `large         ${r.largeObjects} objects, ${r.largePages} pages`,
+    `tiny allocs   ${r.tinyAllocs} packed into existing blocks`,
+    `waste         internal ${r.internalWasteBytes} B, free slots ${r.externalFreeBytes} B, span reserve ${r.spanReserveBytes} B`,
+    `heap          ${r.heapGrows} grows, ${r.arenas} arenas, ${r.heapSysBytes} B managed, ${r.freePages} free pages ` +
+      `(largest run ${r.largestFreeRunPages}), ${r.pageCachedPages} in page caches`,
+    `gc            ${r.gcCycles} cycles, marked ${r.heapMarkedBytes} B, goal ${r.heapGoalBytes ?? 'off'}`,
+    `mcache        ${r.mcacheRefills} refills`,
+    '',
+  ];
+  const header = ['class', 'slot B', 'pages', 'spans', 'objects', 'free slots', 'scan spans', 'noscan spans', 'allocs', 'frees'];
+  const rows = r.bySizeClass.map((c) => [
+    String(c.sizeClass), String(c.slotBytes), String(c.npages), String(c.spans), String(c.objects), String(c.freeSlots),
+    String(c.scan.spans), String(c.noscan.spans), String(r.allocsBySizeClass[c.sizeClass - 1]), String(r.freesBySizeClass[c.sizeClass - 1]),
+  ]);
+  const large = r.allocsBySizeClass[r.allocsBySizeClass.length - 1]!;
+  if (r.largeObjects > 0 || large > 0) {
+    rows.push(['large', '-', String(r.largePages), String(r.largeObjects), String(r.largeObjects), '0', '-', '-', String(large),
+      String(r.freesBySizeClass[r.freesBySizeClass.length - 1])]);
+  }
+  if (rows.length === 0) {
+    lines.push('no spans in use');
+  } else {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const fmt = (row: readonly string[]) => row.map((c, i) => c.padStart(widths[i]!)).join('  ');
+    lines.push(fmt(header), ...rows.map(fmt));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const run: Command = async (argv, io) => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv], allowPositionals: false,
+      options: { workload: { type: 'string' }, 'from-analysis': { type: 'string' }, json: { type: 'boolean', default: false } },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values['from-analysis'] !== undefined) {
+    throw new UsageError('--from-analysis needs the analysis pipeline, which this build does not have yet; use --workload FILE');
+  }
+  if (values.workload === undefined) throw new UsageError('simulate needs --workload FILE (or - for stdin)');
+  const workload = parseWorkload(await readWorkloadText(values.workload, io));
+  const report = simulate(workload);
+  io.stdout(values.json ? JSON.stringify(report) + '\n' : formatReport(report));
+  return exitOk;
 };
