@@ -30,6 +30,8 @@ export interface FlowStep {
   readonly where?: string;
   /** For `from` steps: the trailing `at POS`, as printed. */
   readonly file?: string;
+  /** For `from` steps: `file` resolved to an absolute path, when the parser was given a base directory. */
+  readonly absFile?: string;
   readonly line?: number;
   /** 1-based byte column as printed; null when the position has no column. */
   readonly column?: number | null;
@@ -51,6 +53,10 @@ export interface Diagnostic {
   readonly message: string;
   /** The package from the most recent `# pkg` header, when known. */
   readonly package?: string;
+  /** The bracketed part of the header, when present: `# pkg [pkg.test]` → `pkg.test`. */
+  readonly packageVariant?: string;
+  /** For diagnostics from the `-json=0,DIR` log (logopt.ts): the record's `code` (`escape`, `leak`, `canInlineFunction`, …). */
+  readonly code?: string;
   /** For `explanation` diagnostics: the header's function (`in FUNC`/`for FUNC`, go1.25+) when printed. */
   readonly func?: string;
   /** For `explanation` diagnostics: the flow steps of the block, in order. */
@@ -63,6 +69,8 @@ export interface UnparsedLine {
   /** 1-based line number in the input. */
   readonly line: number;
   readonly text: string;
+  /** For inputs made of several files (the -json=0,DIR log): the file the line is in. */
+  readonly source?: string;
 }
 
 export interface ParseStats {
@@ -70,6 +78,14 @@ export interface ParseStats {
   readonly diagnostics: number;
   readonly unparsed: number;
   readonly byKind: Readonly<Partial<Record<DiagnosticKind, number>>>;
+  /** Accounting of every input line (text parser): lines = diagnosticLines + headerLines +
+   * blankLines + toolLines + unparsed. diagnosticLines counts every line of explanation blocks. */
+  readonly diagnosticLines?: number;
+  /** `# importpath [variant]` package headers. */
+  readonly headerLines?: number;
+  readonly blankLines?: number;
+  /** cmd/go's own messages (`go: downloading …`). */
+  readonly toolLines?: number;
 }
 
 export interface ParseResult {
