@@ -1,0 +1,167 @@
+// The go runner and workspace discovery (src/toolchain/go.ts, workspace.ts) against the
+// real go command: missing binaries, cancellation that must leave no process behind,
+// timeouts, go env in a module, go.work and nested modules, overlays.
+import { test, suite } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSpawner, goEnv, runGo, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
+import { findModules, parseGoWorkUses, writeOverlay } from '../../src/toolchain/workspace.ts';
+
+const hasGo = spawnSync('go', ['version']).status === 0;
+const noGo = 'go is not installed on this machine: the real-toolchain tests cannot run';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ghl-toolchain-'));
+}
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), content);
+  }
+}
+
+/** Processes whose process group is `pgid` (read from /proc/<pid>/stat: field 5). */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(e));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+suite('toolchain: go runner', () => {
+  test('a bogus go binary is goNotFound, and onCommand saw the argv', async () => {
+    const seen: string[][] = [];
+    await assert.rejects(
+      runGo(['version'], { goBinary: '/nonexistent/go-heap-lens/go', cwd: tmpdir(), onCommand: (argv) => seen.push([...argv]) }),
+      (e: unknown) => ToolchainError.is(e, 'goNotFound') && /nonexistent/.test(e.message),
+    );
+    await assert.rejects(runGo(['version'], { goBinary: 'go-heap-lens-no-such-go', cwd: tmpdir() }), (e: unknown) => ToolchainError.is(e, 'goNotFound'));
+    assert.deepEqual(seen, [['/nonexistent/go-heap-lens/go', 'version']]);
+  });
+
+  test('an aborted signal spawns nothing', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    let spawned = 0;
+    const spy: Spawner = (c, a, o) => { spawned++; return defaultSpawner(c, a, o); };
+    await assert.rejects(runGo(['version'], { cwd: tmpdir(), signal: ac.signal, spawn: spy }), (e: unknown) => ToolchainError.is(e, 'cancelled'));
+    assert.equal(spawned, 0);
+  });
+
+  test('go env -json in a module dir reports version and arch', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, { 'go.mod': 'module example.com/envtest\n\ngo 1.21\n' });
+    const env = await goEnv({ cwd: dir, env: { GOTOOLCHAIN: 'local' } });
+    assert.match(env.GOVERSION, /^go1\.\d+/);
+    assert.ok(env.GOARCH.length > 0);
+    assert.ok(env.GOROOT.length > 0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('cancellation kills the whole process tree (go and its compile children)', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const cache = tempDir();
+    let child: ChildProcess | undefined;
+    const spawn: Spawner = (c, a, o) => (child = defaultSpawner(c, a, o));
+    const ac = new AbortController();
+    // A cold cache and -a make `go build std` fork compile processes for a long time.
+    const p = runGo(['build', '-a', 'std'], { cwd: tmpdir(), signal: ac.signal, spawn, env: { GOCACHE: cache, GOFLAGS: '-p=2' } });
+    const outcome = p.then(() => 'resolved', (e: unknown) => e);
+    let sawChildren = false;
+    for (let i = 0; i < 300 && child?.pid === undefined; i++) await sleep(10);
+    const pgid = child!.pid!;
+    for (let i = 0; i < 600 && !sawChildren; i++) {
+      sawChildren = groupMembers(pgid).length > 1;
+      if (!sawChildren) await sleep(50);
+    }
+    assert.ok(sawChildren, 'go build std never forked a child process');
+    ac.abort();
+    const e = await outcome;
+    assert.ok(ToolchainError.is(e, 'cancelled'), `expected cancelled, got ${String(e)}`);
+    // SIGKILL to the group is asynchronous for the children: give the kernel a moment.
+    let left = groupMembers(pgid);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await sleep(20);
+      left = groupMembers(pgid);
+    }
+    assert.deepEqual(left, [], `processes of group ${pgid} still running`);
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  test('timeouts kill the tree and say so', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const cache = tempDir();
+    let child: ChildProcess | undefined;
+    const spawn: Spawner = (c, a, o) => (child = defaultSpawner(c, a, o));
+    await assert.rejects(
+      runGo(['build', '-a', 'std'], { cwd: tmpdir(), timeoutMs: 1500, spawn, env: { GOCACHE: cache } }),
+      (e: unknown) => ToolchainError.is(e, 'timeout'),
+    );
+    let left = groupMembers(child!.pid!);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await sleep(20);
+      left = groupMembers(child!.pid!);
+    }
+    assert.deepEqual(left, []);
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  test('a non-zero exit is a result, not an error (the caller reads the output)', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const r = await runGo(['no-such-subcommand'], { cwd: tmpdir() });
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /unknown command/);
+  });
+});
+
+suite('toolchain: workspace', () => {
+  test('go.work use directives (single, block, quoted, comments)', () => {
+    const uses = parseGoWorkUses('go 1.22\n\nuse ./a // first\nuse (\n\t./b\n\t"./c d"\n\t// ./ignored\n)\nreplace x => y\n');
+    assert.deepEqual(uses, ['./a', './b', './c d']);
+  });
+
+  test('findModules: nested modules, skipping vendor, testdata, node_modules and dot dirs', async () => {
+    const dir = tempDir();
+    write(dir, {
+      'a/go.mod': 'module a\n', 'a/sub/b/go.mod': 'module b\n', 'vendor/v/go.mod': 'module v\n', 'a/testdata/t/go.mod': 'module t\n',
+      'node_modules/n/go.mod': 'module n\n', '.git/g/go.mod': 'module g\n', '_tmp/u/go.mod': 'module u\n', 'README.md': 'hi',
+    });
+    const set = await findModules(dir);
+    assert.deepEqual(set.modules, [join(dir, 'a'), join(dir, 'a/sub/b')]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('findModules: go.work lists the modules; a subfolder of a module becomes a pattern; an empty folder has none', async () => {
+    const dir = tempDir();
+    write(dir, { 'go.work': 'go 1.21\nuse (\n\t./x\n\t./y\n)\n', 'x/go.mod': 'module x\n', 'y/go.mod': 'module y\n', 'z/go.mod': 'module z\n', 'x/p/q/f.go': 'package q\n' });
+    assert.deepEqual((await findModules(dir)).modules, [join(dir, 'x'), join(dir, 'y')]);
+    const inner = await findModules(join(dir, 'x/p'));
+    assert.deepEqual(inner, { modules: [join(dir, 'x')], patterns: ['./p/...'] });
+    const empty = tempDir();
+    assert.deepEqual((await findModules(empty)).modules, []);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  test('writeOverlay writes the buffers and the Replace map, and cleans up', async () => {
+    const o = await writeOverlay(new Map([['/w/m/main.go', 'package main\n// unsaved\n']]));
+    const json = JSON.parse(readFileSync(o.path, 'utf8')) as { Replace: Record<string, string> };
+    const tmp = json.Replace['/w/m/main.go']!;
+    assert.equal(readFileSync(tmp, 'utf8'), 'package main\n// unsaved\n');
+    await o.dispose();
+    assert.throws(() => readFileSync(o.path));
+  });
+});
