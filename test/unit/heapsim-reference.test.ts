@@ -135,15 +135,22 @@ class Reference {
 
   gc(running: number): void {
     void running;
+    // gcMarkTinyAllocs: each P's current tiny block survives this cycle.
+    const held = new Map<RefSpan, Set<number>>();
+    for (const p of this.ps) {
+      if (!p.tiny) continue;
+      if (!held.has(p.tiny.span)) held.set(p.tiny.span, new Set());
+      held.get(p.tiny.span)!.add(p.tiny.slot);
+    }
     let marked = 0;
-    for (const s of this.spans) for (const v of s.slots) if (v === 1) marked += s.elemsize;
+    for (const s of this.spans) s.slots.forEach((v, i) => { if (v === 1 || (v === 2 && held.get(s)?.has(i))) marked += s.elemsize; });
     const oldPartial = this.partial;
     const oldFull = this.full;
     this.partial = new Map();
     this.full = new Map();
     const sweep = (s: RefSpan) => {
       let freed = 0;
-      for (let i = 0; i < s.nelems; i++) if (s.slots[i] === 2) { s.slots[i] = 0; freed++; }
+      for (let i = 0; i < s.nelems; i++) if (s.slots[i] === 2 && !held.get(s)?.has(i)) { s.slots[i] = 0; freed++; }
       s.allocCount -= freed;
       this.frees[s.spc >> 1]! += freed;
       if (s.allocCount === 0) this.spans.delete(s);

@@ -136,6 +136,16 @@ suite('tiny allocator', () => {
     assert.deepEqual([b.allocsBySizeClass[1], b.tinyAllocs], [2, 0]);
   });
 
+  test('the current tiny block survives the GC that drops it (gcMarkTinyAllocs), and goes in the next', () => {
+    const sim = run(rulesFor('1.26'), [alloc(4, false, 5, false), { gc: true }]);
+    // 5 × 4 B: two blocks; the first (full) is freed, the current one is greyed by the GC.
+    let r = sim.report();
+    assert.deepEqual([r.allocsBySizeClass[1], r.freesBySizeClass[1], r.heapObjects, r.heapMarkedBytes], [2, 1, 1, 16]);
+    sim.apply({ gc: true });
+    r = sim.report();
+    assert.deepEqual([r.freesBySizeClass[1], r.heapObjects, r.spansInUse], [2, 0, 0]);
+  });
+
   test('a kept object keeps its whole block; a GC drops the tiny block (releaseAll)', () => {
     const sim = run(rulesFor('1.26'), [alloc(4, false, 1, false), alloc(4, false, 1, true), alloc(4, false, 2, false), { gc: true }]);
     let r = sim.report();

@@ -9,6 +9,7 @@
 // the background sweeper finishing before the next allocation.
 import type { MCache } from './mcache.ts';
 import type { MHeap } from './mheap.ts';
+import type { MSpan } from './mspan.ts';
 import { pageSize } from './sizeclasses.ts';
 
 /** heapMinimum at GOGC=100 (runtime/mgcpacer.go defaultHeapMinimum): 4 MiB. */
@@ -51,17 +52,30 @@ export class GCController {
 }
 
 /**
- * gcCycle runs one collection. Mark termination bumps sweepgen by 2 (every mcentral's swept
- * sets become unswept), flushes every mcache (releaseAll, which drops the tiny blocks) and the
- * page caches of idle Ps — every P but `runningP`. Then all spans are swept.
+ * gcCycle runs one collection. Marking greys each P's current tiny block whatever the
+ * workload says about its objects (gcMarkTinyAllocs, mgcmark.go), so that block survives
+ * this cycle and is garbage again in the next. Mark termination bumps sweepgen by 2 (every
+ * mcentral's swept sets become unswept), flushes every mcache (releaseAll, which drops the
+ * tiny blocks) and the page caches of idle Ps — every P but `runningP`. Then all spans are swept.
  */
 export function gcCycle(heap: MHeap, mcaches: readonly MCache[], runningP: number, gc: GCController): void {
+  const heldTiny: { s: MSpan; requestBytes: number }[] = [];
+  for (const c of mcaches) {
+    if (c.tinySpan && !c.tinyBlockLive) {
+      c.tinySpan.liveCount++;
+      heldTiny.push({ s: c.tinySpan, requestBytes: c.tinyBlockRequestBytes });
+    }
+  }
   let marked = 0;
   for (const s of heap.spans) marked += s.liveCount * s.elemsize;
   heap.sweepgen += 2;
   for (const c of mcaches) c.releaseAll(heap);
   for (const c of mcaches) if (c.p !== runningP) c.pcache.flush(heap.pages);
   heap.sweepAll();
+  for (const { s, requestBytes } of heldTiny) {
+    s.liveCount--;
+    s.garbageRequestBytes += requestBytes;
+  }
   heap.stats.gcCycles++;
   gc.endCycle(marked);
 }
