@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
+import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { parseText } from '../core/escape/text.ts';
 import { joinSites, type TypeFact } from '../core/sites/join.ts';
@@ -100,6 +100,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     }
   };
 
+  const badPattern = opts.packages?.find((p) => p.startsWith('-'));
+  if (badPattern !== undefined) throw new ModelInputError(`package pattern "${badPattern}" starts with "-": flags belong in buildFlags`);
   const set = await findModules(dir);
   let env: GoEnv | undefined;
   const overlay: Overlay | undefined = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
@@ -150,6 +152,10 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   const goVersion = opts.goVersion ?? env?.GOVERSION ?? '';
   const arch = opts.arch ?? env?.GOARCH ?? 'amd64';
   const experiments = env?.GOEXPERIMENT ?? '';
+  if (!goVersion && diagnostics.length === 0) {
+    // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
+    return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
+  }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
   const sites = joinSites(diagnostics, facts, { rules, lineText: lineReader(), baseDir: set.modules[0] ?? dir });
   return {
@@ -169,7 +175,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     // without tests as plain packages); -o into a temp dir because there may be many.
     const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
     try {
-      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, '--', ...patterns], { ...run, cwd: mod });
+      // No `--` here: go test passes everything after it to the test binary (patterns are checked not to start with '-').
+      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], { ...run, cwd: mod });
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -279,9 +279,13 @@ function unknown(rules: AllocatorRules, construct: Construct, why: string, t?: F
   return { construct, type: toTypeFacts(t), prediction: unknownPrediction(rules, (t?.ptrBytes ?? 0) > 0), unknownReason: why, ...extra };
 }
 
+/** Why a type has no size: a type parameter, or a type the helper could not determine. */
 function typeParamWhy(...ts: (FactType | undefined)[]): string | undefined {
-  const t = ts.find((x) => x?.dependsOnTypeParam || x?.size === null);
-  return t ? `the size of ${t.name} depends on a type parameter (generic code is compiled per shape)` : undefined;
+  const t = ts.find((x) => x?.dependsOnTypeParam || (x && x.size === null));
+  if (!t) return undefined;
+  return t.dependsOnTypeParam
+    ? `the size of ${t.name} depends on a type parameter (generic code is compiled per shape)`
+    : `the type ${t.name} could not be determined (type-check error in this package)`;
 }
 
 function dynamicRanges(elem: TypeShape, rules: AllocatorRules): DynamicClassRange[] {

@@ -254,6 +254,12 @@ func checkPackage(p *listedPackage, fset *token.FileSet, imp types.ImporterFrom,
 	if tpkg == nil {
 		return
 	}
+	defer func() {
+		// A bug in one package must not cost the others their facts: report it as that package's error.
+		if r := recover(); r != nil {
+			_ = enc.Encode(map[string]any{"kind": "package", "pkg": p.ImportPath, "dir": p.Dir, "files": len(files), "errors": []string{fmt.Sprintf("typefacts internal error: %v", r)}})
+		}
+	}()
 	fc := &factCollector{fset: fset, info: info, sizes: sizes, pkg: tpkg, enc: enc, pkgDesc: p.ImportPath, called: map[*ast.SelectorExpr]bool{}}
 	for _, f := range files {
 		fc.file(f)
@@ -736,7 +742,7 @@ func (fc *factCollector) call(n *ast.CallExpr) {
 		}
 		if isInterface(to) {
 			if !isInterface(from) && !info.Types[n.Args[0]].IsNil() {
-				fc.emit(fact{Kind: "iface", Type: fc.facts(from), Const: info.Types[n.Args[0]].Value != nil}, n.Lparen)
+				fc.emit(fact{Kind: "iface", Type: fc.facts(from), Const: info.Types[n.Args[0]].Value != nil}, compilerPos(n.Args[0]))
 			}
 			return
 		}
@@ -882,6 +888,10 @@ func kindOf(t types.Type) string {
 }
 
 func (fc *factCollector) facts(t types.Type) *typeFacts {
+	t = types.Default(t) // untyped constants take their default type
+	if b, ok := t.Underlying().(*types.Basic); ok && (b.Kind() == types.Invalid || b.Info()&types.IsUntyped != 0) {
+		return &typeFacts{Name: t.String(), QName: t.String(), Kind: "invalid"}
+	}
 	tf := &typeFacts{Name: types.TypeString(t, fc.qualifier), QName: types.TypeString(t, func(p *types.Package) string { return p.Name() }), Kind: kindOf(t)}
 	if dependsOnTypeParam(t) {
 		tf.DependsOnTypeParam = true
