@@ -177,3 +177,21 @@ suite('join', () => {
     assert.deepEqual(exprShape('append(s, 1)'), { kind: 'append' });
   });
 });
+
+suite('join without type facts (inlined from other packages)', () => {
+  test('constants boxed into interfaces allocate nothing; string results keep their class as a function of n', () => {
+    const sites = joinSites(
+      [
+        diag({ kind: 'escapes', expr: '"catmsg: expected prior call to EncodeMe', line: 3, column: 5 }),
+        diag({ kind: 'escapes', expr: '42', line: 3, column: 9 }),
+        diag({ kind: 'escapes', expr: 'string(bytes.b.buf[bytes.b.off:])', line: 4, column: 5 }),
+        diag({ kind: 'escapes', expr: '&template.Template{...}', line: 5, column: 5 }),
+      ],
+      [],
+      { rules },
+    );
+    assert.deepEqual(sites.map((s) => s.prediction.kind), ['zero', 'zero', 'unknown', 'unknown']);
+    assert.equal(sites[2]!.dynamic?.[1]?.prediction.kind, 'tiny');
+    assert.match(sites[3]!.unknownReason ?? '', /no type facts/);
+  });
+});

@@ -314,9 +314,32 @@ function fromSpec(spec: ConstructSpec, construct: Construct, escapes: boolean, r
   };
 }
 
+/** -m prints constants as literals (go1.25+ substitutes them): strings, runes, numbers, booleans. */
+const constantExpr = /^("|'|`|-?\d|-?\.\d|true$|false$)/;
+
+/**
+ * withoutFacts: what can still be said when no type facts sit at the position (the
+ * construct was inlined from another package). Constants are static data whatever their
+ * type; byte/rune/string results have a known element size, so their class as a
+ * function of n is exact; everything else stays unknown.
+ */
+function withoutFacts(d: Diagnostic, s: ExprShape, construct: Construct, escapes: boolean, rules: AllocatorRules): Built {
+  if (s.kind === 'value' && constantExpr.test(d.expr)) {
+    return {
+      construct: 'interface-conv', type: null, notes: ['a constant converted to an interface points at static data: no allocation'],
+      prediction: escapes ? classify({ bytes: 0, pointers: false }, rules) : stackPrediction(0, false, rules),
+    };
+  }
+  const noFacts = `no type facts at ${d.file}:${d.line}:${d.column} for "${d.expr}" (inlined from another package, generated code, or a construct the helper does not model)`;
+  const dyn = (bytes: number) => ({ dynamic: dynamicRanges({ bytes, align: bytes, pointers: false }, rules) });
+  if (construct === 'string-conv' || construct === 'bytes-conv' || construct === 'string-concat') return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', undefined, dyn(1));
+  if (construct === 'runes-conv') return unknown(rules, construct, 'the rune count is only known at run time: see the class as a function of n (runes)', undefined, dyn(4));
+  return unknown(rules, construct, noFacts);
+}
+
 function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, escapes: boolean, rules: AllocatorRules): Built {
   const construct = constructOf(s, fact, d);
-  if (!fact) return unknown(rules, construct, `no type facts at ${d.file}:${d.line}:${d.column} for "${d.expr}" (inlined from another package, generated code, or a construct the helper does not model)`);
+  if (!fact) return withoutFacts(d, s, construct, escapes, rules);
   const t = fact.type;
   const tp = typeParamWhy(t, fact.elem, fact.key);
   switch (fact.kind) {
