@@ -4,8 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulate, type SimulationReport } from '../core/alloc/heapsim.ts';
-import { parseWorkload } from '../core/alloc/workload.ts';
-import { exitOk, UsageError, type CliIO, type Command } from './io.ts';
+import type { Prediction } from '../core/alloc/malloc.ts';
+import { parseWorkload, validateWorkload, type Workload, type WorkloadOp } from '../core/alloc/workload.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import { analyzeWorkspace } from '../toolchain/analyze.ts';
+import { ToolchainError } from '../toolchain/go.ts';
+import { exitFailed, exitOk, UsageError, type CliIO, type Command } from './io.ts';
 
 async function readWorkloadText(path: string, io: CliIO): Promise<string> {
   if (path === '-') {
@@ -57,21 +61,71 @@ export function formatReport(r: SimulationReport): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * workloadFromSites: every heap object the analysed sites allocate, `count` times each, kept
+ * live, in source order. Sites that stay on the stack allocate nothing; sites whose size the
+ * analysis could not know are left out and counted, so nothing is dropped silently.
+ */
+export function workloadFromSites(sites: readonly AllocationSite[], goVersion: string, arch: string, count: number):
+  { workload: Workload; skippedUnknown: number } {
+  const ops: WorkloadOp[] = [];
+  let skippedUnknown = 0;
+  const heapObject = (p: Prediction) => p.kind === 'tiny' || p.kind === 'small' || p.kind === 'large';
+  for (const site of sites) {
+    const objects = site.objects?.length ? site.objects.map((o) => o.prediction) : [site.prediction];
+    for (const p of objects) {
+      if (p.kind === 'unknown') skippedUnknown++;
+      else if (heapObject(p)) ops.push({ alloc: { bytes: p.requestBytes, pointers: !p.noscan, count, keep: true } });
+    }
+  }
+  return { workload: validateWorkload({ go: goVersion, arch, ops }), skippedUnknown };
+}
+
 export const run: Command = async (argv, io) => {
   let values;
   try {
     ({ values } = parseArgs({
       args: [...argv], allowPositionals: false,
-      options: { workload: { type: 'string' }, 'from-analysis': { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        workload: { type: 'string' }, 'from-analysis': { type: 'string' }, count: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
     }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (values['from-analysis'] !== undefined) {
-    throw new UsageError('--from-analysis needs the analysis pipeline, which this build does not have yet; use --workload FILE');
+  if ((values.workload === undefined) === (values['from-analysis'] === undefined)) {
+    throw new UsageError('simulate needs --workload FILE (or - for stdin), or --from-analysis DIR [--count N]');
   }
-  if (values.workload === undefined) throw new UsageError('simulate needs --workload FILE (or - for stdin)');
-  const workload = parseWorkload(await readWorkloadText(values.workload, io));
+  let workload: Workload;
+  if (values.workload !== undefined) {
+    if (values.count !== undefined) throw new UsageError('--count goes with --from-analysis; a workload file has its own counts');
+    workload = parseWorkload(await readWorkloadText(values.workload, io));
+  } else {
+    const count = values.count === undefined ? 1 : Number(values.count);
+    if (!/^\d+$/.test(values.count ?? '1') || !Number.isSafeInteger(count) || count < 1) {
+      throw new UsageError(`--count: expected a whole number ≥ 1, got "${values.count}"`);
+    }
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+    let analysis;
+    try {
+      analysis = await analyzeWorkspace({
+        dir: resolve(io.cwd, values['from-analysis']!), env, ...(io.env['GO_HEAP_LENS_GO'] ? { goBinary: io.env['GO_HEAP_LENS_GO'] } : {}),
+      });
+    } catch (e) {
+      if (ToolchainError.is(e)) {
+        io.stderr(`go-heap-lens simulate: ${e.message}\n`);
+        return exitFailed;
+      }
+      throw e;
+    }
+    for (const e of analysis.errors) io.stderr(`go-heap-lens simulate: analysis ${e.kind}: ${e.message}\n`);
+    if (analysis.errors.some((e) => e.kind === 'build' || e.kind === 'noModules' || e.kind === 'toolchain')) return exitFailed;
+    const built = workloadFromSites(analysis.sites, analysis.goVersion, analysis.arch, count);
+    if (built.skippedUnknown > 0) io.stderr(`go-heap-lens simulate: ${built.skippedUnknown} allocations of unknown size left out\n`);
+    workload = built.workload;
+  }
   const report = simulate(workload);
   io.stdout(values.json ? JSON.stringify(report) + '\n' : formatReport(report));
   return exitOk;

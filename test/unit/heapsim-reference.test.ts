@@ -246,6 +246,9 @@ suite('heap simulator vs a naive per-object reference', () => {
           sim.apply(op);
         }
         assert.deepEqual(simView(sim), ref.view());
+        // The snapshot's address-ordered span list is every in-use span, sorted.
+        const byAddr = [...sim.heap.spans].sort((x, y) => x.basePage - y.basePage).map((x) => x.id);
+        assert.deepEqual(sim.snapshot({ maxSpans: Infinity }).spans.map((x) => x.id), byAddr);
       }), { numRuns: 100 });
   });
 

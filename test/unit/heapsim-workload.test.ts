@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { suite, test } from 'node:test';
 import { ModelInputError } from '../../src/core/alloc/versions.ts';
 import { maxSimulatedSpans, parseWorkload } from '../../src/core/alloc/workload.ts';
+import { classify, stackPrediction, unknownPrediction } from '../../src/core/alloc/malloc.ts';
+import { rulesFor } from '../../src/core/alloc/versions.ts';
+import type { AllocationSite } from '../../src/core/sites/site.ts';
+import { workloadFromSites } from '../../src/cli/simulate.ts';
+import { execFileSync } from 'node:child_process';
 import { runCli } from './helpers/cliio.ts';
 
 const ok = { go: '1.26', ops: [{ alloc: { bytes: 24, pointers: true, count: 10, keep: true } }] };
@@ -127,9 +132,44 @@ suite('go-heap-lens simulate', () => {
     assert.match(missing.stderr, /cannot read workload .*nope\.json: ENOENT/);
     const noFlag = await runCli(['simulate']);
     assert.equal(noFlag.code, 2);
-    assert.match(noFlag.stderr, /simulate needs --workload FILE/);
+    assert.match(noFlag.stderr, /simulate needs --workload FILE \(or - for stdin\), or --from-analysis DIR/);
     const unknown = await runCli(['simulate', '--workload', 'x', '--bogus']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /bogus/);
+  });
+});
+
+suite('simulate --from-analysis', () => {
+  test('workloadFromSites: every heap object of every site × count; stack sites allocate nothing; unknown sizes are counted', () => {
+    const rules = rulesFor('1.26');
+    const site = (p: AllocationSite['prediction'], objects?: AllocationSite['objects']) =>
+      ({ file: '/m/a.go', line: 1, column: 1, construct: 'new', expr: 'x', escapes: true, reason: [], type: null, prediction: p,
+        ...(objects ? { objects } : {}) }) as AllocationSite;
+    const map = [classify({ bytes: 48, pointers: true }, rules), classify({ bytes: 3200, pointers: true }, rules)];
+    const { workload, skippedUnknown } = workloadFromSites([
+      site(classify({ bytes: 24, pointers: true }, rules)), site(stackPrediction(64, false, rules)), site(unknownPrediction(rules)),
+      site(map[0]!, map.map((prediction, i) => ({ what: `part ${i}`, prediction }))), site(classify({ bytes: 5, pointers: false }, rules)),
+    ], '1.26', 'amd64', 7);
+    assert.equal(skippedUnknown, 1);
+    assert.deepEqual(workload.ops, [
+      { alloc: { bytes: 24, pointers: true, count: 7, keep: true } }, { alloc: { bytes: 48, pointers: true, count: 7, keep: true } },
+      { alloc: { bytes: 3200, pointers: true, count: 7, keep: true } }, { alloc: { bytes: 5, pointers: false, count: 7, keep: true } },
+    ]);
+  });
+
+  test('runs the analysis of a fixture module and simulates its sites', async (t) => {
+    try {
+      execFileSync('go', ['version'], { stdio: 'ignore' });
+    } catch {
+      t.skip('SKIPPED: no `go` on PATH; --from-analysis runs the compiler');
+      return;
+    }
+    const r = await runCli(['simulate', '--from-analysis', join(__dirname, '..', 'fixtures', 'constructs'), '--count', '10', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.ok(j.spansInUse > 0 && j.bySizeClass.length > 3, r.stdout.slice(0, 200));
+    const bad = await runCli(['simulate', '--from-analysis', '.', '--count', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--count: expected a whole number ≥ 1, got "x"/);
   });
 });

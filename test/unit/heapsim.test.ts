@@ -216,6 +216,7 @@ suite('large objects', () => {
     const r = sim.report();
     assert.equal(r.largeObjects, 3);
     assert.equal(r.largePages, 15);
+    assert.deepEqual(r.large, { scan: { objects: 2, pages: 10 }, noscan: { objects: 1, pages: 5 } });
     assert.equal(r.allocsBySizeClass[67], 3);
     assert.deepEqual(sim.snapshot().spans.map((s) => [s.spanClass, s.npages, s.elemsize]), [[1, 5, 40960], [0, 5, 40960], [0, 5, 40960]]);
     assert.equal(r.internalWasteBytes, 3 * (40960 - 40_000));

@@ -35,6 +35,11 @@ export interface ClassCounts {
   readonly freeSlots: number;
 }
 
+export interface LargeCounts {
+  readonly objects: number;
+  readonly pages: number;
+}
+
 export interface SizeClassReport extends ClassCounts {
   readonly sizeClass: number;
   readonly slotBytes: number;
@@ -59,6 +64,8 @@ export interface SimulationReport {
   readonly heapObjects: number;
   readonly largeObjects: number;
   readonly largePages: number;
+  /** Large objects by span class: 0 scan, 1 noscan. */
+  readonly large: { readonly scan: LargeCounts; readonly noscan: LargeCounts };
   /** Small size classes with at least one in-use span, ascending. */
   readonly bySizeClass: readonly SizeClassReport[];
   /** /gc/heap/tiny/allocs:objects: tiny objects packed into an existing block. */
@@ -356,6 +363,7 @@ export class HeapSim {
     let objects = 0;
     let largeObjects = 0;
     let largePages = 0;
+    const large = { scan: { objects: 0, pages: 0 }, noscan: { objects: 0, pages: 0 } };
     let internal = 0;
     let external = 0;
     let reserve = 0;
@@ -368,6 +376,9 @@ export class HeapSim {
       if (sc === 0) {
         largeObjects += s.allocCount;
         largePages += s.npages;
+        const l = s.noscan ? large.noscan : large.scan;
+        l.objects += s.allocCount;
+        l.pages += s.npages;
         continue;
       }
       external += s.freeSlots * s.elemsize;
@@ -396,7 +407,7 @@ export class HeapSim {
     return {
       goVersion: this.rules.goVersion, arch: this.rules.arch, procs: this.procs, gogc: this.gogc,
       heapInuseBytes: pages * pageSize, spansInUse: heap.spans.size, pagesInUse: pages, heapAllocBytes: allocBytes, heapObjects: objects,
-      largeObjects, largePages, bySizeClass,
+      largeObjects, largePages, large, bySizeClass,
       tinyAllocs: heap.stats.tinyAllocs + unflushedTiny,
       allocsBySizeClass: histogramLayout(heap.stats.allocs), freesBySizeClass: histogramLayout(heap.stats.frees),
       mcacheRefills: heap.stats.mcacheRefills, heapGrows: heap.stats.heapGrows, arenas: heap.arenas,
@@ -448,8 +459,7 @@ export class HeapSim {
       arenas.push({ index: ai, basePage: ai * pagesPerArena, npages: pagesPerArena, chunks: [] });
     }
 
-    const sorted = [...heap.spans].sort((a, b) => a.basePage - b.basePage);
-    const spans: SpanView[] = sorted.slice(0, maxSpans).map((s) => ({
+    const spans: SpanView[] = heap.spansByAddress(maxSpans).map((s) => ({
       id: s.id, basePage: s.basePage, npages: s.npages, spanClass: s.spanclass, sizeClass: s.sizeclass, elemsize: s.elemsize,
       nelems: s.nelems, allocCount: s.allocCount, cachedBy: cachedBy.get(s) ?? -1,
     }));
@@ -471,7 +481,7 @@ export class HeapSim {
     }
     return {
       sweepgen: sg, report: this.report(), arenas, chunksTotal: chunkCount, chunksTruncated: chunkCount > shownChunks,
-      spans, spansTotal: sorted.length, spansTruncated: sorted.length > spans.length, mcaches, mcentrals,
+      spans, spansTotal: heap.spans.size, spansTruncated: heap.spans.size > spans.length, mcaches, mcentrals,
     };
   }
 }

@@ -38,6 +38,8 @@ export class MCentral {
   readonly spanclass: number;
   readonly partial: readonly [SpanSet, SpanSet] = [new SpanSet(), new SpanSet()];
   readonly full: readonly [SpanSet, SpanSet] = [new SpanSet(), new SpanSet()];
+  /** initSpan's geometry for this class, worked out on first use. */
+  private geometry: ReturnType<typeof smallSpanGeometry> | null = null;
 
   constructor(spanclass: number) {
     this.spanclass = spanclass;
@@ -88,7 +90,7 @@ export class MCentral {
 
   /** grow gets a fresh span of this class from the heap (mcentral.grow → mheap.alloc → initSpan). */
   grow(heap: MHeap, c: MCache): MSpan {
-    const g = smallSpanGeometry(this.spanclass, heap.rules);
+    const g = (this.geometry ??= smallSpanGeometry(this.spanclass, heap.rules));
     return heap.alloc(g.npages, this.spanclass, g.elemsize, g.nelems, c);
   }
 }

@@ -33,6 +33,8 @@ export class MHeap {
   sweepgen = 0;
   /** In-use spans (mSpanInUse), in creation order. */
   readonly spans = new Set<MSpan>();
+  /** In-use spans by first page (the runtime's heapArena.spans, indexed by base page only). */
+  readonly spanAt: (MSpan | undefined)[] = [];
   /** Arenas reserved (sysAlloc), each rules.heapArenaBytes. They are contiguous in this model. */
   arenas = 0;
   /** h.curArena: the reserved but not yet grown-into part of the last arena run, in pages. */
@@ -72,6 +74,7 @@ export class MHeap {
     const s = new MSpan(this.nextSpanId++, base, npages, spanclass, elemsize, nelems);
     s.sweepgen = this.sweepgen;
     this.spans.add(s);
+    this.spanAt[base] = s;
     return s;
   }
 
@@ -98,6 +101,7 @@ export class MHeap {
   freeSpan(s: MSpan): void {
     s.inUse = false;
     this.spans.delete(s);
+    this.spanAt[s.basePage] = undefined;
     this.pages.free(s.basePage, s.npages);
   }
 
@@ -125,6 +129,20 @@ export class MHeap {
       for (let s = c.fullUnswept(sg).pop(); s; s = c.fullUnswept(sg).pop()) this.sweepSpan(s);
       for (let s = c.partialUnswept(sg).pop(); s; s = c.partialUnswept(sg).pop()) this.sweepSpan(s);
     }
+  }
+
+  /** spansByAddress lists up to `max` in-use spans in address order, without sorting them all. */
+  spansByAddress(max: number): MSpan[] {
+    const out: MSpan[] = [];
+    const end = this.pages.endPage;
+    for (let p = 0; p < end && out.length < max;) {
+      const s = this.spanAt[p];
+      if (s) {
+        out.push(s);
+        p += s.npages;
+      } else p++;
+    }
+    return out;
   }
 
   /** Pages managed by the page allocator (the grown-into part of the arenas). */
