@@ -21,16 +21,30 @@ export interface GoToolchain {
   readonly goexperiment: string;
   /** "machine" for the go on PATH, else the toolchain directory it came from. */
   readonly origin: string;
+  /** GOEXPERIMENT set for this run (a non-default configuration), else undefined: the environment's. */
+  readonly goexperimentEnv?: string;
 }
+
+/**
+ * Non-default configurations worth a run, per minor version: each flips one placement rule
+ * (malloc headers, swiss maps, Green Tea inline mark bits). Their first build compiles the
+ * standard library again (about a minute each), later runs hit the build cache.
+ */
+export const experimentVariants: Readonly<Record<number, readonly string[]>> = {
+  22: ['noallocheaders'],
+  24: ['noswissmap'],
+  25: ['greenteagc'],
+  26: ['nogreenteagc'],
+};
 
 export interface Skipped {
   readonly what: string;
   readonly why: string;
 }
 
-function goEnv(goBin: string): { version: string; arch: string; goexperiment: string } | { error: string } {
+function goEnv(goBin: string, experiment?: string): { version: string; arch: string; goexperiment: string } | { error: string } {
   const r = spawnSync(goBin, ['env', 'GOVERSION', 'GOARCH', 'GOEXPERIMENT'], {
-    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' }, timeout: 60_000,
+    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', ...(experiment !== undefined ? { GOEXPERIMENT: experiment } : {}) }, timeout: 60_000,
   });
   if (r.error) return { error: r.error.message };
   if (r.status !== 0) return { error: `go env exited ${r.status}: ${r.stderr.trim()}` };
@@ -85,6 +99,23 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       experiments: parseGoExperiment(env.goexperiment), origin: c.origin,
     });
   }
+  // GHL_FIDELITY_EXPERIMENTS=0 leaves out the non-default GOEXPERIMENT runs.
+  if (process.env.GHL_FIDELITY_EXPERIMENTS === '0') {
+    skipped.push({ what: 'GOEXPERIMENT variants', why: 'disabled by GHL_FIDELITY_EXPERIMENTS=0' });
+  } else {
+    for (const [minor, variants] of Object.entries(experimentVariants)) {
+      const base = found.find((f) => f.minor === Number(minor) && f.goexperiment === '');
+      if (!base) continue;
+      for (const v of variants) {
+        const env = goEnv(base.goBin, v);
+        if ('error' in env) {
+          skipped.push({ what: `${base.version} GOEXPERIMENT=${v}`, why: env.error });
+          continue;
+        }
+        found.push({ ...base, goexperiment: env.goexperiment, experiments: parseGoExperiment(env.goexperiment), goexperimentEnv: v });
+      }
+    }
+  }
   // GHL_FIDELITY_GO=1.21,1.26.8 narrows the run (for debugging one version).
   const only = (process.env.GHL_FIDELITY_GO ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   if (only.length) {
@@ -93,21 +124,24 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       else skipped.push({ what: f.version, why: `not selected by GHL_FIDELITY_GO=${process.env.GHL_FIDELITY_GO}` });
     }
   }
-  found.sort((a, b) => a.minor - b.minor || a.version.localeCompare(b.version, 'en', { numeric: true }));
+  found.sort((a, b) => a.minor - b.minor || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.goexperiment.localeCompare(b.goexperiment));
   return { found, skipped };
 }
 
 /** buildProbe compiles test/fidelity/probe with one toolchain into a fresh temp dir. */
 export function buildProbe(tc: GoToolchain): { bin: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `ghl-probe-${tc.version}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ghl-probe-${tc.version}${tc.goexperimentEnv ? '-' + tc.goexperimentEnv : ''}-`));
   const bin = join(dir, 'probe');
   const r = spawnSync(tc.goBin, ['build', '-o', bin, '.'], {
     cwd: probeDir, encoding: 'utf8', timeout: 600_000,
-    env: { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0' },
+    env: {
+      ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0',
+      ...(tc.goexperimentEnv !== undefined ? { GOEXPERIMENT: tc.goexperimentEnv } : {}),
+    },
   });
   if (r.error || r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${tc.version}: building the probe failed: ${r.error?.message ?? r.stderr}`);
+    throw new Error(`${tc.version} GOEXPERIMENT=${tc.goexperimentEnv ?? ''}: building the probe failed: ${r.error?.message ?? r.stderr}`);
   }
   return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

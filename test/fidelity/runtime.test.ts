@@ -18,11 +18,12 @@ interface Row {
   /** What a k=0 control probe measures (subtracted from the size sweep). */
   noise?: string;
   /** Size probes measured again after a first disagreement (background noise). */
-  remeasured?: number;
+  remeasured?: string[];
   noscan?: [number, number];
   scan?: [number, number];
   spans?: [number, number];
   simulator?: string;
+  simulatorSizes?: string;
   constructs?: [number, number];
 }
 
@@ -37,11 +38,12 @@ after(() => {
   const lines = [
     '# Fidelity report: allocator model vs the real Go runtime',
     '',
-    'Written by test/fidelity/runtime.test.ts (linux, GOMAXPROCS=1). agree/total per check.',
+    'Written by test/fidelity/runtime.test.ts (GOMAXPROCS=1). agree/total per check; method in test/fidelity/README.md.',
+    'Re-measured: size probes (bytes, s=scan n=noscan) whose first measurement disagreed and a repeat agreed.',
     '',
-    '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator | constructs |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''} ${r.remeasured ? `(${r.remeasured} re-measured)` : ''} | ${fraction(r.spans)} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} |`),
+    '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator: sizes | simulator: spans | constructs |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''}${r.remeasured?.length ? ` (re-measured: ${r.remeasured.join(' ')})` : ''} | ${fraction(r.spans)} | ${r.simulatorSizes ?? 'not run'} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} |`),
     '',
     ...(skipped.length ? ['Skipped:', '', ...skipped.map((s) => `- ${s.what}: ${s.why}`), ''] : []),
   ];
@@ -90,7 +92,7 @@ function versionSuite(tc: GoToolchain): void {
     });
     after(() => probe?.cleanup());
 
-    test('size classes: dense sweep, allocs-by-size and tiny counts, objects per span, malloc header', (t) => {
+    test('size classes: dense sweep, allocs-by-size and tiny counts, objects per span, malloc header', async (t) => {
       if (rules.ptrSize !== 8) return t.skip(`SKIPPED: probe types assume 64-bit pointers; GOARCH=${tc.arch}`);
       // Control probes (k = 0) at the start, middle and end measure what the procedure itself
       // allocates (go1.21–1.23: one 16 B object per runtime.GC() pair); it must be the same
@@ -104,16 +106,16 @@ function versionSuite(tc: GoToolchain): void {
       const controls = [all[0]!, all[mid + 1]!, all[all.length - 1]!];
       const noise = { deltas: controls[0]!.deltas, tiny: controls[0]!.tiny };
       for (const c of controls) assert.deepEqual({ deltas: c.deltas, tiny: c.tiny }, noise, 'control probes (k=0) differ: the measurement is not stable');
-      row.noise = JSON.stringify(noise.deltas) + (noise.tiny ? ` tiny ${noise.tiny}` : '');
+      row.noise = Object.keys(noise.deltas).length || noise.tiny ? JSON.stringify(noise) : 'none';
       let got = all.filter((_, i) => i !== 0 && i !== mid + 1 && i !== all.length - 1).map((m) => subtractNoise(m, noise));
       // Runtime goroutines share the one P's mcache, so now and then one of their objects lands
       // in a measurement (seen: +1 16 B block on go1.23). Such noise only adds and does not
       // repeat, while a model error repeats: a disagreeing probe is measured again, twice at most.
-      let remeasured = 0;
+      const remeasured: string[] = [];
       for (let attempt = 0; attempt < 2; attempt++) {
         const again = got.filter((m) => !sizeAgrees(m, expectSize(m, rules)));
         if (again.length === 0) break;
-        remeasured += again.length;
+        remeasured.push(...again.map((m) => `${m.size}${m.scan ? 's' : 'n'}`));
         const fresh = new Map(runProbe<SizeMeasurement>(probe!.bin, 'sizes', again.map(({ size, scan, k }) => ({ size, scan, k })), { gogcOff: false })
           .map((m) => [`${m.size}/${m.scan}`, subtractNoise(m, noise)]));
         got = got.map((m) => {
@@ -142,6 +144,7 @@ function versionSuite(tc: GoToolchain): void {
       }
       row.noscan = [agree.noscan, total.noscan];
       row.scan = [agree.scan, total.scan];
+      row.simulatorSizes = await compareSimulatorSizes(t, tc, rules, got, bad);
       bad.assertNone(`${tc.version} size sweep`);
     });
 
@@ -256,6 +259,39 @@ async function loadSimulate(): Promise<Simulate | string> {
 }
 
 /**
+ * compareSimulatorSizes replays each size probe (k objects of one size on a fresh heap) and
+ * checks the simulator's allocs-by-size counts and tiny count against the runtime's deltas.
+ */
+async function compareSimulatorSizes(t: TestContext, tc: GoToolchain, rules: AllocatorRules, got: readonly SizeMeasurement[], bad: Mismatches): Promise<string> {
+  const simulate = await loadSimulate();
+  if (typeof simulate === 'string') {
+    await t.test('simulator', (st) => st.skip(`SKIPPED: no simulate() to compare with (${simulate})`));
+    return 'not available';
+  }
+  let agree = 0;
+  for (const m of got) {
+    const what = `simulator ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.k}`;
+    try {
+      const r = simulate({
+        go: rules.goVersion, arch: tc.arch, procs: 1, gogc: 'off', goexperiment: tc.goexperiment,
+        ops: [{ alloc: { bytes: m.size, pointers: m.scan, count: m.k, keep: true } }],
+      });
+      const counts = r.allocsBySizeClass as number[];
+      const deltas: Record<string, number> = {};
+      counts.forEach((n, i) => {
+        if (n !== 0) deltas[i] = n;
+      });
+      let ok = bad.check(`${what} allocs-by-size`, deltas, m.deltas);
+      ok = bad.check(`${what} tiny allocs`, r.tinyAllocs, m.tiny) && ok;
+      if (ok) agree++;
+    } catch (e) {
+      bad.add(what, 'a result', `threw ${(e as Error).message}`);
+    }
+  }
+  return `${agree}/${got.length}`;
+}
+
+/**
  * compareSimulator replays each span case as a workload (design.md §4: a fresh heap, counts
  * comparable with before/after deltas) and checks heapInuseBytes after the allocations and
  * after the GC against the runtime's HeapInuse changes.
@@ -268,7 +304,7 @@ async function compareSimulator(t: TestContext, tc: GoToolchain, rules: Allocato
   }
   let agree = 0;
   for (const m of got) {
-    const base = { go: rules.goVersion, arch: tc.arch, procs: 1, gogc: 'off' };
+    const base = { go: rules.goVersion, arch: tc.arch, procs: 1, gogc: 'off', goexperiment: tc.goexperiment };
     const alloc = (count: number, keep: boolean) => ({ alloc: { bytes: m.size, pointers: m.scan, count, keep } });
     const what = `simulator ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.n}`;
     try {
