@@ -6,7 +6,9 @@
 //	   `go build -gcflags=-m=2 -o /dev/null [flags] PATTERNS` (or `go test -c` for test
 //	   variants) and the type-facts helper (typefacts.ts) over the same packages,
 //	   both with the -overlay of unsaved buffers.
-//	3. Parse the compiler output (core/escape/text.ts) and join it with the type facts
+//	3. Parse the compiler output (core/escape/text.ts); types named by allocations that
+//	   were inlined from other packages (`&errors.errorString{...}`) are looked up in the
+//	   dependencies by the helper's -resolve mode; then join it all with the type facts
 //	   (core/sites/join.ts, which has the overview of the join).
 // A compile error in one package is reported in `errors`; the other packages' sites
 // are kept (cmd/go prints their output before exiting 1). A missing go, cancellation
@@ -18,10 +20,10 @@ import { join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { parseText } from '../core/escape/text.ts';
-import { joinSites, type TypeFact } from '../core/sites/join.ts';
+import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
-import { runTypefacts } from './typefacts.ts';
+import { resolveTypes, runTypefacts, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type Overlay } from './workspace.ts';
 
 export interface AnalyzeOptions {
@@ -87,6 +89,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   const unparsedLines: UnparsedLine[] = [];
   const counts: Record<string, number> = {};
   const facts: TypeFact[] = [];
+  const resolved = new Map<string, ResolvedType>();
   const addParse = (text: string, baseDir: string, failed: boolean) => {
     const r = parseText(text, { baseDir });
     const offset = unparsedLines.length === 0 ? 0 : Math.max(...unparsedLines.map((u) => u.line));
@@ -139,7 +142,18 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
           }
           if (tf.value.unparsed.length) errors.push({ kind: 'typefacts', message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}` });
         }
+        const before = diagnostics.length;
         addParse(build.value.stderr, mod, build.value.exitCode !== 0);
+        if (tf.status === 'fulfilled') {
+          // Allocations inlined from other packages name their type but have no fact here.
+          const queries = typeQueries(diagnostics.slice(before), tf.value.facts);
+          try {
+            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), queries)) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+          } catch (e) {
+            if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
+            errors.push({ kind: 'typefacts', message: (e as Error).message });
+          }
+        }
         if (build.value.exitCode !== 0 && !errors.some((e) => e.kind === 'build')) {
           errors.push({ kind: 'build', message: `${build.value.argv.join(' ')} exited ${build.value.exitCode}: ${lastLines(build.value.stderr)}` });
         }
@@ -157,7 +171,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
   }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
-  const sites = joinSites(diagnostics, facts, { rules, lineText: lineReader(), baseDir: set.modules[0] ?? dir });
+  const sites = joinSites(diagnostics, facts, { rules, lineText: lineReader(), baseDir: set.modules[0] ?? dir, resolved });
   return {
     goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts,
     unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started,
@@ -182,14 +196,18 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     }
   }
 
-  function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
-    return runTypefacts({
+  function typefactsOptions(mod: string, patterns: readonly string[] | undefined, e: GoEnv): TypefactsRunOptions {
+    return {
       ...run, cwd: mod, patterns: patterns ?? ['./...'], arch: opts.arch ?? e.GOARCH, goVersion: e.GOVERSION,
       ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
       ...(overlay ? { overlayPath: overlay.path } : {}),
       ...(opts.buildTags ? { buildTags: opts.buildTags } : {}),
       ...(opts.includeTests ? { includeTests: true } : {}),
-    });
+    };
+  }
+
+  function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
+    return runTypefacts(typefactsOptions(mod, patterns, e));
   }
 
   function lineReader(): (file: string, line: number) => string | undefined {

@@ -3,10 +3,10 @@
 // See go.ts for how processes are run.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TypeFact, TypeFactsPackage } from '../core/sites/join.ts';
+import type { ResolvedType, TypeFact, TypeFactsPackage } from '../core/sites/join.ts';
 import { runGo, ToolchainError, type RunGoOptions } from './go.ts';
 
 /** Where the helper's Go sources live: next to this file in the repo, or beside the bundle. */
@@ -100,6 +100,40 @@ export async function runTypefacts(opts: TypefactsRunOptions): Promise<Typefacts
     });
   }
   return parseTypefactsOutput(r.stdout, r.stderr);
+}
+
+/**
+ * resolveTypes asks the helper for the facts of types named in diagnostics of inlined
+ * code (`&errors.errorString{...}`), each relative to the package that printed it.
+ */
+export async function resolveTypes(opts: TypefactsRunOptions, queries: readonly { pkg: string; type: string }[]): Promise<ResolvedType[]> {
+  if (queries.length === 0) return [];
+  const helper = await ensureTypefactsHelper(opts);
+  const dir = await mkdtemp(join(tmpdir(), 'go-heap-lens-resolve-'));
+  try {
+    const file = join(dir, 'queries.json');
+    await writeFile(file, JSON.stringify(queries));
+    const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, '-resolve', file];
+    if (opts.overlayPath) args.push('-overlay', opts.overlayPath);
+    if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
+    if (opts.includeTests) args.push('-test');
+    args.push(...opts.patterns);
+    const r = await runGo(args, { ...opts, goBinary: helper });
+    if (r.exitCode !== 0) {
+      throw new ToolchainError('buildFailed', `type-facts helper -resolve failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
+        argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+      });
+    }
+    const out: ResolvedType[] = [];
+    for (const line of r.stdout.split('\n')) {
+      if (!line.trim()) continue;
+      const v = JSON.parse(line) as ResolvedType;
+      if (v.kind === 'resolved') out.push(v);
+    }
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export function parseTypefactsOutput(stdout: string, stderr = ''): TypefactsResult {

@@ -153,6 +153,19 @@ suite('analyzeWorkspace', () => {
     assert.ok(replayed.includes('new(B) escapes to heap'), x.stderr.slice(0, 2000));
   });
 
+  test('allocations inlined from the standard library get their type from the dependency (errors.New)', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, { 'go.mod': 'module example.com/inl\n\ngo 1.21\n', 'e.go': 'package inl\n\nimport "errors"\n\nfunc F() error { return errors.New("boom") }\n' });
+    const r = await analyze({ dir });
+    const s = site(r, 'e.go', '&errors.errorString{...}');
+    assert.ok(s, JSON.stringify(r.sites.map((x) => x.expr)));
+    // errorString is struct{ s string }: 16 B, pointer in the first word → class 2 scan (span class 4).
+    assert.deepEqual(s.type, { name: 'errors.errorString', size: 16, align: 8, ptrBytes: 8 });
+    assert.deepEqual([s.prediction.sizeClass, s.prediction.spanClass], [2, 4]);
+    assert.ok(s.notes?.some((n) => /resolved/.test(n)));
+  });
+
   test('unsaved buffers (overlay) are compiled and measured instead of the file on disk', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = tempDir();

@@ -14,7 +14,8 @@
 //	3. Diagnostics about an inlined callee's body sit at the caller's call site, where
 //	   no such expression exists; for `new(T)`, `&T{…}`, `T{…}` and `make(T…)` the type
 //	   in the printed expression still identifies the facts (same type ⇒ same size),
-//	   provided every fact for that type name agrees.
+//	   provided every fact for that type name agrees; types from other packages come
+//	   resolved from the dependencies (typeQueries → the helper's -resolve mode).
 //	4. Ask constructs.ts what the construct requests and classify() where it lands;
 //	   dynamic sizes (`make([]T, n)`, append) get the class as a function of n.
 //	5. Attach the -m=2 explanation of the same subject as the reason, with columns
@@ -75,8 +76,25 @@ export interface TypeFactsPackage {
   readonly errors: readonly string[] | null;
 }
 
+/** A type named in a diagnostic, resolved by the helper's -resolve mode (typefacts/resolve.go). */
+export interface ResolvedType {
+  readonly kind: 'resolved';
+  /** The compiling package, as in the diagnostic's `# pkg` header. */
+  readonly pkg: string;
+  /** The type as -m printed it. */
+  readonly typeExpr: string;
+  readonly type?: FactType;
+  readonly elem?: FactType;
+  readonly key?: FactType;
+  readonly error?: string;
+}
+
+export const resolvedKey = (pkg: string, typeExpr: string) => `${pkg}\0${typeExpr}`;
+
 export interface JoinOptions {
   readonly rules: AllocatorRules;
+  /** Types of inlined constructs, keyed by resolvedKey(package, type as printed). */
+  readonly resolved?: ReadonlyMap<string, ResolvedType>;
   /** The text of a line (1-based) of an absolute file, for byte → UTF-16 columns; undefined if unknown. */
   readonly lineText?: (file: string, line: number) => string | undefined;
   /** Directory the compiler output's relative paths are relative to (for `at POS` steps). */
@@ -234,6 +252,13 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         via = 'type name';
       }
     }
+    if (!fact && 'type' in s && d.package) {
+      const rt = opts.resolved?.get(resolvedKey(d.package, s.type));
+      if (rt?.type) {
+        fact = { kind: s.kind as TypeFactKind, file, line: d.line, col: d.column, pkg: d.package, type: rt.type, ...(rt.elem ? { elem: rt.elem } : {}), ...(rt.key ? { key: rt.key } : {}) };
+        via = 'resolved';
+      }
+    }
     if (d.kind === 'does-not-escape' && (!fact || fact.kind === 'var' || fact.kind === 'iface' || fact.kind === 'methodvalue') && s.kind === 'value') {
       continue; // a parameter or plain value that stays put: not an allocation site
     }
@@ -250,11 +275,31 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason,
       ...built,
       ...(via === 'type name' ? { notes: [...(built.notes ?? []), 'inlined: type facts matched by type name'] } : {}),
+      ...(via === 'resolved' ? { notes: [...(built.notes ?? []), `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`] } : {}),
       ...(d.package ? { package: d.package } : {}),
       ...(d.func ? { func: d.func } : {}),
     });
   }
   return sites;
+}
+
+/**
+ * typeQueries lists the (package, printed type) pairs of allocation diagnostics that have no
+ * fact at their position and no same-named type in the workspace: the helper's -resolve mode
+ * looks them up in the dependencies.
+ */
+export function typeQueries(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[]): { pkg: string; type: string }[] {
+  const at = new Set(facts.map((f) => key(f.file, f.line, f.col)));
+  const named = new Set(facts.flatMap((f) => (f.type ? [`${f.pkg}\0${f.type.name}`, `*\0${f.type.qname}`] : [])));
+  const out = new Map<string, { pkg: string; type: string }>();
+  for (const d of diagnostics) {
+    if (!allocKinds.has(d.kind) || !d.package || !d.absFile) continue;
+    const s = exprShape(d.expr);
+    if (!('type' in s) || at.has(key(d.absFile, d.line, d.column))) continue;
+    if (named.has(`${d.package}\0${s.type}`) || named.has(`*\0${s.type}`)) continue;
+    out.set(resolvedKey(d.package, s.type), { pkg: d.package, type: s.type });
+  }
+  return [...out.values()];
 }
 
 type Built = Pick<AllocationSite, 'construct' | 'type' | 'elements' | 'prediction' | 'objects' | 'dynamic' | 'unknownReason' | 'notes'>;

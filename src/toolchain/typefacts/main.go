@@ -6,7 +6,7 @@
 // compiler's export data (go list -export) with go/importer's "gc" importer, whose
 // format follows the toolchain. Stdlib only; go 1.21 is the oldest supported.
 //
-// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-arch GOARCH] PATTERNS...
+// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-arch GOARCH] [-resolve FILE] PATTERNS...
 // Output: JSON lines on stdout: {"kind":"package",...} per type-checked package,
 // then one fact per allocating expression (see fact below).
 //
@@ -87,6 +87,7 @@ type listedPackage struct {
 	DepOnly    bool
 	Standard   bool
 	ImportMap  map[string]string
+	Deps       []string
 	Error      *struct{ Err string }
 }
 
@@ -96,6 +97,7 @@ var (
 	tagsF    = flag.String("tags", "", "build tags")
 	testF    = flag.Bool("test", false, "include test variants")
 	archF    = flag.String("arch", "", "GOARCH for sizes (default: go env GOARCH)")
+	resolveF = flag.String("resolve", "", "JSON file of {pkg, type} queries: print the facts of each type instead of scanning sources")
 )
 
 func main() {
@@ -122,7 +124,7 @@ func run(patterns []string, stdout io.Writer) error {
 		}
 		overlay = o.Replace
 	}
-	args := []string{"list", "-e", "-deps", "-export", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Export,DepOnly,Standard,ImportMap,Error"}
+	args := []string{"list", "-e", "-deps", "-export", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Export,DepOnly,Standard,ImportMap,Deps,Error"}
 	if *tagsF != "" {
 		args = append(args, "-tags="+*tagsF)
 	}
@@ -179,6 +181,9 @@ func run(patterns []string, stdout io.Writer) error {
 	defer w.Flush()
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	if *resolveF != "" {
+		return runResolve(*resolveF, pkgs, byPath, fset, gcImp, sizes, enc)
+	}
 	for _, p := range pkgs {
 		if p.DepOnly || p.Standard || strings.HasSuffix(p.ImportPath, ".test") {
 			continue
