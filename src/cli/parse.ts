@@ -58,7 +58,7 @@ export const run: Command = async (argv, io) => {
       if (typeof chunk !== 'string') {
         if (sniffed < binarySniffBytes) {
           const end = Math.min(chunk.length, binarySniffBytes - sniffed);
-          if (chunk.subarray(0, end).includes(0)) throw new UsageError(`${input}: looks like binary data (NUL bytes), not compiler output`);
+          if (chunk.subarray(0, end).includes(0)) throw new UsageError(`${shownName(input)}: looks like binary data (NUL bytes), not compiler output`);
           sniffed += end;
         }
       }
@@ -69,7 +69,7 @@ export const run: Command = async (argv, io) => {
     }
   } catch (e) {
     if (UsageError.is(e)) throw e;
-    throw new UsageError(`cannot read ${input}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${shownName(input)}: ${(e as Error).message}`);
   }
   const tail = decoder.decode();
   parser ??= pickParser(values.format, tail, baseDir, onDiagnostic, onUnparsed);
@@ -150,7 +150,7 @@ class Summary {
     if (d.file !== '') this.files.add(d.file);
   }
   format(input: string, stats: ParseStats, unparsed: readonly UnparsedLine[]): string {
-    const name = input === '-' ? 'standard input' : input;
+    const name = shownName(input);
     const lines = [`${name}: ${stats.lines} lines, ${stats.diagnostics} diagnostics, ${stats.unparsed} unparsed`];
     const kinds = (Object.entries(stats.byKind) as [DiagnosticKind, number][]).sort((a, b) => b[1] - a[1]);
     if (kinds.length > 0) lines.push('by kind:', ...kinds.map(([k, n]) => `  ${k.padEnd(22)} ${n}`));
@@ -167,6 +167,10 @@ class Summary {
     }
     return lines.join('\n') + '\n';
   }
+}
+
+function shownName(input: string): string {
+  return input === '-' ? 'standard input' : input;
 }
 
 function truncate(s: string, n: number): string {

@@ -443,7 +443,7 @@ const cannotInlineReasons = [
   'marked go:cgo_unsafe_args', 'marked as having a keep-alive uintptr argument',
   'marked as having an escaping uintptr argument', 'marked go:yeswritebarrierrec', 'no function body',
   'call to GetCallerPC', 'call to GetCallerSP', 'defer call in range func', 'call to recover',
-  'not inlining functions with closures', 'recursive', 'too expensive', 'repeated recursive cycle',
+  'not inlining functions with closures', 'recursive', 'too expensive',
 ];
 
 /**
