@@ -21,20 +21,27 @@ export interface GoToolchain {
   readonly goexperiment: string;
   /** "machine" for the go on PATH, else the toolchain directory it came from. */
   readonly origin: string;
-  /** GOEXPERIMENT set for this run (a non-default configuration), else undefined: the environment's. */
-  readonly goexperimentEnv?: string;
+  /** The non-default configuration of this run (env GOEXPERIMENT / GOARCH), if any. */
+  readonly variant?: Variant;
+}
+
+/** A non-default build configuration: a GOEXPERIMENT list and/or a GOARCH (386 runs natively on amd64 Linux). */
+export interface Variant {
+  readonly goexperiment?: string;
+  readonly goarch?: string;
 }
 
 /**
- * Non-default configurations worth a run, per minor version: each flips one placement rule
- * (malloc headers, swiss maps, Green Tea inline mark bits). Their first build compiles the
- * standard library again (about a minute each), later runs hit the build cache.
+ * Non-default configurations worth a run, per minor version: each flips placement rules
+ * (malloc headers, swiss maps, Green Tea inline mark bits, 32-bit pointers). Their first
+ * build compiles the standard library again (20–60 s each); later runs hit the build cache.
  */
-export const experimentVariants: Readonly<Record<number, readonly string[]>> = {
-  22: ['noallocheaders'],
-  24: ['noswissmap'],
-  25: ['greenteagc'],
-  26: ['nogreenteagc'],
+export const variants: Readonly<Record<number, readonly Variant[]>> = {
+  21: [{ goarch: '386' }],
+  22: [{ goexperiment: 'noallocheaders' }],
+  24: [{ goexperiment: 'noswissmap' }],
+  25: [{ goexperiment: 'greenteagc' }],
+  26: [{ goexperiment: 'nogreenteagc' }, { goarch: '386' }],
 };
 
 export interface Skipped {
@@ -42,9 +49,13 @@ export interface Skipped {
   readonly why: string;
 }
 
-function goEnv(goBin: string, experiment?: string): { version: string; arch: string; goexperiment: string } | { error: string } {
+function variantEnv(v: Variant | undefined): Record<string, string> {
+  return { ...(v?.goexperiment !== undefined ? { GOEXPERIMENT: v.goexperiment } : {}), ...(v?.goarch !== undefined ? { GOARCH: v.goarch } : {}) };
+}
+
+function goEnv(goBin: string, variant?: Variant): { version: string; arch: string; goexperiment: string } | { error: string } {
   const r = spawnSync(goBin, ['env', 'GOVERSION', 'GOARCH', 'GOEXPERIMENT'], {
-    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', ...(experiment !== undefined ? { GOEXPERIMENT: experiment } : {}) }, timeout: 60_000,
+    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', ...variantEnv(variant) }, timeout: 60_000,
   });
   if (r.error) return { error: r.error.message };
   if (r.status !== 0) return { error: `go env exited ${r.status}: ${r.stderr.trim()}` };
@@ -99,20 +110,21 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       experiments: parseGoExperiment(env.goexperiment), origin: c.origin,
     });
   }
-  // GHL_FIDELITY_EXPERIMENTS=0 leaves out the non-default GOEXPERIMENT runs.
-  if (process.env.GHL_FIDELITY_EXPERIMENTS === '0') {
-    skipped.push({ what: 'GOEXPERIMENT variants', why: 'disabled by GHL_FIDELITY_EXPERIMENTS=0' });
+  // GHL_FIDELITY_VARIANTS=0 leaves out the non-default configurations.
+  if (process.env.GHL_FIDELITY_VARIANTS === '0') {
+    skipped.push({ what: 'GOEXPERIMENT/GOARCH variants', why: 'disabled by GHL_FIDELITY_VARIANTS=0' });
   } else {
-    for (const [minor, variants] of Object.entries(experimentVariants)) {
-      const base = found.find((f) => f.minor === Number(minor) && f.goexperiment === '');
+    for (const [minor, list] of Object.entries(variants)) {
+      const base = found.find((f) => f.minor === Number(minor) && f.variant === undefined);
       if (!base) continue;
-      for (const v of variants) {
+      for (const v of list) {
+        const label = `${base.version} ${Object.entries(variantEnv(v)).map(([k, x]) => `${k}=${x}`).join(' ')}`;
         const env = goEnv(base.goBin, v);
         if ('error' in env) {
-          skipped.push({ what: `${base.version} GOEXPERIMENT=${v}`, why: env.error });
+          skipped.push({ what: label, why: env.error });
           continue;
         }
-        found.push({ ...base, goexperiment: env.goexperiment, experiments: parseGoExperiment(env.goexperiment), goexperimentEnv: v });
+        found.push({ ...base, arch: env.arch, goexperiment: env.goexperiment, experiments: parseGoExperiment(env.goexperiment), variant: v });
       }
     }
   }
@@ -124,24 +136,24 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       else skipped.push({ what: f.version, why: `not selected by GHL_FIDELITY_GO=${process.env.GHL_FIDELITY_GO}` });
     }
   }
-  found.sort((a, b) => a.minor - b.minor || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.goexperiment.localeCompare(b.goexperiment));
+  found.sort((a, b) => a.minor - b.minor || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.arch.localeCompare(b.arch) || a.goexperiment.localeCompare(b.goexperiment));
   return { found, skipped };
 }
 
 /** buildProbe compiles test/fidelity/probe with one toolchain into a fresh temp dir. */
 export function buildProbe(tc: GoToolchain): { bin: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `ghl-probe-${tc.version}${tc.goexperimentEnv ? '-' + tc.goexperimentEnv : ''}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ghl-probe-${tc.version}-${tc.arch}${tc.goexperiment ? '-' + tc.goexperiment : ''}-`));
   const bin = join(dir, 'probe');
   const r = spawnSync(tc.goBin, ['build', '-o', bin, '.'], {
     cwd: probeDir, encoding: 'utf8', timeout: 600_000,
     env: {
       ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0',
-      ...(tc.goexperimentEnv !== undefined ? { GOEXPERIMENT: tc.goexperimentEnv } : {}),
+      ...variantEnv(tc.variant),
     },
   });
   if (r.error || r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${tc.version} GOEXPERIMENT=${tc.goexperimentEnv ?? ''}: building the probe failed: ${r.error?.message ?? r.stderr}`);
+    throw new Error(`${tc.version} ${tc.arch} ${tc.goexperiment}: building the probe failed: ${r.error?.message ?? r.stderr}`);
   }
   return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -64,15 +64,17 @@ func eachLine(f func([]byte)) {
 	must(sc.Err())
 }
 
+const ptrSize = int(unsafe.Sizeof(uintptr(0)))
+
 // typeOf builds a type of exactly size bytes at run time: [size]byte when scan is false,
-// struct{P *int; B [size-8]byte} (size a multiple of 8) when it is true.
+// struct{P *int; B [size-ptrSize]byte} (size a multiple of ptrSize) when it is true.
 func typeOf(size int, scan bool) reflect.Type {
 	if !scan {
 		return reflect.ArrayOf(size, reflect.TypeOf(byte(0)))
 	}
 	fields := []reflect.StructField{{Name: "P", Type: reflect.TypeOf((*int)(nil))}}
-	if size > 8 {
-		fields = append(fields, reflect.StructField{Name: "B", Type: reflect.ArrayOf(size-8, reflect.TypeOf(byte(0)))})
+	if size > ptrSize {
+		fields = append(fields, reflect.StructField{Name: "B", Type: reflect.ArrayOf(size-ptrSize, reflect.TypeOf(byte(0)))})
 	}
 	t := reflect.StructOf(fields)
 	if int(t.Size()) != size {
