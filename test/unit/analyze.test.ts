@@ -13,7 +13,8 @@ import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../.
 import { defaultSpawner, runGo, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
 
 const repo = resolve(__dirname, '../..');
-const cacheDir = join(repo, '.cache', 'typefacts-test');
+// The same cache the CLI tests reach through XDG_CACHE_HOME=.cache/xdg: one helper build per Go version.
+const cacheDir = join(repo, '.cache', 'xdg', 'go-heap-lens');
 const fixture = join(repo, 'test/fixtures/constructs');
 const hasGo = spawnSync('go', ['version']).status === 0;
 const noGo = 'go is not installed on this machine: analyze cannot run the compiler';
