@@ -1,6 +1,6 @@
 // What the fidelity suite asks the runtime, and what the model says about each case.
 // Inputs (sizes, counts) are plain numbers; expectations come only from src/core/alloc.
-import type { ConstructSpec, TypeShape } from '../../src/core/alloc/constructs.ts';
+import { structLayout, type ConstructSpec, type TypeShape } from '../../src/core/alloc/constructs.ts';
 import { classify, nelems, tinyAlign, tinyPerBlock } from '../../src/core/alloc/malloc.ts';
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import type { AllocatorRules } from '../../src/core/alloc/versions.ts';
@@ -157,45 +157,55 @@ export function expectSpans(c: SpanCase, rules: AllocatorRules): Omit<SpansMeasu
   };
 }
 
-const i64: TypeShape = { bytes: 8, align: 8, pointers: false };
-const ptr: TypeShape = { bytes: 8, align: 8, pointers: true };
-const str: TypeShape = { bytes: 16, align: 8, pointers: true };
-const byte: TypeShape = { bytes: 1, align: 1, pointers: false };
-
-/** Construct functions of probe/constructs.go and the spec of what each does (64-bit shapes). */
-export const constructCases: readonly { fn: string; spec: ConstructSpec }[] = [
-  { fn: 'cNewStruct32', spec: { kind: 'new', type: { bytes: 32, align: 8, pointers: true } } },
-  { fn: 'cNewBytes100', spec: { kind: 'new', type: { bytes: 100, align: 1, pointers: false } } },
-  { fn: 'cNewPtrs128', spec: { kind: 'new', type: { bytes: 1024, align: 8, pointers: true } } },
-  { fn: 'cNewZero', spec: { kind: 'new', type: { bytes: 0, align: 1, pointers: false } } },
-  { fn: 'cMakeI64Cap100', spec: { kind: 'makeslice', elem: i64, len: 70, cap: 100 } },
-  { fn: 'cMakePtrs128', spec: { kind: 'makeslice', elem: ptr, len: 128 } },
-  { fn: 'cAppendI64Cap5', spec: { kind: 'append', elem: i64, oldCap: 5, newLen: 6 } },
-  { fn: 'cAppendPtrsNil100', spec: { kind: 'append', elem: ptr, oldCap: 0, newLen: 100 } },
-  { fn: 'cAppendS24Cap300', spec: { kind: 'append', elem: { bytes: 24, align: 8, pointers: false }, oldCap: 300, newLen: 301 } },
-  { fn: 'cAppendBytesNil100', spec: { kind: 'append', elem: byte, oldCap: 0, newLen: 100 } },
-  { fn: 'cStringFromBytes40', spec: { kind: 'string-from-bytes', len: 40 } },
-  { fn: 'cStringFromBytes10', spec: { kind: 'string-from-bytes', len: 10 } },
-  { fn: 'cStringFromBytes1', spec: { kind: 'string-from-bytes', len: 1 } },
-  { fn: 'cBytesFromString40', spec: { kind: 'bytes-from-string', len: 40 } },
-  { fn: 'cBytesFromString100', spec: { kind: 'bytes-from-string', len: 100 } },
-  { fn: 'cRunesFromString10', spec: { kind: 'runes-from-string', runes: 10 } },
-  { fn: 'cRunesFromString100', spec: { kind: 'runes-from-string', runes: 100 } },
-  { fn: 'cConcat20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },
-  { fn: 'cConcat40x100x20', spec: { kind: 'concat', operandBytes: [40, 100, 20] } },
-  { fn: 'cClosureTwoInts', spec: { kind: 'closure', captures: [{ type: i64 }, { type: i64 }] } },
-  { fn: 'cClosurePtrInt', spec: { kind: 'closure', captures: [{ type: ptr }, { type: i64 }] } },
-  { fn: 'cClosureByRefString', spec: { kind: 'closure', captures: [{ type: str, reassigned: true }] } },
-  { fn: 'cConvUint64', spec: { kind: 'convert', type: i64 } },
-  { fn: 'cConvUint64Small', spec: { kind: 'convert', type: i64, staticValue: 'small-int' } },
-  { fn: 'cConvString', spec: { kind: 'convert', type: str, shape: 'string' } },
-  { fn: 'cConvSlice', spec: { kind: 'convert', type: { bytes: 24, align: 8, pointers: true }, shape: 'slice' } },
-  { fn: 'cConvStruct24', spec: { kind: 'convert', type: { bytes: 24, align: 8, pointers: false } } },
-  { fn: 'cConvPtrPair', spec: { kind: 'convert', type: { bytes: 16, align: 8, pointers: true } } },
-  { fn: 'cMapSmall', spec: { kind: 'makemap', key: i64, elem: i64, hint: 0 } },
-  { fn: 'cMapStringHint100', spec: { kind: 'makemap', key: str, elem: i64, hint: 100 } },
-  { fn: 'cMapIntHint1000', spec: { kind: 'makemap', key: i64, elem: i64, hint: 1000 } },
-  { fn: 'cChanInt64x8', spec: { kind: 'makechan', elem: i64, size: 8 } },
-  { fn: 'cChanPtrx16', spec: { kind: 'makechan', elem: ptr, size: 16 } },
-  { fn: 'cChanUnbuffered', spec: { kind: 'makechan', elem: i64, size: 0 } },
-];
+/**
+ * Construct functions of probe/constructs.go and the spec of what each does, with the Go
+ * types laid out for the target: int and pointers are ptrSize bytes, int64 is 4-aligned on
+ * 32-bit targets.
+ */
+export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpec }[] {
+  const p = ptrSize;
+  const i64: TypeShape = { bytes: 8, align: Math.min(8, p), pointers: false };
+  const int: TypeShape = { bytes: p, align: p, pointers: false };
+  const ptr: TypeShape = { bytes: p, align: p, pointers: true };
+  const str: TypeShape = { bytes: 2 * p, align: p, pointers: true };
+  const slice: TypeShape = { bytes: 3 * p, align: p, pointers: true };
+  const byte: TypeShape = { bytes: 1, align: 1, pointers: false };
+  const s24: TypeShape = { bytes: 24, align: i64.align, pointers: false }; // struct{a, b, c int64}
+  const layout = (...f: TypeShape[]): TypeShape => structLayout(f);
+  return [
+    { fn: 'cNewStruct32', spec: { kind: 'new', type: layout(i64, i64, i64, ptr) } },
+    { fn: 'cNewBytes100', spec: { kind: 'new', type: { bytes: 100, align: 1, pointers: false } } },
+    { fn: 'cNewPtrs128', spec: { kind: 'new', type: { bytes: 128 * p, align: p, pointers: true } } },
+    { fn: 'cNewZero', spec: { kind: 'new', type: { bytes: 0, align: 1, pointers: false } } },
+    { fn: 'cMakeI64Cap100', spec: { kind: 'makeslice', elem: i64, len: 70, cap: 100 } },
+    { fn: 'cMakePtrs128', spec: { kind: 'makeslice', elem: ptr, len: 128 } },
+    { fn: 'cAppendI64Cap5', spec: { kind: 'append', elem: i64, oldCap: 5, newLen: 6 } },
+    { fn: 'cAppendPtrsNil100', spec: { kind: 'append', elem: ptr, oldCap: 0, newLen: 100 } },
+    { fn: 'cAppendS24Cap300', spec: { kind: 'append', elem: s24, oldCap: 300, newLen: 301 } },
+    { fn: 'cAppendBytesNil100', spec: { kind: 'append', elem: byte, oldCap: 0, newLen: 100 } },
+    { fn: 'cStringFromBytes40', spec: { kind: 'string-from-bytes', len: 40 } },
+    { fn: 'cStringFromBytes10', spec: { kind: 'string-from-bytes', len: 10 } },
+    { fn: 'cStringFromBytes1', spec: { kind: 'string-from-bytes', len: 1 } },
+    { fn: 'cBytesFromString40', spec: { kind: 'bytes-from-string', len: 40 } },
+    { fn: 'cBytesFromString100', spec: { kind: 'bytes-from-string', len: 100 } },
+    { fn: 'cRunesFromString10', spec: { kind: 'runes-from-string', runes: 10 } },
+    { fn: 'cRunesFromString100', spec: { kind: 'runes-from-string', runes: 100 } },
+    { fn: 'cConcat20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },
+    { fn: 'cConcat40x100x20', spec: { kind: 'concat', operandBytes: [40, 100, 20] } },
+    { fn: 'cClosureTwoInts', spec: { kind: 'closure', captures: [{ type: int }, { type: int }] } },
+    { fn: 'cClosurePtrInt', spec: { kind: 'closure', captures: [{ type: ptr }, { type: int }] } },
+    { fn: 'cClosureByRefString', spec: { kind: 'closure', captures: [{ type: str, reassigned: true }] } },
+    { fn: 'cConvUint64', spec: { kind: 'convert', type: i64 } },
+    { fn: 'cConvUint64Small', spec: { kind: 'convert', type: i64, staticValue: 'small-int' } },
+    { fn: 'cConvString', spec: { kind: 'convert', type: str, shape: 'string' } },
+    { fn: 'cConvSlice', spec: { kind: 'convert', type: slice, shape: 'slice' } },
+    { fn: 'cConvStruct24', spec: { kind: 'convert', type: s24 } },
+    { fn: 'cConvPtrPair', spec: { kind: 'convert', type: layout(ptr, i64) } },
+    { fn: 'cMapSmall', spec: { kind: 'makemap', key: i64, elem: i64, hint: 0 } },
+    { fn: 'cMapStringHint100', spec: { kind: 'makemap', key: str, elem: int, hint: 100 } },
+    { fn: 'cMapIntHint1000', spec: { kind: 'makemap', key: i64, elem: i64, hint: 1000 } },
+    { fn: 'cChanInt64x8', spec: { kind: 'makechan', elem: i64, size: 8 } },
+    { fn: 'cChanPtrx16', spec: { kind: 'makechan', elem: ptr, size: 16 } },
+    { fn: 'cChanUnbuffered', spec: { kind: 'makechan', elem: int, size: 0 } },
+  ];
+}

@@ -332,7 +332,9 @@ function convertRequests(c: Extract<ConstructSpec, { kind: 'convert' }>, rules: 
     if (c.staticValue === 'empty') return none('convTslice of nil: &zeroVal');
     return { objects: [{ what: 'convTslice', bytes: 3 * rules.ptrSize, pointers: true }] };
   }
-  if (!t.pointers && ((t.bytes === 2 && t.align === 2) || (t.bytes === 4 && t.align === 4) || (t.bytes === 8 && t.align === 8))) {
+  // convT16/32/64 need the alignment of uint16/32/64; uint64 is 4-aligned on 32-bit targets.
+  const u64Align = Math.min(8, rules.ptrSize);
+  if (!t.pointers && ((t.bytes === 2 && t.align === 2) || (t.bytes === 4 && t.align === 4) || (t.bytes === 8 && t.align === u64Align))) {
     if (c.staticValue === 'small-int' || c.staticValue === 'empty') return none(`convT${t.bytes * 8} of a value < 256: points into runtime.staticuint64s`);
     return { objects: [{ what: `convT${t.bytes * 8}`, bytes: t.bytes, pointers: false }] };
   }
