@@ -289,14 +289,14 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
  * looks them up in the dependencies.
  */
 export function typeQueries(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[]): { pkg: string; type: string }[] {
-  const at = new Set(facts.map((f) => key(f.file, f.line, f.col)));
-  const named = new Set(facts.flatMap((f) => (f.type ? [`${f.pkg}\0${f.type.name}`, `*\0${f.type.qname}`] : [])));
+  const at = new Set(facts.map((f) => `${key(f.file, f.line, f.col)}\0${f.kind}`));
+  const named = new Set(facts.flatMap((f) => (f.type ? [`${f.kind}\0${f.pkg}\0${f.type.name}`, `${f.kind}\0*\0${f.type.qname}`] : [])));
   const out = new Map<string, { pkg: string; type: string }>();
   for (const d of diagnostics) {
     if (!allocKinds.has(d.kind) || !d.package || !d.absFile) continue;
     const s = exprShape(d.expr);
-    if (!('type' in s) || at.has(key(d.absFile, d.line, d.column))) continue;
-    if (named.has(`${d.package}\0${s.type}`) || named.has(`*\0${s.type}`)) continue;
+    if (!('type' in s) || at.has(`${key(d.absFile, d.line, d.column)}\0${s.kind}`)) continue;
+    if (named.has(`${s.kind}\0${d.package}\0${s.type}`) || named.has(`${s.kind}\0*\0${s.type}`)) continue;
     out.set(resolvedKey(d.package, s.type), { pkg: d.package, type: s.type });
   }
   return [...out.values()];
