@@ -396,7 +396,7 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
   const pkgs = new Map<string, Map<string, AllocationSite[]>>();
   for (const s of sorted) {
     const pkg = s.package ?? '(unknown package)';
-    const fn = s.func ?? '(package level)';
+    const fn = s.func ?? '(function not reported)';
     let fns = pkgs.get(pkg);
     if (!fns) pkgs.set(pkg, (fns = new Map()));
     const list = fns.get(fn);
@@ -425,5 +425,5 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
 /** heapSummary: the one-line status text ("12 heap sites · go1.26 amd64"). */
 export function heapSummary(sites: readonly AllocationSite[], goVersion: string, arch: string): string {
   const heap = sites.filter((s) => s.escapes && s.prediction.kind !== 'stack').length;
-  return `${plural(heap, 'heap site')} · go${goVersion} ${arch}`;
+  return `${plural(heap, 'heap site')} · go${goVersion.replace(/^go/, '')} ${arch}`;
 }

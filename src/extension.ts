@@ -1,0 +1,105 @@
+// Composition root: builds the adapters in src/ui, wires them to the pipeline
+// (src/toolchain/analyze.ts) and registers every disposable. Nothing else lives here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyzeWorkspace } from './toolchain/analyze.ts';
+import { AnalysisService, findModuleDir } from './ui/analysis.ts';
+import { commandIds } from './ui/commands.ts';
+import { readSettings, updateSetting } from './ui/config.ts';
+import { HeapView } from './ui/heapView.ts';
+import { InlineHints } from './ui/hints.ts';
+import { registerHover } from './ui/hover.ts';
+import { Log } from './ui/log.ts';
+import { SimulatePanel } from './ui/panel.ts';
+import { canSpawn, untrustedReason } from './ui/trust.ts';
+
+interface RevealArgs {
+  readonly file: string;
+  readonly line: number;
+  readonly column?: number;
+  readonly base?: string;
+}
+
+function isRevealArgs(a: unknown): a is RevealArgs {
+  const o = a as RevealArgs;
+  return typeof o === 'object' && o !== null && typeof o.file === 'string' && Number.isInteger(o.line) && o.line >= 1 &&
+    (o.column === undefined || (Number.isInteger(o.column) && o.column >= 1)) && (o.base === undefined || typeof o.base === 'string');
+}
+
+/**
+ * resolveStepFile: the compiler prints positions relative to the directory `go build` ran in
+ * (the module root), so a relative path is tried against the site's directory and each parent.
+ */
+function resolveStepFile(file: string, base: string | undefined): string {
+  if (path.isAbsolute(file) || !base) return file;
+  for (let dir = path.dirname(base); ; dir = path.dirname(dir)) {
+    const candidate = path.resolve(dir, file);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(path.dirname(base), file);
+  }
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = new Log();
+  const service = new AnalysisService(analyzeWorkspace, log);
+  const view = new HeapView(service);
+  const hints = new InlineHints(service);
+  const panel = new SimulatePanel(context.extensionUri, service, log);
+  log.info('activate', `Go Heap Lens ${String(context.extension.packageJSON.version)} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`);
+  const reg = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+
+  context.subscriptions.push(
+    log, service, view, hints, panel,
+    registerHover(service),
+    reg(commandIds.showLog, () => log.show()),
+    reg(commandIds.analyzeWorkspace, () => service.analyzeWorkspace('command')),
+    reg(commandIds.analyzePackage, (uri?: unknown) => {
+      const file = uri instanceof vscode.Uri ? uri.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
+      if (!file || !file.endsWith('.go')) {
+        void vscode.window.showWarningMessage('Go Heap Lens: open a Go file to analyze its package.');
+        return;
+      }
+      return service.analyzePackage(file);
+    }),
+    reg(commandIds.simulateHeap, () => panel.show()),
+    reg(commandIds.toggleInlineHints, () => updateSetting('display.inlineHints', !readSettings().display.inlineHints)),
+    reg(commandIds.toggleEscapingOnly, () => updateSetting('display.escapingOnly', !readSettings().display.escapingOnly)),
+    reg(commandIds.groupBySpanClass, () => view.setGrouping('spanClass')),
+    reg(commandIds.groupByPackage, () => view.setGrouping('package')),
+    reg(commandIds.setMinBytes, async () => {
+      const v = await vscode.window.showInputBox({
+        title: 'Go Heap: hide sites smaller than (bytes)', value: String(readSettings().display.minBytes),
+        validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number of bytes, 0 for all sites'),
+      });
+      if (v !== undefined) await updateSetting('display.minBytes', Number(v.trim()));
+    }),
+    reg(commandIds.loadCompilerOutput, async () => {
+      if (!canSpawn()) {
+        // Joining compiler output with type facts runs the Go type-facts helper.
+        void vscode.window.showWarningMessage(untrustedReason);
+        return;
+      }
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false, openLabel: 'Load', title: 'Compiler output of go build -gcflags=-m=2',
+        filters: { 'Compiler output': ['txt', 'log', 'out'], 'All files': ['*'] },
+      });
+      const file = picked?.[0]?.fsPath;
+      if (!file) return;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      const dir = findModuleDir(file) ?? (folder && findModuleDir(path.join(folder, 'x.go'))) ?? folder ?? path.dirname(file);
+      await service.loadFromFile(file, dir);
+    }),
+    reg(commandIds.revealPosition, async (arg: unknown) => {
+      if (!isRevealArgs(arg)) return;
+      const file = resolveStepFile(arg.file, arg.base);
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      const pos = new vscode.Position(arg.line - 1, (arg.column ?? 1) - 1);
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preserveFocus: false });
+    }),
+  );
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,22 @@
+// Command, view, context-key and setting ids, declared once. test/unit/ui-manifest.test.ts checks
+// them against package.json so the manifest and the code cannot drift apart.
+
+export const commandIds = {
+  analyzeWorkspace: 'goHeap.analyzeWorkspace',
+  analyzePackage: 'goHeap.analyzePackage',
+  simulateHeap: 'goHeap.simulateHeap',
+  toggleInlineHints: 'goHeap.toggleInlineHints',
+  loadCompilerOutput: 'goHeap.loadCompilerOutput',
+  showLog: 'goHeap.showLog',
+  groupBySpanClass: 'goHeap.groupBySpanClass',
+  groupByPackage: 'goHeap.groupByPackage',
+  toggleEscapingOnly: 'goHeap.toggleEscapingOnly',
+  setMinBytes: 'goHeap.setMinBytes',
+  /** The only command hover markdown may run (MarkdownString.isTrusted.enabledCommands). */
+  revealPosition: 'goHeap.revealPosition',
+} as const;
+
+export const viewIds = { heap: 'goHeap.heap' } as const;
+export const panelViewType = 'goHeap.simulateHeap';
+export const contextKeys = { hasResults: 'goHeap.hasResults', grouping: 'goHeap.grouping' } as const;
+export const configSection = 'goHeap';

@@ -1,0 +1,82 @@
+// The Heap view: allocation sites by span class, or by package → function. Tree elements are
+// the plain models of present.ts (heapTree); this adapter maps them to TreeItems, keeps a
+// parent index for reveal(), and shows the active filters in the view's description.
+import * as vscode from 'vscode';
+import { filterSites, heapTree, type HeapGrouping, type HeapTreeNode } from '../core/sites/present.ts';
+import type { AnalysisService } from './analysis.ts';
+import { commandIds, contextKeys, viewIds } from './commands.ts';
+import { readSettings } from './config.ts';
+
+export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<HeapTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: HeapTreeNode[] = [];
+  private readonly byId = new Map<string, HeapTreeNode>();
+  private grouping: HeapGrouping = 'spanClass';
+  private readonly view: vscode.TreeView<HeapTreeNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly service: AnalysisService) {
+    this.view = vscode.window.createTreeView(viewIds.heap, { treeDataProvider: this, showCollapseAll: true });
+    this.disposables.push(
+      this.view,
+      this.changed,
+      service.onDidChange(() => this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('goHeap.display')) this.refresh();
+      }),
+    );
+    void vscode.commands.executeCommand('setContext', contextKeys.grouping, this.grouping);
+    this.refresh();
+  }
+
+  setGrouping(g: HeapGrouping): void {
+    this.grouping = g;
+    void vscode.commands.executeCommand('setContext', contextKeys.grouping, g);
+    this.refresh();
+  }
+
+  refresh(): void {
+    const display = readSettings().display;
+    const all = this.service.allSites();
+    const shown = filterSites(all, display);
+    this.roots = heapTree(shown, this.grouping);
+    this.byId.clear();
+    const index = (n: HeapTreeNode): void => {
+      this.byId.set(n.id, n);
+      n.children.forEach(index);
+    };
+    this.roots.forEach(index);
+    const filters = [display.escapingOnly ? 'escaping only' : 'all sites', ...(display.minBytes > 0 ? [`≥ ${display.minBytes} B`] : [])];
+    this.view.description = all.length ? `${shown.length}/${all.length} · ${filters.join(' · ')}` : undefined;
+    this.view.message = all.length > 0 && shown.length === 0 ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).` : undefined;
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(n: HeapTreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(n.label, n.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = n.id;
+    item.description = n.description;
+    item.tooltip = n.tooltip;
+    item.contextValue = n.kind;
+    if (n.site) {
+      item.iconPath = new vscode.ThemeIcon('symbol-variable');
+      item.command = { command: commandIds.revealPosition, title: 'Reveal', arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }] };
+    } else {
+      item.iconPath = new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
+    }
+    return item;
+  }
+
+  getChildren(n?: HeapTreeNode): HeapTreeNode[] {
+    return n ? [...n.children] : this.roots;
+  }
+
+  getParent(n: HeapTreeNode): HeapTreeNode | undefined {
+    return n.parentId ? this.byId.get(n.parentId) : undefined;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,85 @@
+// Inline hints: after-line text on each allocating line of visible Go editors. One decoration
+// type per kind, created once, coloured through themable ThemeColors (package.json colors).
+// Hints of a document are cleared on its first edit and restored when a re-analysis lands.
+import * as vscode from 'vscode';
+import { filterSites, hintText } from '../core/sites/present.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import type { AnalysisService } from './analysis.ts';
+import { readSettings } from './config.ts';
+
+type HintKind = 'heap' | 'tiny' | 'large' | 'stack';
+
+function hintKind(s: AllocationSite): HintKind {
+  const k = s.prediction.kind;
+  if (!s.escapes || k === 'stack') return 'stack';
+  if (k === 'tiny') return 'tiny';
+  if (k === 'large') return 'large';
+  return 'heap';
+}
+
+export class InlineHints implements vscode.Disposable {
+  private readonly types: Record<HintKind, vscode.TextEditorDecorationType>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly service: AnalysisService) {
+    const make = (color: string): vscode.TextEditorDecorationType => vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor(color), margin: '0 0 0 2em', fontStyle: 'italic' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
+    this.types = {
+      heap: make('goHeap.heapHintForeground'),
+      tiny: make('goHeap.tinyHintForeground'),
+      large: make('goHeap.largeHintForeground'),
+      stack: make('goHeap.stackHintForeground'),
+    };
+    this.disposables.push(
+      ...Object.values(this.types),
+      service.onDidChange(() => this.renderAll()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('goHeap.display')) this.renderAll();
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        for (const ed of vscode.window.visibleTextEditors) if (ed.document === e.document) this.clear(ed);
+      }),
+    );
+    this.renderAll();
+  }
+
+  private clear(ed: vscode.TextEditor): void {
+    for (const t of Object.values(this.types)) ed.setDecorations(t, []);
+  }
+
+  renderAll(): void {
+    for (const ed of vscode.window.visibleTextEditors) this.render(ed);
+  }
+
+  private render(ed: vscode.TextEditor): void {
+    if (ed.document.languageId !== 'go' || ed.document.uri.scheme !== 'file') return;
+    const display = readSettings(ed.document.uri).display;
+    if (!display.inlineHints) return this.clear(ed);
+    const sites = filterSites(this.service.sitesForFile(ed.document.uri.fsPath), display);
+    // One hint per line: several sites on a line are joined, the line's colour is its biggest kind.
+    const byLine = new Map<number, AllocationSite[]>();
+    for (const s of sites) {
+      const list = byLine.get(s.line);
+      if (list) list.push(s);
+      else byLine.set(s.line, [s]);
+    }
+    const ranked: HintKind[] = ['stack', 'tiny', 'heap', 'large'];
+    const out: Record<HintKind, vscode.DecorationOptions[]> = { heap: [], tiny: [], large: [], stack: [] };
+    for (const [line, list] of byLine) {
+      if (line < 1 || line > ed.document.lineCount) continue;
+      list.sort((a, b) => a.column - b.column);
+      const kind = list.map(hintKind).reduce((a, b) => (ranked.indexOf(b) > ranked.indexOf(a) ? b : a));
+      const end = ed.document.lineAt(line - 1).range.end;
+      out[kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: list.map(hintText).join('  ') } } });
+    }
+    for (const k of Object.keys(out) as HintKind[]) ed.setDecorations(this.types[k], out[k]);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

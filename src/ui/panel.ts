@@ -1,0 +1,163 @@
+// Host side of the Simulate Heap webview (protocol: src/protocol/messages.ts).
+//
+// The simulation runs here, in the extension host, not in the webview: the simulator is the
+// same bundled core the CLI runs (one implementation, one set of input checks), the webview
+// stays a renderer that cannot be fed a model it did not validate, and a run can use the
+// analysed sites' exact request sizes without shipping them through the page first. Runs are
+// sliced (one workload step per macrotask) so the host stays responsive, and a newer run or
+// a `cancel` stops the older one. Snapshots go to the page in batches.
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
+import { hintText, siteId } from '../core/sites/present.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import {
+  isWebviewToHost, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost, type WorkloadSite,
+} from '../protocol/messages.ts';
+import type { AnalysisService } from './analysis.ts';
+import { commandIds, panelViewType } from './commands.ts';
+import type { Log } from './log.ts';
+import { panelHtml } from './panelHtml.ts';
+import { runSimulation } from './simRunner.ts';
+
+/** workloadSites: the analysed sites that allocate on the heap, as panel rows (one per object kind). */
+export function workloadSites(sites: readonly AllocationSite[]): { rows: WorkloadSite[]; byId: Map<string, AllocationSite> } {
+  const rows: WorkloadSite[] = [];
+  const byId = new Map<string, AllocationSite>();
+  for (const s of sites) {
+    const p = s.prediction;
+    if (!s.escapes || p.kind === 'stack' || p.kind === 'unknown' || p.kind === 'zero') continue;
+    const id = siteId(s);
+    if (byId.has(id)) continue;
+    byId.set(id, s);
+    const base = s.file.slice(Math.max(s.file.lastIndexOf('/'), s.file.lastIndexOf('\\')) + 1);
+    rows.push({ id, label: s.expr, where: `${base}:${s.line}`, bytes: p.requestBytes, pointers: !p.noscan, hint: hintText(s) });
+  }
+  return { rows, byId };
+}
+
+export class SimulatePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private runAbort: AbortController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private siteIndex = new Map<string, AllocationSite>();
+  private ready = false;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly service: AnalysisService, private readonly log: Log) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(panelViewType, {
+        deserializeWebviewPanel: async (panel) => {
+          // The page restores its own inputs from getState; the host re-sends the current sites.
+          this.attach(panel);
+        },
+      }),
+      service.onDidChange(() => {
+        if (this.panel && this.ready) this.postInit();
+      }),
+    );
+  }
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(panelViewType, 'Simulate Heap', vscode.ViewColumn.Beside, this.options());
+    this.attach(panel);
+  }
+
+  private options(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'heap.svg');
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: crypto.randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+    });
+    const subs = [
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidDispose(() => {
+        this.runAbort?.abort();
+        this.panel = undefined;
+        for (const s of subs) s.dispose();
+      }),
+    ];
+  }
+
+  private post(m: HostToWebview): void {
+    void this.panel?.webview.postMessage(m);
+  }
+
+  private postInit(): void {
+    const { rows, byId } = workloadSites(this.service.allSites());
+    this.siteIndex = byId;
+    const latest = this.service.latest();
+    const goVersions: string[] = [];
+    for (let m = maxGoMinor; m >= minGoMinor; m--) goVersions.push(`1.${m}`);
+    const settings: SimSettings = { go: latest?.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.') ?? goVersions[0]!, procs: 1, gogc: 100 };
+    this.post({
+      type: 'init', v: protocolVersion, sites: rows, settings, goVersions, arch: latest?.arch ?? 'amd64',
+      source: latest ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` : 'no analysis yet: add rows by analysing a Go module',
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isWebviewToHost(raw)) {
+      this.log.warn('panel', `ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const m: WebviewToHost = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.postInit();
+        return;
+      case 'cancel':
+        this.runAbort?.abort();
+        return;
+      case 'reveal': {
+        const s = this.siteIndex.get(m.siteId);
+        if (s) void vscode.commands.executeCommand(commandIds.revealPosition, { file: s.file, line: s.line, column: s.column, base: s.file });
+        return;
+      }
+      case 'run':
+        void this.run(m);
+        return;
+    }
+  }
+
+  private async run(m: Extract<WebviewToHost, { type: 'run' }>): Promise<void> {
+    this.runAbort?.abort();
+    const ac = new AbortController();
+    this.runAbort = ac;
+    const arch = this.service.latest()?.arch ?? 'amd64';
+    try {
+      await runSimulation({
+        settings: m.settings, arch, rows: m.rows, gcAtEnd: m.gcAtEnd, sites: this.siteIndex, signal: ac.signal,
+        onBatch: (batch: PanelSnapshot[], done: boolean) => this.post({ type: 'snapshots', v: protocolVersion, runId: m.runId, batch, done }),
+      });
+    } catch (e) {
+      if (ac.signal.aborted) return;
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error('panel', `simulation failed: ${message}`);
+      this.post({ type: 'error', v: protocolVersion, message, runId: m.runId });
+    }
+  }
+
+  dispose(): void {
+    this.runAbort?.abort();
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
