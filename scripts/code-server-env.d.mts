@@ -1,0 +1,13 @@
+// Types for scripts/code-server-env.mjs (used by test/e2e from TypeScript).
+import type { ChildProcess } from 'node:child_process';
+
+export const repoRoot: string;
+export const e2eCache: string;
+export const nodeHome: string;
+export const codeServerBin: string;
+export const chromiumBin: string;
+export function missing(): string[];
+export function prepareRunDir(runDir: string, extraSettings?: Record<string, unknown>): { extensionsDir: string; userDataDir: string };
+export function startCodeServer(o: { runDir: string; port: number; logFile: string; graceSeconds?: number }):
+  Promise<{ url: string; pid: number; child: ChildProcess; stop: () => Promise<void> }>;
+export function stopGroup(pid: number): Promise<void>;
