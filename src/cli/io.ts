@@ -9,6 +9,9 @@ export interface CliIO {
   readonly stdin: () => AsyncIterable<string | Uint8Array>;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when stdout can take more (a pipe's buffer drained); commands that stream
+   * large outputs await it between batches. Absent: no backpressure (in-process tests). */
+  readonly drain?: () => Promise<void>;
 }
 
 export const exitOk = 0;

@@ -51,6 +51,7 @@ if (require.main === module) {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
     stdin: () => process.stdin,
+    drain: () => process.stdout.writableNeedDrain ? new Promise((done) => process.stdout.once('drain', () => done())) : Promise.resolve(),
     cwd: process.cwd(),
     env: process.env,
   };

@@ -66,6 +66,8 @@ export const run: Command = async (argv, io) => {
       if (text.length === 0) continue;
       parser ??= pickParser(values.format, text, baseDir, onDiagnostic, onUnparsed);
       parser.push(text);
+      // Backpressure: a slow reader of a pipe must not make us queue the whole output.
+      if (mode === 'json' && io.drain) await io.drain();
     }
   } catch (e) {
     if (UsageError.is(e)) throw e;

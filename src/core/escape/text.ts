@@ -175,6 +175,18 @@ export class TextParser {
       this.counts.headerLines++;
       return;
     }
+    // Fast path for the bulk of -m=2 output: a step line repeating the open block's
+    // position. splitPosition would find the same prefix (it is the first match on the
+    // block's header line, and the scan only looks at the prefix and the `: ` after it).
+    const b = this.block;
+    if (b !== undefined && text.startsWith(b.posText) && text.startsWith(':   ', b.posText.length)) {
+      const step = parseStep(text.slice(b.posText.length + 2), this.opts.baseDir);
+      if (step !== undefined) {
+        b.steps.push(step);
+        b.lines++;
+        return;
+      }
+    }
     const split = splitPosition(text);
     if (split === undefined) {
       this.closeBlock();
@@ -357,6 +369,15 @@ export function splitPosition(text: string): { pos: PrintedPosition; posText: st
 
 /** parsePosition parses a whole `file:line[:col]` (as in `at POS` tails); undefined if it is not one. */
 export function parsePosition(text: string): PrintedPosition | undefined {
+  // The whole text is the position, so `file:line:col` can be read from the end; other
+  // shapes (`file:line`, a -L `[…]` suffix) go through the general scanner.
+  const c1 = text.lastIndexOf(':');
+  if (c1 > 0 && c1 + 1 < text.length && digitsEnd(text, c1 + 1) === text.length && text.length - c1 <= 11) {
+    const c2 = text.lastIndexOf(':', c1 - 1);
+    if (c2 > 0 && c2 + 1 < c1 && digitsEnd(text, c2 + 1) === c1 && c1 - c2 <= 11) {
+      return { file: text.slice(0, c2), line: Number(text.slice(c2 + 1, c1)), column: Number(text.slice(c1 + 1)) };
+    }
+  }
   const s = splitPosition(text + ': ');
   if (s === undefined || s.message !== '' || s.posText !== text) return undefined;
   return s.pos;
