@@ -101,20 +101,7 @@ function pickParser(
 ): TextParser | BuildJsonParser {
   const json = format === 'buildjson' || (format === 'auto' && firstText.trimStart().startsWith('{'));
   if (!json) return new TextParser({ ...(baseDir !== undefined ? { baseDir } : {}), onDiagnostic, onUnparsed });
-  return new StreamingBuildJson(baseDir, onDiagnostic, onUnparsed);
-}
-
-/** BuildJsonParser collects its results; hand them on at the end in the same shape as the text parser. */
-class StreamingBuildJson extends BuildJsonParser {
-  constructor(baseDir: string | undefined, private readonly onD: (d: Diagnostic) => void, private readonly onU: (u: UnparsedLine) => void) {
-    super(baseDir !== undefined ? { baseDir } : {});
-  }
-  override end(): ReturnType<BuildJsonParser['end']> {
-    const r = super.end();
-    for (const d of r.diagnostics) this.onD(d);
-    for (const u of r.unparsed) this.onU(u);
-    return r;
-  }
+  return new BuildJsonParser({ ...(baseDir !== undefined ? { baseDir } : {}), onDiagnostic, onUnparsed });
 }
 
 /** Writes `{ diagnostics: [...], unparsed: [...], stats }` incrementally, in batches. */

@@ -12,6 +12,9 @@ export interface BuildJsonResult extends ParseResult {
   readonly failedPackages: readonly string[];
 }
 
+/** baseDir as for the text parser; with the callbacks, results stream out instead of being kept. */
+export type BuildJsonOptions = Pick<TextParserOptions, 'baseDir' | 'onDiagnostic' | 'onUnparsed'>;
+
 interface Segment {
   readonly firstInnerLine: number;
   readonly jsonLine: number;
@@ -24,7 +27,8 @@ interface PackageStream {
 
 /**
  * BuildJsonParser parses `go build -json` output chunk by chunk. Diagnostics and
- * unparsed lines carry the number of the JSON line (event) they came from; the text
+ * unparsed lines carry the number of the JSON line (event) they came from (unparsed
+ * lines come out sorted by line when collected, in completion order when streamed); the text
  * inside each event goes through one TextParser per ImportPath, so an explanation
  * block split over several events still comes out whole.
  */
@@ -35,13 +39,15 @@ export class BuildJsonParser {
   private readonly byKind: Partial<Record<DiagnosticKind, number>> = {};
   private readonly failed: string[] = [];
   private jsonLines = 0;
+  private diagnosticCount = 0;
+  private unparsedCount = 0;
   private otherEvents = 0;
   private blankLines = 0;
   private readonly textUnparsed: UnparsedLine[] = [];
 
   private pendingText = '';
 
-  constructor(private readonly opts: Pick<TextParserOptions, 'baseDir'> = {}) {}
+  constructor(private readonly opts: BuildJsonOptions = {}) {}
 
   push(chunk: string): void {
     // Split on \n; JSON never contains a raw newline, and a \r before it is trimmed.
@@ -74,8 +80,8 @@ export class BuildJsonParser {
       failedPackages: this.failed,
       stats: {
         lines: this.jsonLines,
-        diagnostics: this.diagnostics.length,
-        unparsed: unparsed.length,
+        diagnostics: this.diagnosticCount,
+        unparsed: this.unparsedCount,
         byKind: { ...this.byKind },
         blankLines: this.blankLines,
         toolLines: this.otherEvents,
@@ -91,7 +97,7 @@ export class BuildJsonParser {
     }
     const ev = text.charCodeAt(0) === 123 /* { */ ? parseEvent(text) : undefined;
     if (ev === undefined) {
-      this.unparsed.push({ line: jsonLine, text });
+      this.addUnparsed({ line: jsonLine, text }, this.unparsed);
       return;
     }
     if (ev.Action === 'build-output' && typeof ev.Output === 'string') {
@@ -102,6 +108,12 @@ export class BuildJsonParser {
     }
     if (ev.Action === 'build-fail' && typeof ev.ImportPath === 'string') this.failed.push(ev.ImportPath);
     this.otherEvents++;
+  }
+
+  private addUnparsed(u: UnparsedLine, into: UnparsedLine[]): void {
+    this.unparsedCount++;
+    if (this.opts.onUnparsed) this.opts.onUnparsed(u);
+    else into.push(u);
   }
 
   private stream(desc: string): PackageStream {
@@ -121,10 +133,13 @@ export class BuildJsonParser {
       ...(this.opts.baseDir !== undefined ? { baseDir: this.opts.baseDir } : {}),
       ...(desc !== '' ? { package: sp > 0 ? desc.slice(0, sp) : desc } : {}),
       onDiagnostic: (d) => {
-        this.diagnostics.push({ ...d, inputLine: toJsonLine(d.inputLine) });
+        const mapped = { ...d, inputLine: toJsonLine(d.inputLine) };
+        this.diagnosticCount++;
         this.byKind[d.kind] = (this.byKind[d.kind] ?? 0) + 1;
+        if (this.opts.onDiagnostic) this.opts.onDiagnostic(mapped);
+        else this.diagnostics.push(mapped);
       },
-      onUnparsed: (u) => this.textUnparsed.push({ line: toJsonLine(u.line), text: u.text }),
+      onUnparsed: (u) => this.addUnparsed({ line: toJsonLine(u.line), text: u.text }, this.textUnparsed),
     };
     s = { parser: new TextParser(parserOpts), segments };
     this.streams.set(desc, s);
@@ -148,7 +163,7 @@ function parseEvent(text: string): BuildEvent | undefined {
 }
 
 /** parseBuildJson parses a whole `go build -json` output at once (see BuildJsonParser). */
-export function parseBuildJson(text: string, opts?: Pick<TextParserOptions, 'baseDir'>): BuildJsonResult {
+export function parseBuildJson(text: string, opts?: BuildJsonOptions): BuildJsonResult {
   const p = new BuildJsonParser(opts);
   p.push(text);
   return p.end();
