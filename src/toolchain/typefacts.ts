@@ -48,14 +48,12 @@ export async function ensureTypefactsHelper(opts: HelperOptions): Promise<string
   if (existsSync(bin)) return bin;
   await mkdir(dir, { recursive: true });
   const tmp = `${bin}.tmp${process.pid}`;
-  const env: Record<string, string> = { ...opts.env, GOFLAGS: '', GOWORK: 'off', CGO_ENABLED: '0', GOOS: '', GOARCH: '' };
-  // Build for the host (GOOS/GOARCH emptied) with exactly the workspace's toolchain.
+  // Built for the host (no GOOS/GOARCH from the user's cross-compile settings), outside any
+  // workspace or GOFLAGS, with exactly the workspace's toolchain.
+  const overrides: Record<string, string> = { ...opts.env, GOFLAGS: '', GOWORK: 'off', CGO_ENABLED: '0' };
+  const { GOOS: _os, GOARCH: _arch, ...env } = overrides;
   if (/^go1\.\d+(\.\d+)?$/.test(opts.goVersion)) env['GOTOOLCHAIN'] = opts.goVersion;
-  delete env['GOOS'];
-  delete env['GOARCH'];
-  const baseEnv = { ...(opts.baseEnv ?? process.env) };
-  delete baseEnv['GOOS'];
-  delete baseEnv['GOARCH'];
+  const { GOOS: _baseOs, GOARCH: _baseArch, ...baseEnv } = opts.baseEnv ?? process.env;
   const r = await runGo(['build', '-trimpath', '-o', tmp, '.'], { ...opts, baseEnv, env, cwd: src });
   if (r.exitCode !== 0) {
     await rm(tmp, { force: true });

@@ -26,6 +26,7 @@ import { classThresholdsForN, constructPredictions, type ConstructSpec, type Typ
 import { classify, stackPrediction, unknownPrediction, type Prediction } from '../alloc/malloc.ts';
 import type { AllocatorRules } from '../alloc/versions.ts';
 import type { Diagnostic, FlowStep } from '../escape/diagnostic.ts';
+import { utf8ColumnToUtf16 } from '../escape/position.ts';
 import { resolveFile } from '../escape/text.ts';
 import type { AllocationSite, Construct, DynamicClassRange, FlowStepAt, TypeFacts } from './site.ts';
 
@@ -102,19 +103,6 @@ export interface JoinOptions {
 }
 
 const key = (file: string, line: number, col: number | null | undefined) => `${file}\0${line}\0${col ?? 0}`;
-
-/** The compiler's 1-based byte column → 1-based UTF-16 column of the same character in lineText. */
-function utf8ColumnToUtf16(lineText: string, byteColumn: number): number {
-  let bytes = 0;
-  let units = 0;
-  for (const ch of lineText) {
-    if (bytes >= byteColumn - 1) break;
-    const cp = ch.codePointAt(0)!;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    units += ch.length;
-  }
-  return units + 1 + Math.max(0, byteColumn - 1 - bytes);
-}
 
 function toTypeFacts(t: FactType | undefined): TypeFacts | null {
   if (!t) return null;
@@ -464,7 +452,10 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
         shape: isPointerShaped(t, rules) ? 'pointer-shaped' : t.kind === 'string' ? 'string' : t.kind === 'slice' ? 'slice' : 'value',
         ...(fact.const ? { staticValue: 'constant' as const } : {}),
       };
-      return fromSpec(conv, construct, escapes, rules, t);
+      const smallInt = t.kind === 'basic' && !fact.const && !sh.pointers && sh.bytes === sh.align && [2, 4, 8].includes(sh.bytes);
+      return fromSpec(conv, construct, escapes, rules, t, smallInt && escapes ? {
+        notes: [`values below 256 box into runtime.staticuint64s without allocating (convT${sh.bytes * 8})`],
+      } : {});
     }
   }
 }
