@@ -91,6 +91,22 @@ suite('typefacts helper', () => {
         else if (exprShape(d.expr).kind === 'variadic') variadicMatched++;
       }
       assert.ok(variadicMatched >= 2, `only ${variadicMatched} variadic calls matched`);
+      // The compiler says how it captures each variable (-m=2 "F capturing by value|ref: x"),
+      // at the variable's declaration: the helper's byRef must agree.
+      const captures = new Map<string, boolean>();
+      for (const f of tf.facts) for (const c of f.captures ?? []) captures.set(`${f.file}:${c.line}:${c.col}:${c.name}`, c.byRef);
+      let checkedCaptures = 0;
+      for (const d of parsed.diagnostics) {
+        const m = / capturing by (value|ref): (\S+) \(addr=/.exec(d.message);
+        // .autotmp_N: arguments of `go f(x)`/`defer f(x)` captured by the compiler's own wrapper
+        // closure; pkg.x: a closure of an inlined callee, reported at the call site.
+        if (!m || !d.absFile || m[2]!.includes('.')) continue;
+        const k = `${d.absFile}:${d.line}:${d.column}:${m[2]}`;
+        assert.ok(captures.has(k), `no capture fact for ${d.file}:${d.line}:${d.column}: ${d.message}`);
+        assert.equal(captures.get(k), m[1] === 'ref', `${d.file}:${d.line}:${d.column}: ${d.message}`);
+        checkedCaptures++;
+      }
+      assert.ok(checkedCaptures >= 3, `only ${checkedCaptures} capture lines checked`);
       assert.ok(direct >= 30, `only ${direct} directly reported allocations found`);
       assert.deepEqual(missing, [], `${missing.length} of ${direct} allocations without facts at the compiler's position`);
       t.diagnostic(`${e.GOVERSION}: ${direct - inlinedVariadic.length} allocations at their own source, all matched ` +

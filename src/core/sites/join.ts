@@ -62,7 +62,8 @@ export interface TypeFact {
   readonly len?: number;
   readonly cap?: number;
   readonly operands?: number;
-  readonly captures?: readonly { readonly name: string; readonly type: FactType; readonly byRef: boolean }[];
+  /** Captured variables in first-use order; line/col is the variable's declaration. */
+  readonly captures?: readonly { readonly name: string; readonly type: FactType; readonly byRef: boolean; readonly line?: number; readonly col?: number }[];
   /** The converted value is a compile-time constant. */
   readonly const?: boolean;
   readonly name?: string;

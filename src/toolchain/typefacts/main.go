@@ -52,6 +52,10 @@ type capture struct {
 	Name  string    `json:"name"`
 	Type  typeFacts `json:"type"`
 	ByRef bool      `json:"byRef"`
+	// Line, Col: the captured variable's declaration, where the compiler's
+	// "F capturing by value|ref: x" line is positioned.
+	Line int `json:"line"`
+	Col  int `json:"col"`
 }
 
 type fact struct {
@@ -715,7 +719,8 @@ func (fc *factCollector) funcLit(n *ast.FuncLit) {
 			ft = types.NewPointer(t)
 		}
 		fields = append(fields, types.NewField(token.NoPos, nil, fmt.Sprintf("X%d", len(fields)), ft, false))
-		caps = append(caps, capture{Name: v.Name(), Type: *fc.facts(t), ByRef: byRef})
+		decl := fc.fset.Position(v.Pos())
+		caps = append(caps, capture{Name: v.Name(), Type: *fc.facts(t), ByRef: byRef, Line: decl.Line, Col: decl.Column})
 		return true
 	})
 	st := types.NewStruct(fields, nil)
