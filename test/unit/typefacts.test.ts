@@ -110,7 +110,7 @@ suite('typefacts helper', () => {
       assert.ok(direct >= 30, `only ${direct} directly reported allocations found`);
       assert.deepEqual(missing, [], `${missing.length} of ${direct} allocations without facts at the compiler's position`);
       t.diagnostic(`${e.GOVERSION}: ${direct - inlinedVariadic.length} allocations at their own source, all matched ` +
-        `(${variadicMatched} variadic); ${inlinedVariadic.length} '... argument' at inlined call sites (${inlinedVariadic.join(', ')}); ${tf.facts.length} facts`);
+        `(${variadicMatched} variadic); ${checkedCaptures} closure captures agree with the compiler; ${inlinedVariadic.length} '... argument' at inlined call sites (${inlinedVariadic.join(', ')}); ${tf.facts.length} facts`);
     });
   }
 
