@@ -207,5 +207,11 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cChanInt64x8', spec: { kind: 'makechan', elem: i64, size: 8 } },
     { fn: 'cChanPtrx16', spec: { kind: 'makechan', elem: ptr, size: 16 } },
     { fn: 'cChanUnbuffered', spec: { kind: 'makechan', elem: int, size: 0 } },
+    { fn: 'cStringFromBytes20Local', spec: { kind: 'string-from-bytes', len: 20, escapes: false } },
+    { fn: 'cBytesFromString20Local', spec: { kind: 'bytes-from-string', len: 20, escapes: false } },
+    { fn: 'cConcat10x10Local', spec: { kind: 'concat', operandBytes: [10, 10], escapes: false } },
+    { fn: 'cMakeVar24Local', spec: { kind: 'makeslice', elem: byte, len: 24, escapes: false } },
+    { fn: 'cMakeVar64Local', spec: { kind: 'makeslice', elem: byte, len: 64, escapes: false } },
+    { fn: 'cMakeConst24Local', spec: { kind: 'makeslice', elem: byte, len: 24, escapes: false, constantSize: true } },
   ];
 }

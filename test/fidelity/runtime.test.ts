@@ -126,7 +126,7 @@ function versionSuite(tc: GoToolchain): void {
           return f && sizeAgrees(f, expectSize(f, rules)) ? f : m;
         });
       }
-      row.remeasured = remeasured;
+      row.remeasured = [...(row.remeasured ?? []), ...remeasured];
       const bad = new Mismatches();
       // The histogram's buckets are the class table: [size(c-1)+1, size(c)+1).
       bad.check('allocs-by-size bucket boundaries', sizeClassToSize.map((s) => s + 1), got[0]!.buckets);
@@ -153,8 +153,22 @@ function versionSuite(tc: GoToolchain): void {
 
     test('spans: HeapInuse steps per fresh span, pages per span, GC frees whole spans (GOGC=off)', async (t) => {
       const cases = spanCases(rules);
-      const got = runProbe<SpansMeasurement>(probe!.bin, 'spans', cases, { gogcOff: true });
+      let got = runProbe<SpansMeasurement>(probe!.bin, 'spans', cases, { gogcOff: true });
       assert.equal(got.length, cases.length);
+      // A runtime goroutine's object landing in a measured span shifts a step by one (seen once:
+      // go1.21, 8 B scan). As for sizes: a disagreeing case is measured again, twice at most.
+      const spansAgree = (m: SpansMeasurement) => JSON.stringify(expectSpans(m, rules)) === JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const again = got.filter((m) => !spansAgree(m));
+        if (again.length === 0) break;
+        remeasuredData.push(...again.map((m) => `${tc.version} ${tc.arch} ${tc.goexperiment}: spans ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.n}: first measured ${JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes })}, model ${JSON.stringify(expectSpans(m, rules))}`));
+        row.remeasured = [...(row.remeasured ?? []), ...again.map((m) => `spans:${m.size}${m.scan ? 's' : 'n'}`)];
+        const fresh = runProbe<SpansMeasurement>(probe!.bin, 'spans', again.map(({ size, scan, n, drop }) => ({ size, scan, n, drop })), { gogcOff: true });
+        got = got.map((m) => {
+          const f = fresh.find((x) => x.size === m.size && x.scan === m.scan && x.n === m.n && x.drop === m.drop);
+          return f && spansAgree(f) ? f : m;
+        });
+      }
       const bad = new Mismatches();
       let agree = 0;
       for (const m of got) {

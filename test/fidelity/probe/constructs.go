@@ -339,6 +339,76 @@ func cChanUnbuffered() int {
 	return -1
 }
 
+// Non-escaping shapes: the result stays in the frame (only a length or a byte reaches
+// gInt), so the compiler may use a stack buffer instead of the heap.
+var (
+	gInt int
+	b20  = make([]byte, 20)
+	s20b = strings.Repeat("u", 20)
+	n24  = 24
+	n64  = 64
+)
+
+//go:noinline
+func cStringFromBytes20Local() int {
+	for i := 0; i < k; i++ {
+		s := string(b20)
+		gInt += len(s) + int(s[i%20])
+	}
+	return -1
+}
+
+//go:noinline
+func cBytesFromString20Local() int {
+	c := 0
+	for i := 0; i < k; i++ {
+		b := []byte(s20b)
+		b[0] = byte(i)
+		gInt += int(b[i%20])
+		c = cap(b)
+	}
+	return c
+}
+
+//go:noinline
+func cConcat10x10Local() int {
+	for i := 0; i < k; i++ {
+		s := s10 + s10
+		gInt += len(s) + int(s[i%20])
+	}
+	return -1
+}
+
+//go:noinline
+func cMakeVar24Local() int {
+	for i := 0; i < k; i++ {
+		b := make([]byte, n24)
+		b[i%24] = 1
+		gInt += int(b[(i+1)%24])
+	}
+	return -1
+}
+
+//go:noinline
+func cMakeVar64Local() int {
+	for i := 0; i < k; i++ {
+		b := make([]byte, n64)
+		b[i%64] = 1
+		gInt += int(b[(i+1)%64])
+	}
+	return -1
+}
+
+//go:noinline
+func cMakeConst24Local() int {
+	for i := 0; i < k; i++ {
+		b := make([]byte, 24)
+		b[i%24] = 1
+		gInt += int(b[(i+1)%24])
+	}
+	return -1
+}
+
 type constructResult struct {
 	Fn string `json:"fn"`
 	K  int    `json:"k"`
@@ -370,6 +440,9 @@ func runConstructs(enc *json.Encoder) {
 		{"cConvStruct24", cConvStruct24}, {"cConvPtrPair", cConvPtrPair},
 		{"cMapSmall", cMapSmall}, {"cMapStringHint100", cMapStringHint100}, {"cMapIntHint1000", cMapIntHint1000},
 		{"cChanInt64x8", cChanInt64x8}, {"cChanPtrx16", cChanPtrx16}, {"cChanUnbuffered", cChanUnbuffered},
+		{"cStringFromBytes20Local", cStringFromBytes20Local}, {"cBytesFromString20Local", cBytesFromString20Local},
+		{"cConcat10x10Local", cConcat10x10Local}, {"cMakeVar24Local", cMakeVar24Local}, {"cMakeVar64Local", cMakeVar64Local},
+		{"cMakeConst24Local", cMakeConst24Local},
 	}
 	caps := make([]int, len(fns))
 	for i, fn := range fns {
