@@ -67,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
     reg(commandIds.toggleEscapingOnly, () => updateSetting('display.escapingOnly', !readSettings().display.escapingOnly)),
     reg(commandIds.groupBySpanClass, () => view.setGrouping('spanClass')),
     reg(commandIds.groupByPackage, () => view.setGrouping('package')),
+    reg(commandIds.filterConstructs, () => view.pickConstructs()),
     reg(commandIds.setMinBytes, async () => {
       const v = await vscode.window.showInputBox({
         title: 'Go Heap: hide sites smaller than (bytes)', value: String(readSettings().display.minBytes),

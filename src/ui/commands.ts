@@ -12,6 +12,7 @@ export const commandIds = {
   groupByPackage: 'goHeap.groupByPackage',
   toggleEscapingOnly: 'goHeap.toggleEscapingOnly',
   setMinBytes: 'goHeap.setMinBytes',
+  filterConstructs: 'goHeap.filterConstructs',
   /** The only command hover markdown may run (MarkdownString.isTrusted.enabledCommands). */
   revealPosition: 'goHeap.revealPosition',
 } as const;

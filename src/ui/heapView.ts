@@ -2,7 +2,8 @@
 // the plain models of present.ts (heapTree); this adapter maps them to TreeItems, keeps a
 // parent index for reveal(), and shows the active filters in the view's description.
 import * as vscode from 'vscode';
-import { filterSites, heapTree, type HeapGrouping, type HeapTreeNode } from '../core/sites/present.ts';
+import { constructLabel, filterSites, heapTree, type HeapGrouping, type HeapTreeNode } from '../core/sites/present.ts';
+import type { Construct } from '../core/sites/site.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, contextKeys, viewIds } from './commands.ts';
 import { readSettings } from './config.ts';
@@ -13,6 +14,8 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
   private roots: HeapTreeNode[] = [];
   private readonly byId = new Map<string, HeapTreeNode>();
   private grouping: HeapGrouping = 'spanClass';
+  /** Constructs shown (empty: all). A view state, not a setting: it is a transient drill-down. */
+  private constructs: readonly Construct[] = [];
   private readonly view: vscode.TreeView<HeapTreeNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -36,10 +39,26 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     this.refresh();
   }
 
+  /** pickConstructs lets the user narrow the view to some constructs (new, make, closures, ...). */
+  async pickConstructs(): Promise<void> {
+    const present = [...new Set(this.service.allSites().map((s) => s.construct))].sort();
+    if (present.length === 0) {
+      void vscode.window.showInformationMessage('Go Heap Lens: no allocation sites yet.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      present.map((c) => ({ label: constructLabel(c), description: c, construct: c, picked: this.constructs.length === 0 || this.constructs.includes(c) })),
+      { canPickMany: true, title: 'Go Heap: show these constructs' },
+    );
+    if (!picked) return;
+    this.constructs = picked.length === present.length ? [] : picked.map((p) => p.construct);
+    this.refresh();
+  }
+
   refresh(): void {
     const display = readSettings().display;
     const all = this.service.allSites();
-    const shown = filterSites(all, display);
+    const shown = filterSites(all, { ...display, constructs: this.constructs });
     this.roots = heapTree(shown, this.grouping);
     this.byId.clear();
     const index = (n: HeapTreeNode): void => {
@@ -47,7 +66,8 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       n.children.forEach(index);
     };
     this.roots.forEach(index);
-    const filters = [display.escapingOnly ? 'escaping only' : 'all sites', ...(display.minBytes > 0 ? [`≥ ${display.minBytes} B`] : [])];
+    const filters = [display.escapingOnly ? 'escaping only' : 'all sites', ...(display.minBytes > 0 ? [`≥ ${display.minBytes} B`] : []),
+      ...(this.constructs.length ? [this.constructs.map(constructLabel).join(', ')] : [])];
     this.view.description = all.length ? `${shown.length}/${all.length} · ${filters.join(' · ')}` : undefined;
     this.view.message = all.length > 0 && shown.length === 0 ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).` : undefined;
     this.changed.fire(undefined);
