@@ -195,3 +195,15 @@ suite('join without type facts (inlined from other packages)', () => {
     assert.match(sites[3]!.unknownReason ?? '', /no type facts/);
   });
 });
+
+suite('join: ambiguous expressions', () => {
+  test('`i + j escapes to heap` of integers is a boxing, not a string concatenation', () => {
+    const [s] = joinSites(
+      [diag({ kind: 'escapes', expr: 'boff + i', line: 3, column: 42 })],
+      [fact({ kind: 'iface', line: 3, col: 42, type: ft('int', 8, 0, 'basic') })],
+      { rules },
+    );
+    assert.equal(s!.construct, 'interface-conv');
+    assert.equal(s!.prediction.kind, 'tiny');
+  });
+});

@@ -114,6 +114,90 @@ suite('typefacts helper', () => {
     });
   }
 
+  test('closure captures: by value or by reference exactly as the compiler decides', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = mkdtempSync(join(tmpdir(), 'ghl-captures-'));
+    writeFileSync(join(dir, 'go.mod'), 'module example.com/cap\n\ngo 1.21\n');
+    // Assigned before the closure (A, D: by value), in a loop around it (B, E: by ref), after it
+    // (C: by ref), by another closure (F: by ref), address taken (G: by ref), > 128 B (H: by ref).
+    writeFileSync(join(dir, 'c.go'), `package cap
+
+var Sink []func() int
+
+func A(n int) {
+	p := 1
+	if n > 0 {
+		p = n
+	}
+	Sink = append(Sink, func() int { return p })
+}
+
+func B(n int) {
+	q := 1
+	for i := 0; i < n; i++ {
+		q = i
+		Sink = append(Sink, func() int { return q })
+	}
+}
+
+func C(n int) {
+	r := 1
+	Sink = append(Sink, func() int { return r })
+	r = n
+}
+
+func D(n int) {
+	s := 1
+	s++
+	Sink = append(Sink, func() int { return s })
+}
+
+func E(n int) {
+	t := 1
+	for i := 0; i < n; i++ {
+		Sink = append(Sink, func() int { return t })
+		t = i
+	}
+}
+
+func F(n int) {
+	u := 1
+	set := func() { u = n }
+	Sink = append(Sink, func() int { set(); return u })
+}
+
+func G(n int) {
+	w := n
+	pw := &w
+	Sink = append(Sink, func() int { return w + *pw })
+}
+
+func H(n int) {
+	var big [20]int
+	big[0] = n
+	Sink = append(Sink, func() int { return big[1] })
+}
+`);
+    const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
+    const e = await goEnv({ cwd: dir, env });
+    const [build, tf] = await Promise.all([
+      runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', '.'], { cwd: dir, env }),
+      runTypefacts({ cwd: dir, env, patterns: ['./...'], arch: e.GOARCH, goVersion: e.GOVERSION, cacheDir }),
+    ]);
+    assert.equal(build.exitCode, 0, build.stderr);
+    const compiler = new Map<string, boolean>();
+    for (const d of parseText(build.stderr, { baseDir: dir }).diagnostics) {
+      const m = / capturing by (value|ref): (\w+) /.exec(d.message);
+      if (m) compiler.set(m[2]!, m[1] === 'ref');
+    }
+    const helper = new Map<string, boolean>();
+    for (const f of tf.facts) for (const c of f.captures ?? []) helper.set(c.name, c.byRef);
+    const expected = { big: true, p: false, q: true, r: true, s: false, t: true, u: true, w: true };
+    for (const [name, byRef] of Object.entries(expected)) assert.equal(compiler.get(name), byRef, `the compiler's capture of ${name}`);
+    for (const [name, byRef] of compiler) assert.equal(helper.get(name), byRef, `capture of ${name}`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('size and ptrBytes equal the runtime type descriptors (abi.Type Size_, PtrBytes)', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = mkdtempSync(join(tmpdir(), 'ghl-typefacts-'));

@@ -174,7 +174,7 @@ function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
     case 'funclit': return f.kind === 'funclit';
     case 'variadic': return f.kind === 'variadic';
     case 'conversion': return f.kind === 'conversion';
-    case 'concat': return f.kind === 'concat';
+    case 'concat': return f.kind === 'concat' || f.kind === 'iface'; // `i + j escapes`: a boxed integer sum
     case 'value': return f.kind === 'iface' || f.kind === 'methodvalue';
   }
 }
@@ -226,7 +226,9 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     if (seen.has(dedup)) continue;
     seen.add(dedup);
     const s = exprShape(d.expr);
-    const here = (byPos.get(key(file, d.line, d.column)) ?? []).filter((f) => factMatches(f, s, d));
+    // The construct's own fact first (a string concat), then a boxing of the same expression.
+    const here = (byPos.get(key(file, d.line, d.column)) ?? []).filter((f) => factMatches(f, s, d))
+      .sort((a, b) => Number(a.kind === 'iface') - Number(b.kind === 'iface'));
     let fact = here[0];
     let via = 'position';
     if (!fact && 'type' in s) {
@@ -304,7 +306,7 @@ function constructOf(s: ExprShape, fact: TypeFact | undefined, d: Diagnostic): C
     case 'funclit': return 'closure';
     case 'variadic': return 'variadic';
     case 'conversion': return s.to === 'string' ? 'string-conv' : s.to === '[]rune' || s.to === '[]int32' ? 'runes-conv' : 'bytes-conv';
-    case 'concat': return 'string-concat';
+    case 'concat': return fact?.kind === 'iface' ? 'interface-conv' : 'string-concat';
     case 'value': return fact?.kind === 'methodvalue' ? 'closure' : fact?.kind === 'iface' ? 'interface-conv' : 'other';
   }
 }

@@ -283,8 +283,10 @@ type factCollector struct {
 	enc     *json.Encoder
 	pkgDesc string
 	// per enclosing top-level function: variables assigned after declaration and address-taken.
-	assigned  map[types.Object]bool
+	assigned  map[types.Object][]token.Pos
 	addrTaken map[types.Object]bool
+	loops     [][2]token.Pos
+	funcLits  [][2]token.Pos
 	// called: selectors in call position (x.M(...)), which are not method values.
 	called map[*ast.SelectorExpr]bool
 }
@@ -338,11 +340,11 @@ func (fc *factCollector) file(f *ast.File) {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok {
 			// package-level var initialisers allocate too (in init).
-			fc.assigned, fc.addrTaken = map[types.Object]bool{}, map[types.Object]bool{}
+			fc.assigned, fc.addrTaken, fc.loops, fc.funcLits = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil
 			fc.walk(d, nil)
 			continue
 		}
-		fc.assigned, fc.addrTaken = map[types.Object]bool{}, map[types.Object]bool{}
+		fc.assigned, fc.addrTaken, fc.loops, fc.funcLits = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil
 		fc.scanAssignments(fd)
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
@@ -403,11 +405,19 @@ func (fc *factCollector) scanAssignments(root ast.Node) {
 	markAssign := func(e ast.Expr) {
 		if id, ok := unparen(e).(*ast.Ident); ok {
 			if o := fc.info.Uses[id]; o != nil {
-				fc.assigned[o] = true
+				fc.assigned[o] = append(fc.assigned[o], id.Pos())
 			}
 		}
 	}
 	ast.Inspect(root, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ForStmt:
+			fc.loops = append(fc.loops, [2]token.Pos{n.Pos(), n.End()})
+		case *ast.RangeStmt:
+			fc.loops = append(fc.loops, [2]token.Pos{n.Pos(), n.End()})
+		case *ast.FuncLit:
+			fc.funcLits = append(fc.funcLits, [2]token.Pos{n.Pos(), n.End()})
+		}
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			for _, l := range n.Lhs {
@@ -709,7 +719,7 @@ func (fc *factCollector) funcLit(n *ast.FuncLit) {
 			return true
 		}
 		seen[v] = true
-		byRef := fc.assigned[v] || fc.addrTaken[v]
+		byRef := fc.addrTaken[v] || fc.reassignedAfter(v, n)
 		t := v.Type()
 		if !byRef && !dependsOnTypeParam(t) && fc.sizes.Sizeof(t) > 128 {
 			byRef = true
@@ -727,6 +737,31 @@ func (fc *factCollector) funcLit(n *ast.FuncLit) {
 	tf := fc.facts(st)
 	tf.Name = "closure"
 	fc.emit(fact{Kind: "funclit", Type: tf, Captures: caps}, n.Type.Func)
+}
+
+// reassignedAfter: v is assigned (other than by its declaration) where the closure could
+// observe it: after the func literal in source order, inside a func literal, or in a loop
+// that contains both the assignment and the func literal but not v's declaration.
+// Assignments before the closure in straight-line code do not count: observed with
+// go1.21–go1.27 "capturing by value: p (... assign=false ...)" after `p = i`.
+func (fc *factCollector) reassignedAfter(v *types.Var, lit *ast.FuncLit) bool {
+	for _, a := range fc.assigned[v] {
+		if a >= lit.Pos() {
+			return true
+		}
+		for _, l := range fc.loops {
+			in := func(p token.Pos) bool { return p >= l[0] && p < l[1] }
+			if in(a) && in(lit.Pos()) && !in(v.Pos()) {
+				return true
+			}
+		}
+		for _, f := range fc.funcLits {
+			if a >= f[0] && a < f[1] && (v.Pos() < f[0] || v.Pos() >= f[1]) {
+				return true // assigned by another closure, which may run at any time
+			}
+		}
+	}
+	return false
 }
 
 func isBuiltin(info *types.Info, fun ast.Expr, name string) bool {
