@@ -109,7 +109,7 @@ function ruleText(id: string): string {
   return `${construct} allocation ${where === 'heap' ? 'that escapes to the heap' : 'kept on the stack'}`;
 }
 
-const usage = 'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt]';
+const usage = 'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
 
 export const run: Command = async (argv, io: CliIO) => {
   let parsed;
@@ -120,6 +120,7 @@ export const run: Command = async (argv, io: CliIO) => {
         json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, text: { type: 'boolean', default: false },
         packages: { type: 'string', multiple: true }, 'build-flags': { type: 'string' }, tags: { type: 'string' },
         tests: { type: 'boolean', default: false }, go: { type: 'string' }, arch: { type: 'string' }, 'from-file': { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
   } catch (e) {
@@ -129,6 +130,8 @@ export const run: Command = async (argv, io: CliIO) => {
   if (positionals.length > 1) throw new UsageError(`analyze takes at most one directory\nusage: go-heap-lens ${usage}`);
   if ([values.json, values.sarif, values.text].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --sarif, --text');
   const dir = resolve(io.cwd, positionals[0] ?? '.');
+  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`invalid --timeout "${values.timeout}": expected seconds > 0`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
   const opts: AnalyzeOptions = {
@@ -141,6 +144,7 @@ export const run: Command = async (argv, io: CliIO) => {
     ...(values.arch ? { arch: values.arch } : {}),
     ...(values['from-file'] ? { fromFile: resolve(io.cwd, values['from-file']) } : {}),
     ...(io.env['GO_HEAP_LENS_GO'] ? { goBinary: io.env['GO_HEAP_LENS_GO'] } : {}),
+    ...(timeoutS ? { timeoutMs: timeoutS * 1000 } : {}),
   };
   let r: AnalysisResult;
   try {

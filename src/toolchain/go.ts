@@ -55,7 +55,7 @@ export interface RunGoOptions {
   /** The environment to start from; default process.env. */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  /** Kill the process tree after this many ms. Default 10 minutes. */
+  /** Kill the process tree after this many ms. Default defaultTimeoutMs (30 minutes). */
   readonly timeoutMs?: number;
   readonly onCommand?: (argv: readonly string[], cwd: string) => void;
   readonly spawn?: Spawner;
@@ -69,7 +69,8 @@ export interface GoRun {
   readonly stderr: string;
 }
 
-export const defaultTimeoutMs = 10 * 60 * 1000;
+/** A cold build of a few hundred packages on a small machine takes minutes: 30 by default. */
+export const defaultTimeoutMs = 30 * 60 * 1000;
 
 /** killTree sends SIGKILL to the child's whole process group (it was spawned detached). */
 function killTree(child: ChildProcess): void {
