@@ -2,6 +2,7 @@
 // the machine. 100% agreement is the bar; each mismatch is listed with the data.
 // Method and its sources: facts/go-allocator.md §7 and §9; the probe is probe/main.go.
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, before, suite, test, type TestContext } from 'node:test';
 import { constructPredictions, type ConstructSpec } from '../../src/core/alloc/constructs.ts';
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
@@ -39,8 +40,9 @@ after(() => {
   const lines = [
     '# Fidelity report: allocator model vs the real Go runtime',
     '',
-    'Written by test/fidelity/runtime.test.ts (GOMAXPROCS=1). agree/total per check; method in test/fidelity/README.md.',
-    'Re-measured: size probes (bytes, s=scan n=noscan) whose first measurement disagreed and a repeat agreed.',
+    `Written by test/fidelity/runtime.test.ts on ${new Date().toISOString()} (${os.type()} ${os.arch()}, ${os.cpus().length} CPUs; probes run with GOMAXPROCS=1).`,
+    'agree/total per check; method in test/fidelity/README.md. Re-measured: size probes (bytes, s=scan, n=noscan) or span',
+    'cases whose first measurement disagreed and a repeat agreed (their first data are listed below the table).',
     '',
     '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator: sizes | simulator: spans | constructs |',
     '|---|---|---|---|---|---|---|---|---|---|',
