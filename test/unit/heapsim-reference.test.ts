@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
 import fc from 'fast-check';
 import { HeapSim } from '../../src/core/alloc/heapsim.ts';
-import { tinyPlan } from '../../src/core/alloc/mcache.ts';
+import { tinyBlockReplaces, tinyPlan } from '../../src/core/alloc/mcache.ts';
 import { classify, nelems, tinyAlign, type Prediction } from '../../src/core/alloc/malloc.ts';
 import { sizeClassToNPages, sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import { rulesFor, type AllocatorRules } from '../../src/core/alloc/versions.ts';
@@ -265,6 +265,7 @@ suite('heap simulator vs a naive per-object reference', () => {
         let tiny = 0;
         let packedIntoOld = 0;
         const perBlock: number[] = [];
+        const replaced: boolean[] = [];
         const a = tinyAlign(size, ptrSize);
         for (let i = 0; i < n; i++) {
           const o = Math.ceil(off / a) * a;
@@ -277,6 +278,7 @@ suite('heap simulator vs a naive per-object reference', () => {
           }
           const b = blocks++;
           perBlock[b] = 1;
+          replaced[b] = size < off || !has;
           if (size < off || !has) {
             has = true;
             off = size;
@@ -287,6 +289,7 @@ suite('heap simulator vs a naive per-object reference', () => {
         assert.equal(plan.newBlocks, blocks);
         assert.equal(plan.tinyAllocs, tiny);
         assert.equal(plan.currentBlock, cur);
+        replaced.forEach((r, i) => assert.equal(tinyBlockReplaces(plan, i), r, `block ${i} replaces`));
         assert.equal(plan.offset, off);
         const total = n - packedIntoOld;
         perBlock.forEach((k, i) => assert.equal(Math.min(total, (i + 1) * plan.objectsPerNewBlock) - Math.min(total, i * plan.objectsPerNewBlock), k));

@@ -146,6 +146,16 @@ suite('tiny allocator', () => {
     assert.deepEqual([r.freesBySizeClass[1], r.heapObjects, r.spansInUse], [2, 0, 0]);
   });
 
+  test('a GC in the middle of a tiny batch greys the block the batch adopted (split or not)', () => {
+    // 9 B objects take a block each; only the first replaces the current block. With GOGC=2 a
+    // cycle starts partway through, and must keep that first block of the batch, not an older one.
+    const ops: WorkloadOp[] = [alloc(1, true, 1, false), alloc(9000, false, 1, false), alloc(9, false, 1009, false), alloc(16, false, 1, false), { gc: true }];
+    const whole = run(rulesFor('1.26'), ops, { gogc: 2 });
+    const split = new HeapSim(rulesFor('1.26'), { gogc: 2 });
+    for (const _ of split.steps(ops, 1)) { /* one object per step */ }
+    assert.deepEqual(split.snapshot(), whole.snapshot());
+  });
+
   test('a kept object keeps its whole block; a GC drops the tiny block (releaseAll)', () => {
     const sim = run(rulesFor('1.26'), [alloc(4, false, 1, false), alloc(4, false, 1, true), alloc(4, false, 2, false), { gc: true }]);
     let r = sim.report();
@@ -207,6 +217,59 @@ suite('GC cycles', () => {
     const rules = rulesFor('1.26');
     const ops = [alloc(256, true, 200_000, false), alloc(256, true, 20_000, true), alloc(256, true, 200_000, false)];
     assert.ok(run(rules, ops, { gogc: 50 }).report().gcCycles > run(rules, ops, { gogc: 200 }).report().gcCycles);
+  });
+});
+
+suite('lazy sweeping (sweep: "lazy")', () => {
+  const rules = rulesFor('1.26');
+  const lazy = (ops: readonly WorkloadOp[], gogc: number | 'off' = 100) => {
+    const sim = new HeapSim(rules, { gogc, sweep: 'lazy' });
+    for (const op of ops) sim.apply(op);
+    return sim;
+  };
+  const consistent = (r: SimulationReport) =>
+    assert.equal(r.heapObjects, r.allocsBySizeClass.reduce((a, b) => a + b, 0) - r.freesBySizeClass.reduce((a, b) => a + b, 0));
+
+  test('after an automatic GC the spans wait unswept in their mcentral; the next cycle finishes the sweep', () => {
+    // Exactly enough 64 B garbage to reach the 4 MiB goal once: the refill that crosses it starts a cycle.
+    const sim = lazy([alloc(64, false, 126 * 513, false)]);
+    const snap = sim.snapshot();
+    assert.equal(snap.report.gcCycles, 1);
+    assert.ok(snap.report.unsweptSpans > 500, `unswept ${snap.report.unsweptSpans}`);
+    assert.deepEqual(snap.mcentrals.map((m) => [m.spanClass, m.fullUnswept > 0]), [[13, true]]);
+    consistent(snap.report);
+    sim.apply({ gc: true });
+    const r = sim.report();
+    assert.equal(r.unsweptSpans, 0);
+    consistent(r);
+  });
+
+  test('mcentral.cacheSpan sweeps unswept spans of its class and reuses them instead of growing the heap', () => {
+    const n = 126 * 512 * 6; // six times the 4 MiB goal of 64 B garbage
+    const l = lazy([alloc(64, false, n, false)]).report();
+    const f = run(rules, [alloc(64, false, n, false)], { gogc: 100 }).report();
+    assert.ok(l.gcCycles >= 5, `gc ${l.gcCycles}`);
+    // One 4 MiB chunk serves it all, swept eagerly or lazily.
+    assert.deepEqual([l.heapGrows, f.heapGrows, l.heapSysBytes], [1, 1, 4 << 20]);
+    assert.ok(l.unsweptSpans > 0);
+    consistent(l);
+  });
+
+  test('the page reclaimer frees unswept garbage spans before the heap grows (mheap.reclaim)', () => {
+    const big = 64 * 8192; // 64-page objects: no mcentral ever sweeps class 0 spans
+    const l = lazy([alloc(big, false, 300, false)]).report();
+    assert.ok(l.gcCycles >= 3);
+    // Without the reclaimer every cycle's garbage would still hold its pages and the heap would grow.
+    assert.deepEqual([l.heapGrows, l.heapSysBytes], [1, 4 << 20]);
+    consistent(l);
+  });
+
+  test('splitting ops into steps does not change a lazily swept heap either', () => {
+    const ops = [alloc(64, false, 200_000, false), alloc(48, true, 30_000), alloc(3, false, 50_001, false), alloc(70_000, false, 200, false)];
+    const a = lazy(ops, 50);
+    const b = new HeapSim(rules, { gogc: 50, sweep: 'lazy' });
+    for (const _ of b.steps(ops, 777)) { /* run */ }
+    assert.deepEqual(b.snapshot(), a.snapshot());
   });
 });
 

@@ -4,12 +4,15 @@
 //
 // Marking is not simulated: the workload says which objects stay reachable (`keep`),
 // and each span already counts them (mspan.ts liveCount). A cycle is instantaneous,
-// as if the world stopped at the allocation that triggered it, and it sweeps every
-// span before returning, as runtime.GC() does. For automatic cycles that stands for
-// the background sweeper finishing before the next allocation.
+// as if the world stopped at the allocation that triggered it. An explicit cycle
+// ({gc: true}, runtime.GC()) sweeps every span before returning. After an automatic
+// cycle the simulator either does the same (sweep "full", the default: the background
+// sweeper finished before the next allocation) or sweeps lazily (sweep "lazy": no
+// background sweeper, so spans are swept only by mcentral.cacheSpan, by the page
+// reclaimer in mheap.alloc, and by the next cycle's finishsweep). Proportional sweeping
+// (deductSweepCredit) is not modelled.
 import type { MCache } from './mcache.ts';
 import type { MHeap } from './mheap.ts';
-import type { MSpan } from './mspan.ts';
 import { pageSize } from './sizeclasses.ts';
 
 /** heapMinimum at GOGC=100 (runtime/mgcpacer.go defaultHeapMinimum): 4 MiB. */
@@ -52,30 +55,29 @@ export class GCController {
 }
 
 /**
- * gcCycle runs one collection. Marking greys each P's current tiny block whatever the
- * workload says about its objects (gcMarkTinyAllocs, mgcmark.go), so that block survives
- * this cycle and is garbage again in the next. Mark termination bumps sweepgen by 2 (every
- * mcentral's swept sets become unswept), flushes every mcache (releaseAll, which drops the
- * tiny blocks) and the page caches of idle Ps — every P but `runningP`. Then all spans are swept.
+ * gcCycle runs one collection. It first finishes the previous cycle's sweep (finishsweep_m).
+ * Marking greys each P's current tiny block whatever the workload says about its objects
+ * (gcMarkTinyAllocs, mgcmark.go), so that block survives this cycle and is garbage again in the
+ * next. Mark termination bumps sweepgen by 2 (every mcentral's swept sets become unswept),
+ * flushes every mcache (releaseAll, which drops the tiny blocks) and the page caches of idle
+ * Ps — every P but `runningP`. With `sweepNow` every span is then swept, as runtime.GC() does;
+ * otherwise spans wait for an mcentral or the page reclaimer to sweep them (lazy sweeping).
  */
-export function gcCycle(heap: MHeap, mcaches: readonly MCache[], runningP: number, gc: GCController): void {
-  const heldTiny: { s: MSpan; requestBytes: number }[] = [];
+export function gcCycle(heap: MHeap, mcaches: readonly MCache[], runningP: number, gc: GCController, sweepNow: boolean): void {
+  heap.sweepAll();
   for (const c of mcaches) {
     if (c.tinySpan && !c.tinyBlockLive) {
-      c.tinySpan.liveCount++;
-      heldTiny.push({ s: c.tinySpan, requestBytes: c.tinyBlockRequestBytes });
+      c.tinySpan.heldThisCycle++;
+      c.tinySpan.heldRequestBytes += c.tinyBlockRequestBytes;
     }
   }
   let marked = 0;
-  for (const s of heap.spans) marked += s.liveCount * s.elemsize;
+  for (const s of heap.spans) marked += s.markedCount * s.elemsize;
   heap.sweepgen += 2;
   for (const c of mcaches) c.releaseAll(heap);
   for (const c of mcaches) if (c.p !== runningP) c.pcache.flush(heap.pages);
-  heap.sweepAll();
-  for (const { s, requestBytes } of heldTiny) {
-    s.liveCount--;
-    s.garbageRequestBytes += requestBytes;
-  }
+  heap.startSweep();
+  if (sweepNow) heap.sweepAll();
   heap.stats.gcCycles++;
   gc.endCycle(marked);
 }

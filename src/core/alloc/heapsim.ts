@@ -13,7 +13,7 @@
 // A GC runs on the P that triggered it (an explicit {gc: true} op: the last P that allocated).
 import { gcCycle, GCController, refillHeapLiveBytes } from './gc.ts';
 import { classify } from './malloc.ts';
-import { MCache, tinyObjectsInBlocks, tinyPlan } from './mcache.ts';
+import { MCache, tinyBlockReplaces, tinyObjectsInBlocks, tinyOffsetAfter, tinyPlan } from './mcache.ts';
 import { MHeap } from './mheap.ts';
 import type { MSpan } from './mspan.ts';
 import { numSizeClasses, pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
@@ -26,6 +26,11 @@ export interface HeapSimOptions {
   readonly procs?: number;
   /** GOGC: "off" or a percentage. Default 100. */
   readonly gogc?: number | 'off';
+  /**
+   * After an automatic GC: sweep every span at once ("full", the default) or leave them for
+   * mcentral.cacheSpan and the page reclaimer ("lazy"; gc.ts). Explicit GCs always sweep fully.
+   */
+  readonly sweep?: 'full' | 'lazy';
 }
 
 export interface ClassCounts {
@@ -54,6 +59,7 @@ export interface SimulationReport {
   readonly arch: string;
   readonly procs: number;
   readonly gogc: number | 'off';
+  readonly sweep: 'full' | 'lazy';
   /** MemStats.HeapInuse: bytes of in-use spans. */
   readonly heapInuseBytes: number;
   readonly spansInUse: number;
@@ -93,6 +99,8 @@ export interface SimulationReport {
   /** Free pages sitting in Ps' page caches (allocated as far as the page allocator knows). */
   readonly pageCachedPages: number;
   readonly gcCycles: number;
+  /** Spans the current cycle has not swept yet (only with lazy sweeping). */
+  readonly unsweptSpans: number;
   /** The pacer's goal (null with GOGC=off). */
   readonly heapGoalBytes: number | null;
   readonly heapMarkedBytes: number;
@@ -184,6 +192,7 @@ export class HeapSim {
   readonly rules: AllocatorRules;
   readonly procs: number;
   readonly gogc: number | 'off';
+  readonly sweep: 'full' | 'lazy';
   readonly heap: MHeap;
   readonly mcaches: readonly MCache[];
   readonly gc: GCController;
@@ -200,6 +209,8 @@ export class HeapSim {
     this.rules = rules;
     this.procs = procs;
     this.gogc = gogc;
+    this.sweep = opts.sweep ?? 'full';
+    if (this.sweep !== 'full' && this.sweep !== 'lazy') throw new ModelInputError(`sweep must be "full" or "lazy", got ${String(this.sweep)}`);
     this.heap = new MHeap(rules);
     this.mcaches = Array.from({ length: procs }, (_, p) => new MCache(p));
     this.gc = new GCController(gogc);
@@ -220,7 +231,7 @@ export class HeapSim {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       if (!isAllocOp(op)) {
-        gcCycle(this.heap, this.mcaches, this.lastP, this.gc);
+        gcCycle(this.heap, this.mcaches, this.lastP, this.gc, true);
         yield { opIndex: i, objectsDone: 0, objectsTotal: 0 };
         continue;
       }
@@ -260,7 +271,7 @@ export class HeapSim {
           s.take(1, bytes, keep);
           this.heap.stats.allocs[0]!++;
           this.gc.heapLive += s.npages * pageSize;
-          if (this.gc.test()) gcCycle(this.heap, this.mcaches, c.p, this.gc);
+          if (this.gc.test()) this.autoGC(c.p);
         }
         return;
       default:
@@ -293,11 +304,16 @@ export class HeapSim {
       this.heap.stats.allocs[sc]! += take;
       done += take;
       if (gcNow) {
-        gcCycle(this.heap, this.mcaches, c.p, this.gc);
+        this.autoGC(c.p);
         if (stopAtGC) return { done, gcRan: true };
       }
     }
     return { done, gcRan: false };
+  }
+
+  /** autoGC: a cycle the pacer started on P p. */
+  private autoGC(p: number): void {
+    gcCycle(this.heap, this.mcaches, p, this.gc, this.sweep === 'full');
   }
 
   /** mallocTiny packs n noscan objects of `size` (1..15 B) into 16 B blocks (mallocgcTiny, batched). */
@@ -324,10 +340,11 @@ export class HeapSim {
       left -= plan.packedIntoCurrent;
       if (plan.newBlocks === 0) return;
       const totalNew = left;
-      let currentSpan: MSpan | null = null;
       let objects = 0;
-      const r = this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, gcAfter) => {
-        // The block that triggers a GC holds only the object that started it: the GC drops the tiny block.
+      // Stops after a GC, which resets the tiny block: the rest then starts afresh.
+      this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, gcAfter) => {
+        // The block that triggers a GC holds only the object that started it (the cycle drops
+        // the tiny block before more objects could pack into it).
         const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
         objects += objs;
         s.allocCount += take;
@@ -338,16 +355,18 @@ export class HeapSim {
           s.garbageRequestBytes += objs * size;
         }
         c.tinyAllocs += objs - take;
-        if (plan.currentBlock >= first && plan.currentBlock < first + take) currentSpan = s;
+        // mallocgcTiny adopts a replacing block as soon as it takes it, so a GC later in this
+        // batch (gcMarkTinyAllocs) sees the right block.
+        const adopted = plan.objectsPerNewBlock >= 2 ? first + take - 1 : 0;
+        if (adopted >= first && adopted < first + take && tinyBlockReplaces(plan, adopted)) {
+          const inBlock = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, adopted, 1);
+          c.tinySpan = s;
+          c.tinyoffset = tinyOffsetAfter(inBlock, size, this.rules.ptrSize);
+          c.tinyBlockLive = keep;
+          c.tinyBlockRequestBytes = inBlock * size;
+        }
       }, true);
       left -= objects;
-      if (r.gcRan) continue; // the tiny block was reset; the rest starts afresh
-      if (plan.currentBlock >= 0) {
-        c.tinySpan = currentSpan;
-        c.tinyoffset = plan.offset;
-        c.tinyBlockLive = keep;
-        c.tinyBlockRequestBytes = tinyObjectsInBlocks(plan, totalNew, plan.currentBlock, 1) * size;
-      }
     }
   }
 
@@ -405,7 +424,7 @@ export class HeapSim {
       cachedPages += c.pcache.freeCount;
     }
     return {
-      goVersion: this.rules.goVersion, arch: this.rules.arch, procs: this.procs, gogc: this.gogc,
+      goVersion: this.rules.goVersion, arch: this.rules.arch, procs: this.procs, gogc: this.gogc, sweep: this.sweep,
       heapInuseBytes: pages * pageSize, spansInUse: heap.spans.size, pagesInUse: pages, heapAllocBytes: allocBytes, heapObjects: objects,
       largeObjects, largePages, large, bySizeClass,
       tinyAllocs: heap.stats.tinyAllocs + unflushedTiny,
@@ -413,7 +432,7 @@ export class HeapSim {
       mcacheRefills: heap.stats.mcacheRefills, heapGrows: heap.stats.heapGrows, arenas: heap.arenas,
       heapSysBytes: heap.heapPages * pageSize, internalWasteBytes: internal, externalFreeBytes: external, spanReserveBytes: reserve,
       freePages: heap.pages.freePages(), largestFreeRunPages: heap.pages.largestFreeRun(), pageCachedPages: cachedPages,
-      gcCycles: heap.stats.gcCycles, heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
+      gcCycles: heap.stats.gcCycles, unsweptSpans: heap.unsweptSpans, heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
       heapMarkedBytes: this.gc.heapMarked, requestedObjects: this.requestedObjects, zeroSizeAllocs: this.zeroSizeAllocs,
     };
   }
@@ -474,8 +493,8 @@ export class HeapSim {
     const mcentrals: MCentralView[] = [];
     for (const m of heap.central) {
       const v = {
-        spanClass: m.spanclass, partialSwept: m.partialSwept(sg).length, partialUnswept: m.partialUnswept(sg).length,
-        fullSwept: m.fullSwept(sg).length, fullUnswept: m.fullUnswept(sg).length,
+        spanClass: m.spanclass, partialSwept: m.partialSwept(sg).length, partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
+        fullSwept: m.fullSwept(sg).length, fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
       };
       if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
     }
@@ -488,7 +507,7 @@ export class HeapSim {
 
 /** simulate runs a whole workload on a fresh heap and reports the end state. */
 export function simulate(w: Workload): SimulationReport {
-  const sim = new HeapSim(w.rules, { procs: w.procs, gogc: w.gogc });
+  const sim = new HeapSim(w.rules, { procs: w.procs, gogc: w.gogc, sweep: w.sweep ?? 'full' });
   for (const _ of sim.steps(w.ops)) { /* run to the end */ }
   return sim.report();
 }

@@ -151,10 +151,9 @@ export function tinyPlan(state: TinyState, size: number, n: number, ptrSize: num
   }
   const blocks = Math.ceil(rem / m);
   const inLast = rem - (blocks - 1) * m;
-  const stride = Math.ceil(size / align) * align;
   return {
     packedIntoCurrent: packed, newBlocks: blocks, objectsPerNewBlock: m, currentBlock: blocks - 1,
-    offset: (inLast - 1) * stride + size, tinyAllocs: packed + rem - blocks,
+    offset: tinyOffsetAfter(inLast, size, ptrSize), tinyAllocs: packed + rem - blocks,
   };
 }
 
@@ -162,4 +161,15 @@ export function tinyPlan(state: TinyState, size: number, n: number, ptrSize: num
 export function tinyObjectsInBlocks(plan: TinyPlan, totalNew: number, first: number, count: number): number {
   const m = plan.objectsPerNewBlock;
   return Math.min(totalNew, (first + count) * m) - Math.min(totalNew, first * m);
+}
+
+/** Whether new block i of the plan becomes the current tiny block when it is taken. */
+export function tinyBlockReplaces(plan: TinyPlan, i: number): boolean {
+  return plan.currentBlock >= 0 && (plan.objectsPerNewBlock >= 2 || i === 0);
+}
+
+/** c.tinyoffset after k objects of `size` were packed back to back into a fresh block. */
+export function tinyOffsetAfter(k: number, size: number, ptrSize: number): number {
+  const align = tinyAlign(size, ptrSize);
+  return (k - 1) * Math.ceil(size / align) * align + size;
 }

@@ -27,6 +27,12 @@ export class SpanSet {
   get length(): number {
     return this.items.length - this.head;
   }
+
+  count(pred: (s: MSpan) => boolean): number {
+    let n = 0;
+    for (let i = this.head; i < this.items.length; i++) if (pred(this.items[i]!)) n++;
+    return n;
+  }
 }
 
 /**
@@ -62,13 +68,32 @@ export class MCentral {
   }
 
   /**
-   * cacheSpan hands an mcache a span with free slots: the oldest swept partial span, else a
-   * fresh one from the heap (mcentral.cacheSpan). The runtime also sweeps unswept spans here;
-   * the simulator finishes every sweep inside the GC cycle (gc.ts), so no span is unswept by
-   * the time an mcache asks.
+   * cacheSpan hands an mcache a span with free slots (mcentral.cacheSpan): the oldest swept
+   * partial span; else, within a budget of 100 spans, an unswept partial span (swept now and
+   * used), then unswept full spans (swept; used if that freed a slot, else filed as swept
+   * full); else a fresh span from the heap.
    */
   cacheSpan(heap: MHeap, c: MCache): MSpan {
-    return this.partialSwept(heap.sweepgen).pop() ?? this.grow(heap, c);
+    const sg = heap.sweepgen;
+    const swept = this.partialSwept(sg).pop();
+    if (swept) return swept;
+    let spanBudget = 100;
+    for (; spanBudget >= 0; spanBudget--) {
+      const s = this.partialUnswept(sg).pop();
+      if (!s) break;
+      if (!heap.needsSweep(s)) continue;
+      heap.sweepSpan(s, true);
+      return s;
+    }
+    for (; spanBudget >= 0; spanBudget--) {
+      const s = this.fullUnswept(sg).pop();
+      if (!s) break;
+      if (!heap.needsSweep(s)) continue;
+      heap.sweepSpan(s, true);
+      if (s.allocCount < s.nelems) return s;
+      this.fullSwept(sg).push(s);
+    }
+    return this.grow(heap, c);
   }
 
   /**

@@ -8,6 +8,9 @@ import { numSizeClasses, pageSize } from './sizeclasses.ts';
 import { numSpanClasses, spanClassSizeClass } from './spanclass.ts';
 import type { AllocatorRules } from './versions.ts';
 
+/** Pages the reclaimer scans per step (runtime/mgcsweep.go pagesPerReclaimerChunk). */
+const pagesPerReclaimerChunk = 512;
+
 /**
  * Cumulative counters, each as the runtime publishes it once every mcache is flushed
  * (what runtime/metrics shows after runtime.GC()). Indexed by size class; index 0 is large.
@@ -38,6 +41,10 @@ export class MHeap {
   /** Arenas reserved (sysAlloc), each rules.heapArenaBytes. They are contiguous in this model. */
   arenas = 0;
   /** h.curArena: the reserved but not yet grown-into part of the last arena run, in pages. */
+  /** Spans that still need sweeping this cycle (mheap.sweepgen-2); 0 means the sweep is done. */
+  unsweptSpans = 0;
+  /** Where the page reclaimer continues (h.reclaimIndex), in pages. */
+  private reclaimIndex = 0;
   private curArenaBase = 0;
   private curArenaEnd = 0;
   private nextSpanId = 0;
@@ -58,6 +65,7 @@ export class MHeap {
    * cannot fit, from the page allocator, growing the heap when that fails too.
    */
   alloc(npages: number, spanclass: number, elemsize: number, nelems: number, pp: { pcache: PageCache }): MSpan {
+    if (this.unsweptSpans > 0) this.reclaim(npages);
     let base = -1;
     if (npages < pageCachePages / 4) {
       if (pp.pcache.isEmpty()) pp.pcache = this.pages.allocToCache();
@@ -106,13 +114,16 @@ export class MHeap {
   }
 
   /**
-   * sweepSpan frees a span's unmarked objects (mspan.sweep with preserve=false): an empty span
-   * goes back to the heap, any other to its mcentral's swept full or partial set.
+   * sweepSpan frees a span's unmarked objects (mspan.sweep). Without `preserve` an empty span
+   * goes back to the heap and any other to its mcentral's swept full or partial set; with it
+   * (mcentral.cacheSpan sweeping a span to use it) the caller keeps the span.
    */
-  sweepSpan(s: MSpan): void {
+  sweepSpan(s: MSpan, preserve = false): void {
+    if (s.sweepgen === this.sweepgen - 2) this.unsweptSpans--;
     const nfreed = s.sweep();
     s.sweepgen = this.sweepgen;
     this.stats.frees[spanClassSizeClass(s.spanclass)]! += nfreed;
+    if (preserve) return;
     if (s.allocCount === 0) {
       this.freeSpan(s);
       return;
@@ -122,12 +133,57 @@ export class MHeap {
     else c.partialSwept(this.sweepgen).push(s);
   }
 
-  /** sweepAll drains every unswept set in the order of mheap.nextSpanForSweep: per span class, full then partial. */
+  /** needsSweep: the span is in use and has not been swept this cycle (sweepgen == h.sweepgen-2). */
+  needsSweep(s: MSpan): boolean {
+    return s.inUse && s.sweepgen === this.sweepgen - 2;
+  }
+
+  /**
+   * sweepAll drains every unswept set in the order of mheap.nextSpanForSweep: per span class,
+   * full then partial. Entries already swept elsewhere (by the reclaimer) are skipped, as the
+   * runtime's tryAcquire does.
+   */
   sweepAll(): void {
+    if (this.unsweptSpans === 0) return;
     const sg = this.sweepgen;
     for (const c of this.central) {
-      for (let s = c.fullUnswept(sg).pop(); s; s = c.fullUnswept(sg).pop()) this.sweepSpan(s);
-      for (let s = c.partialUnswept(sg).pop(); s; s = c.partialUnswept(sg).pop()) this.sweepSpan(s);
+      for (const set of [c.fullUnswept(sg), c.partialUnswept(sg)]) {
+        for (let s = set.pop(); s; s = set.pop()) if (this.needsSweep(s)) this.sweepSpan(s);
+      }
+    }
+  }
+
+  /** startSweep: called at mark termination, after the mcaches are flushed. */
+  startSweep(): void {
+    let n = 0;
+    for (const s of this.spans) if (s.sweepgen === this.sweepgen - 2) n++;
+    this.unsweptSpans = n;
+    this.reclaimIndex = 0;
+  }
+
+  /**
+   * reclaim sweeps spans that have no marked object until npages pages are free, scanning the
+   * heap in 512-page chunks from where the last call stopped (mheap.reclaim, reclaimChunk). It
+   * runs before mheap.alloc takes pages while the sweep is not done.
+   */
+  reclaim(npages: number): void {
+    const end = this.pages.endPage;
+    let freed = 0;
+    while (freed < npages && this.unsweptSpans > 0 && this.reclaimIndex < end) {
+      const chunkEnd = Math.min(end, this.reclaimIndex + pagesPerReclaimerChunk);
+      for (let p = this.reclaimIndex; p < chunkEnd;) {
+        const s = this.spanAt[p];
+        if (!s) {
+          p++;
+          continue;
+        }
+        p += s.npages;
+        if (this.needsSweep(s) && s.markedCount === 0) {
+          freed += s.npages;
+          this.sweepSpan(s);
+        }
+      }
+      this.reclaimIndex = chunkEnd;
     }
   }
 

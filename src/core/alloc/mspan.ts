@@ -30,6 +30,12 @@ export class MSpan {
   /** Bytes the program asked for, split by the fate the workload gave the objects. */
   liveRequestBytes = 0;
   garbageRequestBytes = 0;
+  /**
+   * Garbage slots the current cycle marked anyway, and their request bytes: a P's tiny block
+   * (gcMarkTinyAllocs). They survive this cycle's sweep and are garbage again afterwards.
+   */
+  heldThisCycle = 0;
+  heldRequestBytes = 0;
   inUse = true;
 
   constructor(id: number, basePage: number, npages: number, spanclass: number, elemsize: number, nelems: number) {
@@ -74,10 +80,18 @@ export class MSpan {
    * many it freed. Liveness is permanent in the workload model, so survivors stay live.
    */
   sweep(): number {
-    const nfreed = this.allocCount - this.liveCount;
-    this.allocCount = this.liveCount;
-    this.garbageRequestBytes = 0;
+    const survivors = this.liveCount + this.heldThisCycle;
+    const nfreed = this.allocCount - survivors;
+    this.allocCount = survivors;
+    this.garbageRequestBytes = this.heldRequestBytes;
+    this.heldThisCycle = 0;
+    this.heldRequestBytes = 0;
     return nfreed;
+  }
+
+  /** Slots the last mark found reachable. */
+  get markedCount(): number {
+    return this.liveCount + this.heldThisCycle;
   }
 }
 

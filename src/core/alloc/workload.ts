@@ -5,7 +5,8 @@
 //	  "ops": [ { "alloc": { "bytes": 24, "pointers": true, "count": 1000, "keep": true, "p": 0 } },
 //	           { "gc": true } ] }
 //
-// `go` and `ops` are required; `arch` defaults to amd64, `procs` to 1, `gogc` to 100.
+// `go` and `ops` are required; `arch` defaults to amd64, `procs` to 1, `gogc` to 100,
+// `sweep` ("full" | "lazy": how automatic GCs sweep, see gc.ts) to "full".
 // Every alloc field but `p` is required; `p` pins the op to one P (otherwise ops take the
 // Ps round-robin). Unknown keys are errors, so a typo never silently changes a result.
 import { classify } from './malloc.ts';
@@ -36,6 +37,8 @@ export interface Workload {
   readonly procs: number;
   readonly gogc: number | 'off';
   readonly goexperiment?: string;
+  /** Sweeping after automatic GCs (heapsim.ts HeapSimOptions.sweep); "full" when absent. */
+  readonly sweep?: 'full' | 'lazy';
   readonly ops: readonly WorkloadOp[];
   /** The allocator rules `go`/`arch`/`goexperiment` resolve to. */
   readonly rules: AllocatorRules;
@@ -109,7 +112,10 @@ export function parseWorkload(text: string): Workload {
 /** validateWorkload checks an already-parsed value (e.g. one built by the extension). */
 export function validateWorkload(raw: unknown): Workload {
   if (!isObject(raw)) fail('', `expected an object, got ${describe(raw)}`);
-  checkKeys('', raw, ['go', 'arch', 'procs', 'gogc', 'goexperiment', 'ops']);
+  checkKeys('', raw, ['go', 'arch', 'procs', 'gogc', 'goexperiment', 'sweep', 'ops']);
+  if (raw.sweep !== undefined && raw.sweep !== 'full' && raw.sweep !== 'lazy') {
+    fail('.sweep', `expected "full" or "lazy", got ${describe(raw.sweep)}`);
+  }
   if (typeof raw.go !== 'string') {
     fail('.go', raw.go === undefined ? 'missing (e.g. "go": "1.26")' : `expected a version string like "1.26", got ${describe(raw.go)}`);
   }
@@ -187,6 +193,6 @@ export function validateWorkload(raw: unknown): Workload {
     }
     ops.push({ alloc: p === undefined ? { bytes, pointers, count, keep } : { bytes, pointers, count, keep, p } });
   });
-  const w: Workload = { go: raw.go, arch, procs, gogc, ops, rules };
+  const w: Workload = { go: raw.go, arch, procs, gogc, ops, rules, ...(raw.sweep === undefined ? {} : { sweep: raw.sweep as 'full' | 'lazy' }) };
   return goexperiment === undefined ? w : { ...w, goexperiment };
 }
