@@ -4,9 +4,9 @@
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultSpawner, goEnv, runGo, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
 import { findModules, parseGoWorkUses, writeOverlay } from '../../src/toolchain/workspace.ts';
 
@@ -68,6 +68,24 @@ suite('toolchain: go runner', () => {
     assert.match(env.GOVERSION, /^go1\.\d+/);
     assert.ok(env.GOARCH.length > 0);
     assert.ok(env.GOROOT.length > 0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('go env runs in the module dir, so its toolchain line selects the Go version (GOTOOLCHAIN=auto)', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const go127 = resolve(__dirname, '../../.cache/go/go-1.27/bin/go');
+    if (!existsSync(go127)) return t.skip(`${go127} is not installed (scripts/install-go-toolchains.sh installs it)`);
+    const v = spawnSync(go127, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).stdout.toString().trim();
+    if (spawnSync('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).stdout.toString().trim() === v) {
+      return t.skip(`the machine go is already ${v}: a toolchain switch cannot be observed`);
+    }
+    // cmd/go switches toolchains by running a binary named after the version from PATH first.
+    const dir = tempDir();
+    write(dir, { 'go.mod': `module example.com/switch\n\ngo 1.21\n\ntoolchain ${v}\n` });
+    mkdirSync(join(dir, 'bin'));
+    symlinkSync(go127, join(dir, 'bin', v));
+    const env = await goEnv({ cwd: dir, env: { GOTOOLCHAIN: 'auto', PATH: `${join(dir, 'bin')}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(env.GOVERSION, v);
     rmSync(dir, { recursive: true, force: true });
   });
 
