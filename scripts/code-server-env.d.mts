@@ -8,6 +8,6 @@ export const codeServerBin: string;
 export const chromiumBin: string;
 export function missing(): string[];
 export function prepareRunDir(runDir: string, extraSettings?: Record<string, unknown>): { extensionsDir: string; userDataDir: string };
-export function startCodeServer(o: { runDir: string; port: number; logFile: string; graceSeconds?: number }):
+export function startCodeServer(o: { runDir: string; port: number; logFile: string; graceSeconds?: number; settings?: Record<string, unknown> }):
   Promise<{ url: string; pid: number; child: ChildProcess; stop: () => Promise<void> }>;
 export function stopGroup(pid: number): Promise<void>;

@@ -54,8 +54,8 @@ function goCache() {
  * startCodeServer starts code-server in its own session (detached → setsid), so stopping it
  * kills the whole tree, extension hosts included. Resolves once /healthz answers.
  */
-export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5 }) {
-  const { extensionsDir, userDataDir } = prepareRunDir(runDir);
+export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {} }) {
+  const { extensionsDir, userDataDir } = prepareRunDir(runDir, settings);
   const gocache = goCache();
   const env = {
     ...process.env,

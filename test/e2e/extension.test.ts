@@ -79,6 +79,8 @@ suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
   };
 
   before(async () => {
+    const t0 = Date.now();
+    const mark = (what: string): void => console.error(`e2e: ${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     mkdirSync(artifacts, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'ghl-e2e-'));
     demo = join(work, 'demo');
@@ -91,9 +93,12 @@ suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
     cliSites = cliResult.sites;
     assert.ok(cliSites.length > 5, 'the CLI finds the demo sites');
 
+    mark('CLI analyze');
     const port = await freePort();
-    const cs = await env.startCodeServer({ runDir: join(work, 'run'), port, logFile: join(artifacts, 'code-server.log') });
+    const cs = await env.startCodeServer({ runDir: join(work, 'run'), port, logFile: join(artifacts, 'code-server.log'),
+      settings: { 'files.autoSave': 'off' } });
     stopServer = cs.stop;
+    mark('code-server up');
     const { chromium } = await import('playwright-core');
     const profile = join(work, 'chromium');
     context = await chromium.launchPersistentContext(profile, {
@@ -108,11 +113,14 @@ suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
       if (m.type() === 'error') consoleErrors.push(`${m.location().url}:${m.location().lineNumber}: ${m.text()}`);
     });
     await page.goto(`${cs.url}/?folder=${encodeURIComponent(demo)}`);
+    mark('chromium up');
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row:has-text("main.go")', { timeout: 60_000 });
+    mark('workbench ready');
     await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'main.go' }).first().click();
     await page.waitForSelector('.monaco-editor .view-line:has-text("package main")');
     await page.locator('[id="status.editor.mode"]').filter({ hasText: /^\s*Go\s*$/ }).waitFor({ timeout: 30_000 });
+    mark('main.go open');
   });
 
   after(async () => {
@@ -272,9 +280,54 @@ suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
     assert.ok(rows >= 4, 'per-class table has the demo classes');
     const label = await frame.locator('#step-label').innerText();
     assert.match(label, /^Step (\d+) of \1:/);
+    // Stepping back shows the previous snapshot; the heap was smaller then.
+    await frame.locator('#step-back').click();
+    const prev = await frame.locator('#step-label').innerText();
+    const total = Number(label.match(/^Step (\d+)/)![1]);
+    assert.ok(prev.startsWith(`Step ${total - 1} of ${total}:`), prev);
+    assert.ok((await shown('heapInuseBytes')) <= want.heapInuseBytes);
     await page.locator('iframe.webview.ready').first().screenshot({ path: join(artifacts, '05-simulate-webview.png') });
     await shot('06-full');
     const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
     assert.deepEqual(csp, [], 'no CSP violations in the webview');
+  });
+
+  test('an unsaved edit clears the hint; Analyze Workspace sees the buffer through -overlay', async () => {
+    const hintOn = (lineText: string) => page.evaluate((t) => {
+      const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t));
+      if (!row) return 'no row';
+      for (const s of row.querySelectorAll('span')) {
+        const c = getComputedStyle(s, '::after').content;
+        if (c && c !== 'none' && c !== 'normal') return c;
+      }
+      return '';
+    }, lineText);
+    // Back to the editor, change bigBuffer's array length 40000 → 50000 without saving.
+    await page.locator('.editor-group-container .tab').filter({ hasText: 'main.go' }).first().click();
+    await goToLine(lineOf('buf [40000]byte'));
+    // The caret is at the line's start: End, back over "]byte", select "40000" (sticky scroll covers the line for mouse clicks).
+    await page.keyboard.press('End');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.type('50000');
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'buf [50000]byte' }).first().waitFor();
+    await goToLine(lineOf('return new(bigBuffer)'));
+    await page.waitForFunction(() => true);
+    assert.equal(await hintOn('return new(bigBuffer)'), '', 'hints of an edited document are cleared');
+    const big = cliSite(lineOf('return new(bigBuffer)'), 'new(bigBuffer)');
+    const want = hintText({ ...big, prediction: { ...big.prediction, requestBytes: 50000 } }).replace('5p', `${Math.ceil(50000 / 8192)}p`);
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget:visible input');
+    await page.keyboard.type('Go Heap: Analyze Workspace');
+    await page.waitForSelector('.quick-input-widget .monaco-list-row:has-text("Go Heap: Analyze Workspace")');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((t) => {
+      const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('return new(bigBuffer)'));
+      if (!row) return false;
+      for (const s of row.querySelectorAll('span')) if (getComputedStyle(s, '::after').content === t) return true;
+      return false;
+    }, JSON.stringify(want), { timeout: 60_000 });
+    assert.match(readFileSync(join(demo, 'main.go'), 'utf8'), /buf \[40000\]byte/, 'the file on disk is unchanged');
+    await shot('07-overlay');
   });
 });
