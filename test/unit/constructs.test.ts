@@ -117,6 +117,8 @@ suite('constructRequests', () => {
     assert.deepEqual(one({ kind: 'convert', type: { bytes: 1, align: 1, pointers: false } }), []);
     assert.deepEqual(one({ kind: 'convert', type: { bytes: 0, align: 1, pointers: false } }), []);
     assert.deepEqual(one({ kind: 'convert', type: { bytes: 24, align: 8, pointers: false }, escapes: false }), []);
+    // uint64 is 4-aligned on 32-bit targets, and convT64 still applies there.
+    assert.deepEqual(constructRequests({ kind: 'convert', type: { bytes: 8, align: 4, pointers: false } }, rulesFor('1.26', '386')).objects.map((o) => o.what), ['convT64']);
     // facts §6: convTstring lands in class 2 scan (span class 4).
     assert.equal(constructPredictions({ kind: 'convert', type: str, shape: 'string' }, go126).objects[0]!.prediction.spanClass, 4);
   });

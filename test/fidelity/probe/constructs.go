@@ -339,6 +339,33 @@ func cChanUnbuffered() int {
 	return -1
 }
 
+var gArr [20]int64
+
+//go:noinline
+func cClosureBigArray() int {
+	for i := 0; i < k; i++ {
+		a := gArr // 160 B > 128: captured by reference, so a moves to the heap
+		gFn = func() int { return int(a[3]) }
+	}
+	return -1
+}
+
+//go:noinline
+func cConvUint32() int {
+	for i := 0; i < k; i++ {
+		gAny = uint32(intVar + i)
+	}
+	return -1
+}
+
+//go:noinline
+func cConvUint16Small() int {
+	for i := 0; i < k; i++ {
+		gAny = uint16(i)
+	}
+	return -1
+}
+
 // Non-escaping shapes: the result stays in the frame (only a length or a byte reaches
 // gInt), so the compiler may use a stack buffer instead of the heap.
 var (
@@ -443,6 +470,7 @@ func runConstructs(enc *json.Encoder) {
 		{"cStringFromBytes20Local", cStringFromBytes20Local}, {"cBytesFromString20Local", cBytesFromString20Local},
 		{"cConcat10x10Local", cConcat10x10Local}, {"cMakeVar24Local", cMakeVar24Local}, {"cMakeVar64Local", cMakeVar64Local},
 		{"cMakeConst24Local", cMakeConst24Local},
+		{"cClosureBigArray", cClosureBigArray}, {"cConvUint32", cConvUint32}, {"cConvUint16Small", cConvUint16Small},
 	}
 	caps := make([]int, len(fns))
 	for i, fn := range fns {
