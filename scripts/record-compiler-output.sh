@@ -10,6 +10,7 @@
 # Per toolchain, with GOTOOLCHAIN=local and a fresh GOCACHE (so nothing is a cache replay):
 #   <module>-m2.txt          stderr of `go build -gcflags=-m=2 ./...`   (cwd = the module root)
 #   <module>-m1.txt          stderr of `go build -gcflags=-m ./...`
+#   constructs-m3.txt        stderr of `go build -gcflags=-m=3 ./...` (traces and IR dumps)
 #   constructs-test-m2.txt   stderr of `go test -c -gcflags=-m=2 ./alloc` (test variants, _testmain)
 #   <module>-m2.build.jsonl  stdout of `go build -json -gcflags=-m=2 ./...` (go1.24+ only)
 #   logopt-constructs/       the `-gcflags=-json=0,DIR` log of the constructs module
@@ -75,6 +76,10 @@ for tc in "${wanted[@]}"; do
       echo "   $mod -m=$level: $(wc -l < "$dest/$mod-m$level.txt") lines, exit $rc"
     done
     if [ "$mod" = constructs ]; then
+      # -m=3 adds statement traces, label notes and IR dumps without positions.
+      rc=0; (cd "$FIX/$mod" && "$GO" build -gcflags=-m=3 ./... 2> "$dest/$mod-m3.txt") || rc=$?
+      meta "$dest/$mod-m3.txt" $rc go build -gcflags=-m=3 ./...
+      echo "   $mod -m=3: $(wc -l < "$dest/$mod-m3.txt") lines, exit $rc"
       rc=0; (cd "$FIX/$mod" && "$GO" test -c -o "$tmp/alloc.test" -gcflags=-m=2 ./alloc 2> "$dest/$mod-test-m2.txt") || rc=$?
       meta "$dest/$mod-test-m2.txt" $rc go test -c -o TMP/alloc.test -gcflags=-m=2 ./alloc
       echo "   $mod test -m=2: $(wc -l < "$dest/$mod-test-m2.txt") lines, exit $rc"

@@ -34,6 +34,16 @@ suite(`live compiler output (${goVersion ?? 'no go on PATH'})`, () => {
     });
   }
 
+  test('go build -gcflags=-m=3 (traces, labels, IR dumps): 0 unparsed', (t) => {
+    if (goVersion === undefined) return t.skip('no `go` on PATH: cannot run the compiler here');
+    const dir = join(fixtures, 'constructs');
+    const r = spawnSync('go', ['build', '-gcflags=-m=3', './...'], { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const p = parseText(r.stderr, { baseDir: dir });
+    assert.deepEqual(p.unparsed.slice(0, 5), []);
+    assert.ok(p.diagnostics.some((d) => d.message.startsWith('Before inlining:') && (d.steps?.length ?? 0) > 0));
+  });
+
   test('go build -json -gcflags=-m=2 agrees with text mode', (t) => {
     if (goVersion === undefined) return t.skip('no `go` on PATH: cannot run the compiler here');
     if (minor < 24) return t.skip(`${goVersion} has no go build -json (go1.24+)`);

@@ -59,7 +59,8 @@ export interface Diagnostic {
   readonly code?: string;
   /** For `explanation` diagnostics: the header's function (`in FUNC`/`for FUNC`, go1.25+) when printed. */
   readonly func?: string;
-  /** For `explanation` diagnostics: the flow steps of the block, in order. */
+  /** For `explanation` diagnostics: the flow steps of the block, in order. For the -m=3
+   * `Before inlining:`/`After inlining` lines (kind `other`): the IR dump lines, as `note` steps. */
   readonly steps?: readonly FlowStep[];
   /** 1-based line number(s) in the parsed input this diagnostic came from (first line of a block). */
   readonly inputLine: number;

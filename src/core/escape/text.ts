@@ -19,8 +19,9 @@
 // each message, because the expressions in between can contain anything (quotes,
 // colons, braces, ` + `, unterminated string literals, shape types with `; `).
 //
-// Every input line is accounted for: it is part of a diagnostic (one line, or every
-// line of an explanation block), a `# pkg` header, a blank line, a cmd/go tool line
+// Every input line is accounted for: it is part of a diagnostic (one line, every line
+// of an explanation block, or a -m=3 IR dump under its `Before/After inlining` line,
+// kept as `note` steps), a `# pkg` header, a blank line, a cmd/go tool line
 // (`go: downloading …`), or it is returned in `unparsed` with its line number.
 // stats.lines = diagnosticLines + headerLines + blankLines + toolLines + unparsed.
 //
@@ -175,11 +176,16 @@ export class TextParser {
       this.counts.headerLines++;
       return;
     }
+    if (this.block?.kind === 'other' && text.charCodeAt(0) === 46 /* . */) {
+      this.block.steps.push({ kind: 'note', text });
+      this.block.lines++;
+      return;
+    }
     // Fast path for the bulk of -m=2 output: a step line repeating the open block's
     // position. splitPosition would find the same prefix (it is the first match on the
     // block's header line, and the scan only looks at the prefix and the `: ` after it).
     const b = this.block;
-    if (b !== undefined && text.startsWith(b.posText) && text.startsWith(':   ', b.posText.length)) {
+    if (b?.kind === 'explanation' && text.startsWith(b.posText) && text.startsWith(':   ', b.posText.length)) {
       const step = parseStep(text.slice(b.posText.length + 2), this.opts.baseDir);
       if (step !== undefined) {
         b.steps.push(step);
@@ -197,7 +203,7 @@ export class TextParser {
     if (message.startsWith('  ')) {
       const step = parseStep(message, this.opts.baseDir);
       if (step !== undefined) {
-        if (this.block !== undefined && this.block.posText === posText) {
+        if (this.block?.kind === 'explanation' && this.block.posText === posText) {
           this.block.steps.push(step);
           this.block.lines++;
           return;
@@ -205,14 +211,19 @@ export class TextParser {
         // A step whose header we never saw (e.g. the input starts mid-block): keep it
         // as an explanation of its own rather than dropping it.
         this.closeBlock();
-        this.block = { posText, pos, message: '', expr: '', func: undefined, steps: [step], inputLine: lineNo, lines: 1 };
+        this.block = { kind: 'explanation', posText, pos, message: '', expr: '', func: undefined, steps: [step], inputLine: lineNo, lines: 1 };
         return;
       }
     }
     this.closeBlock();
     const header = parseExplanationHeader(message);
     if (header !== undefined) {
-      this.block = { posText, pos, message, expr: header.expr, func: header.func, steps: [], inputLine: lineNo, lines: 1 };
+      this.block = { kind: 'explanation', posText, pos, message, expr: header.expr, func: header.func, steps: [], inputLine: lineNo, lines: 1 };
+      return;
+    }
+    if (message.startsWith('Before inlining:') || message.startsWith('After inlining')) {
+      // -m=3: the IR of the call follows on lines without a position, up to a blank line.
+      this.block = { kind: 'other', posText, pos, message, expr: '', func: undefined, steps: [], inputLine: lineNo, lines: 1 };
       return;
     }
     const { kind, expr } = classify(message);
@@ -266,7 +277,7 @@ export class TextParser {
     const b = this.block;
     if (b === undefined) return;
     this.block = undefined;
-    const d = this.diagnostic(b.pos, 'explanation', b.expr, b.message, b.inputLine);
+    const d = this.diagnostic(b.pos, b.kind, b.expr, b.message, b.inputLine);
     if (b.func !== undefined) d.func = b.func;
     d.steps = b.steps;
     this.emit(d, b.lines);
@@ -298,6 +309,8 @@ export function parseText(text: string, opts?: TextParserOptions): ParseResult {
 type MutableDiagnostic = { -readonly [K in keyof Diagnostic]: Diagnostic[K] };
 
 interface OpenBlock {
+  /** `explanation` for -m=2 blocks; `other` for a -m=3 `Before inlining:`/`After inlining` line and its IR dump. */
+  readonly kind: 'explanation' | 'other';
   readonly posText: string;
   readonly pos: PrintedPosition;
   readonly message: string;
@@ -358,8 +371,9 @@ export function splitPosition(text: string): { pos: PrintedPosition; posText: st
     }
     if (text.charCodeAt(k) !== 58 /* : */) continue;
     const next = text.charCodeAt(k + 1);
-    // `POS: MESSAGE`, `POS:` at end of line, or -m=3 statement traces `POS:[depth] …`.
-    if (next !== 32 && !Number.isNaN(next) && next !== 91) continue;
+    // `POS: MESSAGE`, `POS:` at end of line, or the -m=3 traces `POS:[depth] F stmt: S`
+    // and `POS:LABEL non-looping label` (escape/stmt.go prints these without a space).
+    if (next !== 32 && !Number.isNaN(next) && next !== 91 && !text.endsWith('looping label')) continue;
     const line = Number(text.slice(colon + 1, lineEnd));
     const column = colEnd >= 0 ? Number(text.slice(lineEnd + 1, colEnd)) : null;
     const message = next === 32 ? text.slice(k + 2) : text.slice(k + 1);
@@ -573,6 +587,9 @@ function otherExpr(m: string): string | undefined {
   const self = m.indexOf(' ignoring self-assignment in ');
   if (self > 0) return m.slice(self + 29);
   if (m.charCodeAt(0) === 91 /* [ */ && m.includes(' stmt: ')) return ''; // -m=3 `POS:[depth] F stmt: S`
+  for (const suffix of [' non-looping label', ' looping label']) {
+    if (m.endsWith(suffix)) return m.slice(0, -suffix.length).trim();
+  }
   for (const prefix of otherPrefixes) {
     if (m.startsWith(prefix)) {
       if (prefix === 'function ') return m.endsWith(bigSuffix) ? m.slice(9, -bigSuffix.length) : undefined;
