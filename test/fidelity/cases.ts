@@ -213,6 +213,8 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cMakeVar24Local', spec: { kind: 'makeslice', elem: byte, len: 24, escapes: false } },
     { fn: 'cMakeVar64Local', spec: { kind: 'makeslice', elem: byte, len: 64, escapes: false } },
     { fn: 'cMakeConst24Local', spec: { kind: 'makeslice', elem: byte, len: 24, escapes: false, constantSize: true } },
+    { fn: 'cAppendLocalI64x2', spec: { kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false } },
+    { fn: 'cAppendLocalI64x5', spec: { kind: 'append', elem: i64, oldCap: 0, newLen: 5, escapes: false } },
     { fn: 'cClosureBigArray', spec: { kind: 'closure', captures: [{ type: { bytes: 160, align: i64.align, pointers: false } }] } },
     { fn: 'cConvUint32', spec: { kind: 'convert', type: { bytes: 4, align: 4, pointers: false } } },
     { fn: 'cConvUint16Small', spec: { kind: 'convert', type: { bytes: 2, align: 2, pointers: false }, staticValue: 'small-int' } },

@@ -74,6 +74,14 @@ suite('constructRequests', () => {
     assert.equal(constructRequests({ kind: 'makeslice', elem: i64, len: 4, escapes: false }, go121).objects.length, 1, 'variable non-escaping make is heap before go1.25');
   });
 
+  test('append to an empty non-escaping slice: 32 B stack store from go1.25 (cap 32/elem), heap before', () => {
+    assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false }, rulesFor('1.25')), {
+      objects: [], newCap: 4, notes: ['go1.25+: append to an empty non-escaping slice uses a 32 B stack store, once per call (later appends in a loop use growslice)'],
+    });
+    assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false }, rulesFor('1.24')).objects.map((o) => o.bytes), [16]);
+    assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 5, escapes: false }, go126).objects.map((o) => o.bytes), [48]);
+  });
+
   test('strings: string(b) is unrounded, []byte(s) and []rune(s) are rounded to the slot', () => {
     assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 40 }, go126).objects, [{ what: 'slicebytetostring', bytes: 40, pointers: false }]);
     assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 1 }, go126).objects, []);

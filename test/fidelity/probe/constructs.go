@@ -436,6 +436,44 @@ func cMakeConst24Local() int {
 	return -1
 }
 
+// The stack store for a non-escaping append is used once per call of the function
+// (go1.25+), so each append runs in its own call of a helper (helpers are not named c*,
+// so the profile still charges the construct function).
+
+//go:noinline
+func appendLocal2(i int) int {
+	var s []int64
+	s = append(s, int64(i), 2)
+	gInt += len(s) + int(s[1])
+	return cap(s)
+}
+
+//go:noinline
+func appendLocal5(i int) int {
+	var s []int64
+	s = append(s, int64(i), 2, 3, 4, 5)
+	gInt += len(s) + int(s[1])
+	return cap(s)
+}
+
+//go:noinline
+func cAppendLocalI64x2() int {
+	c := 0
+	for i := 0; i < k; i++ {
+		c = appendLocal2(i)
+	}
+	return c
+}
+
+//go:noinline
+func cAppendLocalI64x5() int {
+	c := 0
+	for i := 0; i < k; i++ {
+		c = appendLocal5(i)
+	}
+	return c
+}
+
 type constructResult struct {
 	Fn string `json:"fn"`
 	K  int    `json:"k"`
@@ -470,6 +508,7 @@ func runConstructs(enc *json.Encoder) {
 		{"cStringFromBytes20Local", cStringFromBytes20Local}, {"cBytesFromString20Local", cBytesFromString20Local},
 		{"cConcat10x10Local", cConcat10x10Local}, {"cMakeVar24Local", cMakeVar24Local}, {"cMakeVar64Local", cMakeVar64Local},
 		{"cMakeConst24Local", cMakeConst24Local},
+		{"cAppendLocalI64x2", cAppendLocalI64x2}, {"cAppendLocalI64x5", cAppendLocalI64x5},
 		{"cClosureBigArray", cClosureBigArray}, {"cConvUint32", cConvUint32}, {"cConvUint16Small", cConvUint16Small},
 	}
 	caps := make([]int, len(fns))
