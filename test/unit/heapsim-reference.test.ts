@@ -248,8 +248,12 @@ suite('heap simulator vs a naive per-object reference', () => {
         assert.deepEqual(simView(sim), ref.view());
         // The snapshot's address-ordered span list is every in-use span, sorted.
         const byAddr = [...sim.heap.spans].sort((x, y) => x.basePage - y.basePage).map((x) => x.id);
-        assert.deepEqual(sim.snapshot({ maxSpans: Infinity }).spans.map((x) => x.id), byAddr);
-      }), { numRuns: 100 });
+        const snap = sim.snapshot({ maxSpans: Infinity });
+        assert.deepEqual(snap.spans.map((x) => x.id), byAddr);
+        // Per-chunk page counts (kept incrementally) add up to the in-use pages.
+        const chunkPages = snap.arenas.flatMap((ar) => ar.chunks).reduce((n, ch) => n + ch.inUsePages, 0);
+        assert.equal(chunkPages, snap.report.pagesInUse);
+      }), { numRuns: 60 });
   });
 
   test('tinyPlan equals mallocgcTiny applied object by object', () => {

@@ -227,7 +227,9 @@ export class HeapSim {
    * the same P, and the batched allocator is exact at any split point.
    */
   *steps(ops: readonly WorkloadOp[], maxObjectsPerStep = Infinity): Generator<SimStep, void, void> {
-    if (!(maxObjectsPerStep >= 1)) throw new ModelInputError(`maxObjectsPerStep must be ≥ 1, got ${maxObjectsPerStep}`);
+    if (!(maxObjectsPerStep >= 1) || !(Number.isInteger(maxObjectsPerStep) || maxObjectsPerStep === Infinity)) {
+      throw new ModelInputError(`maxObjectsPerStep must be a whole number ≥ 1, got ${maxObjectsPerStep}`);
+    }
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       if (!isAllocOp(op)) {
@@ -236,6 +238,11 @@ export class HeapSim {
         continue;
       }
       const a = op.alloc;
+      // Ops normally come through validateWorkload; these checks keep a hand-built op from corrupting counts.
+      if (!Number.isSafeInteger(a.count) || a.count < 0) throw new ModelInputError(`ops[${i}].alloc.count: expected a whole number ≥ 0, got ${a.count}`);
+      if (typeof a.pointers !== 'boolean' || typeof a.keep !== 'boolean') {
+        throw new ModelInputError(`ops[${i}].alloc: pointers and keep must be true or false`);
+      }
       const p = a.p ?? this.nextP;
       if (p < 0 || p >= this.procs || !Number.isInteger(p)) throw new ModelInputError(`ops[${i}].alloc.p: no P ${p} (procs = ${this.procs})`);
       if (a.p === undefined) this.nextP = (this.nextP + 1) % this.procs;
@@ -386,26 +393,30 @@ export class HeapSim {
     let internal = 0;
     let external = 0;
     let reserve = 0;
+    // Hot on big heaps (the panel asks every step): plain fields only, no getters.
     for (const s of heap.spans) {
+      const n = s.allocCount;
+      const slotBytes = n * s.elemsize;
       pages += s.npages;
-      allocBytes += s.allocCount * s.elemsize;
-      objects += s.allocCount;
-      internal += s.allocCount * s.elemsize - s.liveRequestBytes - s.garbageRequestBytes;
-      const sc = s.sizeclass;
-      if (sc === 0) {
-        largeObjects += s.allocCount;
+      allocBytes += slotBytes;
+      objects += n;
+      internal += slotBytes - s.liveRequestBytes - s.garbageRequestBytes;
+      const spc = s.spanclass;
+      if (spc < 2) {
+        largeObjects += n;
         largePages += s.npages;
-        const l = s.noscan ? large.noscan : large.scan;
-        l.objects += s.allocCount;
+        const l = spc === 1 ? large.noscan : large.scan;
+        l.objects += n;
         l.pages += s.npages;
         continue;
       }
-      external += s.freeSlots * s.elemsize;
-      reserve += s.reserveBytes;
-      const k = perClass[sc]![s.noscan ? 1 : 0];
+      const free = s.nelems - n;
+      external += free * s.elemsize;
+      reserve += s.npages * pageSize - s.nelems * s.elemsize;
+      const k = perClass[spc >> 1]![spc & 1]!;
       k.spans++;
-      k.objects += s.allocCount;
-      k.freeSlots += s.freeSlots;
+      k.objects += n;
+      k.freeSlots += free;
     }
     const bySizeClass: SizeClassReport[] = [];
     for (let sc = 1; sc < numSizeClasses; sc++) {
@@ -447,15 +458,6 @@ export class HeapSim {
 
     const chunkPages = heap.pages.chunkPages;
     const chunkCount = heap.pages.chunkCount;
-    const inUseByChunk = new Array<number>(chunkCount).fill(0);
-    for (const s of heap.spans) {
-      for (let p = s.basePage; p < s.basePage + s.npages;) {
-        const ci = Math.floor(p / chunkPages);
-        const end = Math.min(s.basePage + s.npages, (ci + 1) * chunkPages);
-        inUseByChunk[ci]! += end - p;
-        p = end;
-      }
-    }
     const arenas: { index: number; basePage: number; npages: number; chunks: ChunkView[] }[] = [];
     const pagesPerArena = heap.pagesPerArena;
     const shownChunks = Math.min(chunkCount, maxChunks);
@@ -469,7 +471,7 @@ export class HeapSim {
       }
       const sum = heap.pages.chunkSummary(ci);
       arena.chunks.push({
-        index: ci, basePage, npages: chunkPages, inUsePages: inUseByChunk[ci]!, allocatedPages: sum.allocatedPages,
+        index: ci, basePage, npages: chunkPages, inUsePages: heap.inUsePagesByChunk[ci] ?? 0, allocatedPages: sum.allocatedPages,
         largestFreeRunPages: sum.largestFreeRunPages,
       });
     }

@@ -36,6 +36,8 @@ export class MHeap {
   sweepgen = 0;
   /** In-use spans (mSpanInUse), in creation order. */
   readonly spans = new Set<MSpan>();
+  /** Pages of in-use spans per palloc chunk, for snapshots. */
+  readonly inUsePagesByChunk: number[] = [];
   /** In-use spans by first page (the runtime's heapArena.spans, indexed by base page only). */
   readonly spanAt: (MSpan | undefined)[] = [];
   /** Arenas reserved (sysAlloc), each rules.heapArenaBytes. They are contiguous in this model. */
@@ -83,6 +85,7 @@ export class MHeap {
     s.sweepgen = this.sweepgen;
     this.spans.add(s);
     this.spanAt[base] = s;
+    this.countInUse(s, 1);
     return s;
   }
 
@@ -110,6 +113,7 @@ export class MHeap {
     s.inUse = false;
     this.spans.delete(s);
     this.spanAt[s.basePage] = undefined;
+    this.countInUse(s, -1);
     this.pages.free(s.basePage, s.npages);
   }
 
@@ -131,6 +135,17 @@ export class MHeap {
     const c = this.central[s.spanclass]!;
     if (s.allocCount === s.nelems) c.fullSwept(this.sweepgen).push(s);
     else c.partialSwept(this.sweepgen).push(s);
+  }
+
+  private countInUse(s: MSpan, sign: 1 | -1): void {
+    const cp = this.rules.pallocChunkPages;
+    const end = s.basePage + s.npages;
+    for (let p = s.basePage; p < end;) {
+      const ci = Math.floor(p / cp);
+      const next = Math.min(end, (ci + 1) * cp);
+      this.inUsePagesByChunk[ci] = (this.inUsePagesByChunk[ci] ?? 0) + sign * (next - p);
+      p = next;
+    }
   }
 
   /** needsSweep: the span is in use and has not been swept this cycle (sweepgen == h.sweepgen-2). */
