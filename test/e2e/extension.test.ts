@@ -58,7 +58,7 @@ async function freePort(): Promise<number> {
 
 const reason = cannotRun();
 
-suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
+suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   if (reason) {
     if (ci) test('e2e prerequisites', () => assert.fail(`e2e cannot run under CI: ${reason}`));
     else test('e2e in code-server', (t) => t.skip(`SKIPPED LOUDLY: ${reason}`));
@@ -329,5 +329,19 @@ suite('e2e: the extension in code-server', { timeout: 300_000 }, () => {
     }, JSON.stringify(want), { timeout: 60_000 });
     assert.match(readFileSync(join(demo, 'main.go'), 'utf8'), /buf \[40000\]byte/, 'the file on disk is unchanged');
     await shot('07-overlay');
+  });
+
+  test('Show Log: every go run is logged with its argv and cwd', async () => {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget:visible input');
+    await page.keyboard.type('Go Heap: Show Log');
+    await page.waitForSelector('.quick-input-widget .monaco-list-row:has-text("Go Heap: Show Log")');
+    await page.keyboard.press('Enter');
+    await page.locator('.panel .monaco-editor .view-line').filter({ hasText: '[go] cd ' }).first().waitFor({ timeout: 20_000 });
+    // Long lines wrap into several view-lines: join them back.
+    const text = (await page.locator('.panel .monaco-editor .view-line').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    assert.ok(text.includes(`cd ${demo} && `), text);
+    assert.match(text, /-gcflags=/);
+    await shot('08-log');
   });
 });
