@@ -15,9 +15,9 @@ export interface SizeProbe {
  * sweepSizes: the dense size sweep. Pointer-free: 1..64, every class size ±1, 32760..32770,
  * and large sizes up to 64 KiB. Pointerful (multiples of 8, the pointer alignment): 8..64,
  * every class size -16/-8/0/+8 (so both sides of each malloc-header boundary, size(C)-8),
- * 32752..32776 and large sizes.
+ * 32752..32776 and large sizes; on 32-bit also the multiples of 4 around each class size.
  */
-export function sweepSizes(): SizeProbe[] {
+export function sweepSizes(ptrSize: 4 | 8 = 8): SizeProbe[] {
   const noscan = new Set<number>();
   const scan = new Set<number>();
   for (let s = 1; s <= 64; s++) noscan.add(s);
@@ -25,6 +25,11 @@ export function sweepSizes(): SizeProbe[] {
   for (const c of sizeClassToSize.slice(1)) {
     for (const d of [-1, 0, 1]) noscan.add(c + d);
     for (const d of [-16, -8, 0, 8]) if (c + d >= 8) scan.add(c + d);
+  }
+  // 32-bit: pointerful sizes need only 4-byte alignment; add the odd multiples of 4 too.
+  if (ptrSize === 4) {
+    for (let s = 4; s <= 64; s += 8) scan.add(s);
+    for (const c of sizeClassToSize.slice(1)) for (const d of [-12, -4, 4]) if (c + d >= 4) scan.add(c + d);
   }
   for (let s = 32760; s <= 32770; s++) noscan.add(s);
   for (const s of [32752, 32760, 32768, 32776]) scan.add(s);

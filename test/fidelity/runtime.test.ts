@@ -100,7 +100,7 @@ function versionSuite(tc: GoToolchain): void {
       // Control probes (k = 0) at the start, middle and end measure what the procedure itself
       // allocates (go1.21–1.23: one 16 B object per runtime.GC() pair); it must be the same
       // every time, and is subtracted from every measurement.
-      const sweep = sweepSizes();
+      const sweep = sweepSizes(rules.ptrSize);
       const control = { size: 8, scan: false, k: 0 };
       const mid = Math.floor(sweep.length / 2);
       const probes = [control, ...sweep.slice(0, mid), control, ...sweep.slice(mid), control];
