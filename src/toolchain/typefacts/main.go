@@ -287,6 +287,8 @@ type factCollector struct {
 	addrTaken map[types.Object]bool
 	loops     [][2]token.Pos
 	funcLits  [][2]token.Pos
+	// firstCapture: position of the first func literal that captures each variable.
+	firstCapture map[types.Object]token.Pos
 	// called: selectors in call position (x.M(...)), which are not method values.
 	called map[*ast.SelectorExpr]bool
 }
@@ -340,11 +342,11 @@ func (fc *factCollector) file(f *ast.File) {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok {
 			// package-level var initialisers allocate too (in init).
-			fc.assigned, fc.addrTaken, fc.loops, fc.funcLits = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil
+			fc.assigned, fc.addrTaken, fc.loops, fc.funcLits, fc.firstCapture = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil, map[types.Object]token.Pos{}
 			fc.walk(d, nil)
 			continue
 		}
-		fc.assigned, fc.addrTaken, fc.loops, fc.funcLits = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil
+		fc.assigned, fc.addrTaken, fc.loops, fc.funcLits, fc.firstCapture = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil, map[types.Object]token.Pos{}
 		fc.scanAssignments(fd)
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
@@ -402,10 +404,33 @@ func (fc *factCollector) scanAssignments(root ast.Node) {
 			}
 		}
 	}
+	// An assignment takes effect when its statement completes: `f = func() { f() }` assigns
+	// after the closure exists, so the statement's end is what is compared with closures.
+	var stmtEnd token.Pos
 	markAssign := func(e ast.Expr) {
-		if id, ok := unparen(e).(*ast.Ident); ok {
-			if o := fc.info.Uses[id]; o != nil {
-				fc.assigned[o] = append(fc.assigned[o], id.Pos())
+		// x, x.f (struct value) and x[i] (array value) all store into the variable x.
+		for {
+			switch x := unparen(e).(type) {
+			case *ast.Ident:
+				if o := fc.info.Uses[x]; o != nil {
+					fc.assigned[o] = append(fc.assigned[o], stmtEnd)
+				}
+				return
+			case *ast.SelectorExpr:
+				if s := fc.info.Selections[x]; s == nil || s.Indirect() {
+					return
+				}
+				if _, isPtr := under(fc.info.TypeOf(x.X)).(*types.Pointer); isPtr {
+					return
+				}
+				e = x.X
+			case *ast.IndexExpr:
+				if _, isArr := under(fc.info.TypeOf(x.X)).(*types.Array); !isArr {
+					return
+				}
+				e = x.X
+			default:
+				return
 			}
 		}
 	}
@@ -417,15 +442,39 @@ func (fc *factCollector) scanAssignments(root ast.Node) {
 			fc.loops = append(fc.loops, [2]token.Pos{n.Pos(), n.End()})
 		case *ast.FuncLit:
 			fc.funcLits = append(fc.funcLits, [2]token.Pos{n.Pos(), n.End()})
+			// Every outer variable the literal refers to is captured here; the first capture
+			// in evaluation (source) order is what the compiler's reassignment rule uses.
+			lit := n
+			ast.Inspect(lit.Body, func(x ast.Node) bool {
+				if id, ok := x.(*ast.Ident); ok {
+					if v, ok := fc.info.Uses[id].(*types.Var); ok && !v.IsField() && (v.Pos() < lit.Pos() || v.Pos() >= lit.End()) {
+						if first, seen := fc.firstCapture[v]; !seen || lit.Pos() < first {
+							fc.firstCapture[v] = lit.Pos()
+						}
+					}
+				}
+				return true
+			})
 		}
 		switch n := n.(type) {
 		case *ast.AssignStmt:
+			stmtEnd = n.End()
 			for _, l := range n.Lhs {
 				markAssign(l) // for :=, Uses holds only the redeclared (reassigned) names
 			}
 		case *ast.IncDecStmt:
+			stmtEnd = n.End()
 			markAssign(n.X)
+		case *ast.ReturnStmt:
+			// `return x` assigns x to the named results of the enclosing function.
+			if len(n.Results) > 0 {
+				stmtEnd = n.End()
+				for _, r := range fc.namedResultsAt(root, n.Pos()) {
+					fc.assigned[r] = append(fc.assigned[r], stmtEnd)
+				}
+			}
 		case *ast.RangeStmt:
+			stmtEnd = n.End()
 			if n.Tok == token.ASSIGN {
 				if n.Key != nil {
 					markAssign(n.Key)
@@ -719,7 +768,7 @@ func (fc *factCollector) funcLit(n *ast.FuncLit) {
 			return true
 		}
 		seen[v] = true
-		byRef := fc.addrTaken[v] || fc.reassignedAfter(v, n)
+		byRef := fc.addrTaken[v] || fc.reassigned(v)
 		t := v.Type()
 		if !byRef && !dependsOnTypeParam(t) && fc.sizes.Sizeof(t) > 128 {
 			byRef = true
@@ -739,29 +788,58 @@ func (fc *factCollector) funcLit(n *ast.FuncLit) {
 	fc.emit(fact{Kind: "funclit", Type: tf, Captures: caps}, n.Type.Func)
 }
 
-// reassignedAfter: v is assigned (other than by its declaration) where the closure could
-// observe it: after the func literal in source order, inside a func literal, or in a loop
-// that contains both the assignment and the func literal but not v's declaration.
-// Assignments before the closure in straight-line code do not count: observed with
-// go1.21–go1.27 "capturing by value: p (... assign=false ...)" after `p = i`.
-func (fc *factCollector) reassignedAfter(v *types.Var, lit *ast.FuncLit) bool {
+// reassigned mirrors escape analysis (cmd/compile/internal/escape: (*escape).reassigned
+// and the OCLOSURE case of exprSkipInit): any assignment other than the declaration marks a
+// variable reassigned, except that reassignments in straight-line code before its first
+// capture are forgotten when that capture is at the declaration's loop depth.
+func (fc *factCollector) reassigned(v *types.Var) bool {
+	first, captured := fc.firstCapture[v]
 	for _, a := range fc.assigned[v] {
-		if a >= lit.Pos() {
-			return true
+		if captured && a <= first && fc.loopDepth(first) == fc.loopDepth(v.Pos()) {
+			continue
 		}
-		for _, l := range fc.loops {
-			in := func(p token.Pos) bool { return p >= l[0] && p < l[1] }
-			if in(a) && in(lit.Pos()) && !in(v.Pos()) {
-				return true
-			}
+		return true
+	}
+	return false
+}
+
+// namedResultsAt returns the named results of the innermost function (declaration or
+// literal) in root that contains pos.
+func (fc *factCollector) namedResultsAt(root ast.Node, pos token.Pos) []types.Object {
+	var ft *ast.FuncType
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil || pos < n.Pos() || pos >= n.End() {
+			return false
 		}
-		for _, f := range fc.funcLits {
-			if a >= f[0] && a < f[1] && (v.Pos() < f[0] || v.Pos() >= f[1]) {
-				return true // assigned by another closure, which may run at any time
+		switch f := n.(type) {
+		case *ast.FuncDecl:
+			ft = f.Type
+		case *ast.FuncLit:
+			ft = f.Type
+		}
+		return true
+	})
+	var out []types.Object
+	if ft != nil && ft.Results != nil {
+		for _, f := range ft.Results.List {
+			for _, id := range f.Names {
+				if o := fc.info.Defs[id]; o != nil {
+					out = append(out, o)
+				}
 			}
 		}
 	}
-	return false
+	return out
+}
+
+func (fc *factCollector) loopDepth(p token.Pos) int {
+	d := 0
+	for _, l := range fc.loops {
+		if p >= l[0] && p < l[1] {
+			d++
+		}
+	}
+	return d
 }
 
 func isBuiltin(info *types.Info, fun ast.Expr, name string) bool {
