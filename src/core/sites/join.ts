@@ -324,7 +324,19 @@ function typeParamWhy(...ts: (FactType | undefined)[]): string | undefined {
     : `the type ${t.name} could not be determined (type-check error in this package)`;
 }
 
-function dynamicRanges(elem: TypeShape, rules: AllocatorRules): DynamicClassRange[] {
+/** One shared, frozen table per (rules, element size, pointers): thousands of sites share a handful. */
+const dynamicCache = new WeakMap<AllocatorRules, Map<string, readonly DynamicClassRange[]>>();
+
+function dynamicRanges(elem: TypeShape, rules: AllocatorRules): readonly DynamicClassRange[] {
+  let perRules = dynamicCache.get(rules);
+  if (!perRules) dynamicCache.set(rules, (perRules = new Map()));
+  const k = `${elem.bytes}/${elem.pointers}`;
+  let ranges = perRules.get(k);
+  if (!ranges) perRules.set(k, (ranges = Object.freeze(computeDynamicRanges(elem, rules))));
+  return ranges;
+}
+
+function computeDynamicRanges(elem: TypeShape, rules: AllocatorRules): DynamicClassRange[] {
   return classThresholdsForN(elem.bytes, elem.pointers, rules).map((r) => ({
     minN: r.nMin,
     maxN: Number.isFinite(r.nMax) ? r.nMax : null,
