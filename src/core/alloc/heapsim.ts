@@ -290,11 +290,11 @@ export class HeapSim {
    * mallocSmall takes n slots of span class spc from c, a span at a time; `account` records
    * `take` slots starting at the batch's object `first` in span s (`gcAfter`: this one object
    * triggered a GC). After a refill the GC trigger is tested, as mallocgc does when nextFree
-   * refilled; a cycle then runs right after that one object. Returns the slots taken, and stops
-   * early after a GC when `stopAtGC`.
+   * refilled; a cycle then runs right after that one object. With `stopAtGC` it returns right
+   * after such a cycle.
    */
   private mallocSmall(c: MCache, spc: number, n: number, account: (s: MSpan, first: number, take: number, gcAfter: boolean) => void,
-    stopAtGC = false): { done: number; gcRan: boolean } {
+    stopAtGC = false): void {
     const sc = spanClassSizeClass(spc);
     let done = 0;
     while (done < n) {
@@ -312,10 +312,9 @@ export class HeapSim {
       done += take;
       if (gcNow) {
         this.autoGC(c.p);
-        if (stopAtGC) return { done, gcRan: true };
+        if (stopAtGC) return;
       }
     }
-    return { done, gcRan: false };
   }
 
   /** autoGC: a cycle the pacer started on P p. */
