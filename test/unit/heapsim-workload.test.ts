@@ -1,9 +1,9 @@
 // Workload validation (workload.ts) and the `simulate` CLI, run in-process.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite, test } from 'node:test';
+import { after, suite, test } from 'node:test';
 import { ModelInputError } from '../../src/core/alloc/versions.ts';
 import { maxSimulatedSpans, parseWorkload } from '../../src/core/alloc/workload.ts';
 import { classify, stackPrediction, unknownPrediction } from '../../src/core/alloc/malloc.ts';
@@ -80,6 +80,7 @@ suite('parseWorkload', () => {
 
 suite('go-heap-lens simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ghl-sim-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, body: unknown) => {
     const p = join(dir, name);
     writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
