@@ -90,10 +90,14 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   const counts: Record<string, number> = {};
   const facts: TypeFact[] = [];
   const resolved = new Map<string, ResolvedType>();
+  // Diagnostics per go command cwd: relative `at POS` paths of -m=2 steps resolve against it.
+  const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
+  let linesBefore = 0; // unparsed line numbers count through all outputs, in order
   const addParse = (text: string, baseDir: string, failed: boolean) => {
     const r = parseText(text, { baseDir });
-    const offset = unparsedLines.length === 0 ? 0 : Math.max(...unparsedLines.map((u) => u.line));
-    unparsedLines.push(...r.unparsed.map((u) => ({ line: u.line + offset, text: u.text })));
+    for (const u of r.unparsed) unparsedLines.push({ line: u.line + linesBefore, text: u.text });
+    linesBefore += r.stats.lines;
+    batches.push({ baseDir, diagnostics: [...r.diagnostics] });
     for (const [k, n] of Object.entries(r.stats.byKind)) counts[k] = (counts[k] ?? 0) + (n ?? 0);
     for (const d of r.diagnostics) {
       if (failed && isCompileError(d)) {
@@ -171,7 +175,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
   }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
-  const sites = joinSites(diagnostics, facts, { rules, lineText: lineReader(), baseDir: set.modules[0] ?? dir, resolved });
+  const lineText = lineReader();
+  const sites = batches.flatMap((b) => joinSites(b.diagnostics, facts, { rules, lineText, baseDir: b.baseDir, resolved }));
   return {
     goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts,
     unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started,

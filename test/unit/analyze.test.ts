@@ -115,6 +115,28 @@ suite('analyzeWorkspace', () => {
     assert.equal(r2.errors[0]?.kind, 'noModules');
   });
 
+  test('go.work: every module is built from its own root; sites and flow steps point into the right module', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    const src = (pkg: string) => `package ${pkg}\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink *T\n\nfunc F() {\n\tt := &T{}\n\tSink = t\n}\n`;
+    write(dir, {
+      'go.work': 'go 1.21\n\nuse (\n\t./a\n\t./b\n)\n',
+      'a/go.mod': 'module example.com/a\n\ngo 1.21\n', 'a/a.go': src('a'),
+      'b/go.mod': 'module example.com/b\n\ngo 1.21\n', 'b/sub/b.go': src('b'),
+    });
+    const r = await analyze({ dir, env: { ...env, GOWORK: '' } });
+    assert.deepEqual(r.modules, [join(dir, 'a'), join(dir, 'b')]);
+    assert.deepEqual(r.errors, []);
+    for (const file of [join(dir, 'a/a.go'), join(dir, 'b/sub/b.go')]) {
+      const s = r.sites.find((x) => x.file === file && x.expr === '&T{}');
+      assert.ok(s, `no site in ${file}`);
+      // 8 + 40 = 48 B pointerful → class 5 (48 B), scan.
+      assert.deepEqual([s.prediction.requestBytes, s.prediction.slotBytes, s.prediction.noscan], [48, 48, false]);
+      const at = s.reason.filter((st) => st.file);
+      assert.ok(at.length > 0 && at.every((st) => st.file === file), JSON.stringify(s.reason));
+    }
+  });
+
   test('a compile error in one package is an error; the other packages keep their sites', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = tempDir();
