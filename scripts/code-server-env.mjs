@@ -2,7 +2,7 @@
 // with the extension loaded from this checkout. Shared by `npm start` (scripts/start.mjs) and
 // the e2e suite (test/e2e/). Recipe: shared/recipes/vscode-e2e.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,16 +28,60 @@ const userSettings = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden', 'editor.hover.delay': 100, 'window.restoreWindows': 'none', 'files.hotExit': 'off',
 };
 
+function globToRegExp(glob) {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else re += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * packagedFiles: the files `vsce package` ships, from .vscodeignore's rules (gitignore order:
+ * the last matching rule wins; `!` re-includes). Used to install exactly the packaged layout.
+ */
+export function packagedFiles() {
+  const rules = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    .map((l) => (l.startsWith('!') ? { include: true, re: globToRegExp(l.slice(1)) } : { include: false, re: globToRegExp(l) }));
+  const out = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(repoRoot, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!['node_modules', '.git', '.cache'].includes(e.name)) walk(p);
+        continue;
+      }
+      let included = true;
+      for (const r of rules) if (r.re.test(p)) included = r.include;
+      if (included) out.push(p);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
 /**
  * prepareRunDir makes a fresh user-data and extensions dir under `runDir`, with this checkout
- * linked in as the extension (a symlink in a fresh extensions dir is scanned on start).
+ * as the extension: linked (a symlink in a fresh extensions dir is scanned on start), or with
+ * `packaged`, a copy of exactly the files the VSIX would hold (so a missing file fails the run).
  */
-export function prepareRunDir(runDir, extraSettings = {}) {
+export function prepareRunDir(runDir, extraSettings = {}, packaged = false) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   const ext = join(runDir, 'extensions');
   mkdirSync(ext, { recursive: true });
   const link = join(ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  if (!existsSync(link)) symlinkSync(repoRoot, link, 'dir');
+  if (packaged) {
+    for (const f of packagedFiles()) {
+      mkdirSync(dirname(join(link, f)), { recursive: true });
+      cpSync(join(repoRoot, f), join(link, f));
+    }
+  } else if (!existsSync(link)) symlinkSync(repoRoot, link, 'dir');
   mkdirSync(join(runDir, 'user-data', 'User'), { recursive: true });
   writeFileSync(join(runDir, 'user-data', 'User', 'settings.json'), JSON.stringify({ ...userSettings, ...extraSettings }, null, 2));
   for (const d of ['xdg-config', 'xdg-data', 'xdg-cache']) mkdirSync(join(runDir, d), { recursive: true });
@@ -54,8 +98,8 @@ function goCache() {
  * startCodeServer starts code-server in its own session (detached → setsid), so stopping it
  * kills the whole tree, extension hosts included. Resolves once /healthz answers.
  */
-export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {} }) {
-  const { extensionsDir, userDataDir } = prepareRunDir(runDir, settings);
+export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {}, packaged = false }) {
+  const { extensionsDir, userDataDir } = prepareRunDir(runDir, settings, packaged);
   const gocache = goCache();
   const env = {
     ...process.env,

@@ -96,7 +96,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     mark('CLI analyze');
     const port = await freePort();
     const cs = await env.startCodeServer({ runDir: join(work, 'run'), port, logFile: join(artifacts, 'code-server.log'),
-      settings: { 'files.autoSave': 'off' } });
+      settings: { 'files.autoSave': 'off' }, packaged: true });
     stopServer = cs.stop;
     mark('code-server up');
     const { chromium } = await import('playwright-core');
