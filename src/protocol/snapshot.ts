@@ -3,7 +3,28 @@
 // Pure, so the webview contract is unit-tested without a host.
 import type { HeapSnapshot } from '../core/alloc/heapsim.ts';
 import type { WorkloadOp } from '../core/alloc/workload.ts';
-import { limits, type ClassRow, type PanelSnapshot, type SimSettings, type WorkloadRow } from './messages.ts';
+import { hintText, siteId } from '../core/sites/present.ts';
+import type { AllocationSite } from '../core/sites/site.ts';
+import { limits, type ClassRow, type PanelSnapshot, type SimSettings, type WorkloadRow, type WorkloadSite } from './messages.ts';
+
+/**
+ * workloadSites: the analysed sites that put something on the heap, as panel rows (stack,
+ * zero-size and unknown-size sites allocate nothing the simulator could place), deduplicated by id.
+ */
+export function workloadSites(sites: readonly AllocationSite[]): { rows: WorkloadSite[]; byId: Map<string, AllocationSite> } {
+  const rows: WorkloadSite[] = [];
+  const byId = new Map<string, AllocationSite>();
+  for (const s of sites) {
+    const p = s.prediction;
+    if (!s.escapes || p.kind === 'stack' || p.kind === 'unknown' || p.kind === 'zero') continue;
+    const id = siteId(s);
+    if (byId.has(id)) continue;
+    byId.set(id, s);
+    const base = s.file.slice(Math.max(s.file.lastIndexOf('/'), s.file.lastIndexOf('\\')) + 1);
+    rows.push({ id, label: s.expr, where: `${base}:${s.line}`, bytes: p.requestBytes, pointers: !p.noscan, hint: hintText(s) });
+  }
+  return { rows, byId };
+}
 
 /** What the host knows about each row id: the request of one object. */
 export interface RowSite {

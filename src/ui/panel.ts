@@ -9,32 +9,16 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
-import { hintText, siteId } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import {
-  isWebviewToHost, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost, type WorkloadSite,
+  isWebviewToHost, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost,
 } from '../protocol/messages.ts';
+import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, panelViewType } from './commands.ts';
 import type { Log } from './log.ts';
 import { panelHtml } from './panelHtml.ts';
 import { runSimulation } from './simRunner.ts';
-
-/** workloadSites: the analysed sites that allocate on the heap, as panel rows (one per object kind). */
-export function workloadSites(sites: readonly AllocationSite[]): { rows: WorkloadSite[]; byId: Map<string, AllocationSite> } {
-  const rows: WorkloadSite[] = [];
-  const byId = new Map<string, AllocationSite>();
-  for (const s of sites) {
-    const p = s.prediction;
-    if (!s.escapes || p.kind === 'stack' || p.kind === 'unknown' || p.kind === 'zero') continue;
-    const id = siteId(s);
-    if (byId.has(id)) continue;
-    byId.set(id, s);
-    const base = s.file.slice(Math.max(s.file.lastIndexOf('/'), s.file.lastIndexOf('\\')) + 1);
-    rows.push({ id, label: s.expr, where: `${base}:${s.line}`, bytes: p.requestBytes, pointers: !p.noscan, hint: hintText(s) });
-  }
-  return { rows, byId };
-}
 
 export class SimulatePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;

@@ -90,3 +90,21 @@ suite('protocol: simulator snapshots → panel', () => {
     assert.ok(isHostToWebview({ type: 'error', v: 1, message: 'boom' }));
   });
 });
+
+suite('protocol: workload rows from analysed sites', () => {
+  test('heap sites only, one row per site, with the request and the hint', async () => {
+    const { classify } = await import('../../src/core/alloc/malloc.ts');
+    const { workloadSites } = await import('../../src/protocol/snapshot.ts');
+    const r = rulesFor('1.26');
+    const mk = (line: number, bytes: number, pointers: boolean, escapes = true) => ({
+      file: '/m/main.go', line, column: 2, construct: 'new' as const, expr: `e${line}`, escapes, reason: [], type: null,
+      prediction: escapes ? classify({ bytes, pointers }, r) : { ...classify({ bytes, pointers }, r), kind: 'stack' as const },
+    });
+    const { rows, byId } = workloadSites([mk(1, 48, true), mk(1, 48, true), mk(2, 0, false), mk(3, 8, false, false), mk(4, 40000, false)]);
+    assert.deepEqual(rows.map((x) => [x.label, x.where, x.bytes, x.pointers, x.hint]), [
+      ['e1', 'main.go:1', 48, true, '⇡ 48 B · c5 scan'], ['e4', 'main.go:4', 40000, false, '⇡ 40000 B · large 5p noscan'],
+    ]);
+    assert.equal(byId.size, 2);
+    assert.ok(isHostToWebview({ type: 'init', v: 1, sites: rows, settings, goVersions: ['1.26'], arch: 'amd64', source: 'x' }));
+  });
+});
