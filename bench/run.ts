@@ -1,0 +1,150 @@
+// `npm run bench`: the benchmarks of Go Heap Lens, side by side with their baselines.
+//
+//	1. parser.ts     the -m=2 parser over `go build -gcflags=-m=2 std` (compiled in this run) vs
+//	                 readline + one regex; parse+join ÷ compile time; peak RSS.
+//	2. module.ts     analyzeWorkspace on golang.org/x/tools (216 packages): cold, warm, one-line edit,
+//	                 each ÷ plain `go build` of the same packages.
+//	3. simulator.ts  the heap simulator vs a Go program allocating the same ≥ 10 M-allocation trace.
+//	4. editor.ts     hover lookup p50/p99 (10 k-site file, 200 k-site workspace), inline hints for a
+//	                 visible range of a 5 k-line file, extension activation, VSIX size.
+//	5. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
+// Each figure is a ratio against a baseline measured in the same run; RESULTS.md gets one section
+// per run (date, machine, Go), appended. Usage:
+//	npm run bench [-- --only parser,module,simulator,editor,profile] [--reuse-std] [--allocs N]
+// --reuse-std parses bench/.cache/std-m2.txt (or .cache/std-m2.txt) without compiling std again, so
+// the parse÷compile ratio is not reported. Inputs are cached in bench/.cache (gitignored).
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
+import { summariseProfile } from './profile.ts';
+
+const stages = ['parser', 'module', 'simulator', 'editor', 'profile'] as const;
+type Stage = (typeof stages)[number];
+
+function table(figs: readonly Figure[]): string {
+  const rows = figs.map((f) => `| ${f.bench} | ${f.metric} | ${f.value} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : '**missed**'} |`);
+  return ['| bench | metric | value | target | |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' }, 'reuse-std': { type: 'boolean' }, allocs: { type: 'string' }, results: { type: 'string' },
+      go: { type: 'string' },
+    },
+  });
+  const only = values.only ? values.only.split(',') : [...stages];
+  for (const s of only) if (!stages.includes(s as Stage)) throw new Error(`unknown stage ${s}: expected ${stages.join(',')}`);
+  const want = (s: Stage) => only.includes(s);
+  const goBin = values.go ?? 'go';
+  const resultsFile = values.results ?? join(repoRoot, 'bench', 'RESULTS.md');
+  await mkdir(benchCacheDir, { recursive: true });
+  const m = await machine(goBin);
+  const goVersion = /go1\.\d+(\.\d+)?/.exec(m.go)?.[0] ?? 'go1.26';
+  const started = new Date();
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const say = (f: readonly Figure[]) => {
+    for (const x of f) process.stdout.write(`${x.bench.padEnd(10)} ${x.metric}: ${x.value}${x.target ? `  [target ${x.target}: ${x.met ? 'met' : 'MISSED'}]` : ''}\n`);
+    figures.push(...f);
+  };
+  const stageMs: Record<string, number> = {};
+  const timedStage = async (name: Stage, f: () => Promise<void>) => {
+    const t0 = performance.now();
+    await f();
+    stageMs[name] = performance.now() - t0;
+  };
+  const profDir = join(benchCacheDir, 'profiles');
+  await rm(profDir, { recursive: true, force: true });
+  await mkdir(profDir, { recursive: true });
+
+  // Stage 1 first: sizes for stage 3 come from the module analysis, so stage 2 runs before 3.
+  let stdFile = join(benchCacheDir, 'std-m2.txt');
+  if (want('parser') || want('profile')) {
+    await timedStage('parser', async () => {
+      const { benchParser, generateStdOutput } = await import('./parser.ts');
+      let std: { file: string; compileMs?: number };
+      if (values['reuse-std']) {
+        const shared = join(repoRoot, '.cache', 'std-m2.txt');
+        if (!existsSync(stdFile) && existsSync(shared)) await copyFile(shared, stdFile);
+        if (!existsSync(stdFile)) std = await generateStdOutput(stdFile, { goBin });
+        else std = { file: stdFile };
+        notes.push('--reuse-std: the std output was not compiled in this run, so parse+join ÷ compile is not reported.');
+      } else {
+        std = await generateStdOutput(stdFile, { goBin });
+      }
+      stdFile = std.file;
+      if (want('parser')) say((await benchParser(std)).figures);
+    });
+  }
+  let sizesFrom: { sizes: import('./simulator.ts').SizeWeight[]; from: string } | undefined;
+  if (want('module')) {
+    await timedStage('module', async () => {
+      const { benchModule } = await import('./module.ts');
+      const { sizesFromSites } = await import('./simulator.ts');
+      const r = await benchModule({ goBin });
+      say(r.figures);
+      sizesFrom = { sizes: sizesFromSites(r.results.cold.sites), from: `the heap sites of the ${r.packages}-package module analysis` };
+    });
+  }
+  if (want('simulator')) {
+    await timedStage('simulator', async () => {
+      const { benchSimulator, sizesFromSites } = await import('./simulator.ts');
+      if (!sizesFrom) {
+        // Without stage 2 in this run: analyse the module once (warm cache) for its sizes.
+        const { ensureModule } = await import('./module.ts');
+        const { analyzeWorkspace } = await import('../src/toolchain/analyze.ts');
+        const dir = await ensureModule(goBin);
+        const r = await analyzeWorkspace({ dir, ...(goBin !== 'go' ? { goBinary: goBin } : {}) });
+        sizesFrom = { sizes: sizesFromSites(r.sites), from: `the heap sites of the module analysis (${r.sites.length} sites)` };
+      }
+      const allocs = Number(values.allocs ?? 10_000_000);
+      say((await benchSimulator(sizesFrom.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: sizesFrom.from })).figures);
+    });
+  }
+  if (want('editor')) {
+    await timedStage('editor', async () => {
+      const { benchEditor } = await import('./editor.ts');
+      say((await benchEditor({ stdFile: existsSync(stdFile) ? stdFile : undefined })).figures);
+    });
+  }
+  let profile = '';
+  if (want('profile')) {
+    // The slowest stage of a user's day is the parse of a big build's output (stage 1 input).
+    const { runChild } = await import('./parser.ts');
+    await runChild('parse', stdFile, { join: true, cpuProfDir: profDir });
+    const f = (await readdir(profDir)).find((n) => n.endsWith('.cpuprofile'));
+    if (!f) throw new Error('node --cpu-prof wrote no profile');
+    profile = summariseProfile(await readFile(join(profDir, f), 'utf8'), 15);
+    process.stdout.write(profile + '\n');
+  }
+
+  const vsix = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
+  const section = [
+    `\n## Run of ${started.toISOString()}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Node ${m.node}; ${m.go}; commit ${vsix.stdout.trim()}` +
+      (await uncommitted()),
+    `Stages: ${only.join(', ')} (${Object.entries(stageMs).map(([k, v]) => `${k} ${fmt(v / 1000, 0)} s`).join(', ')})`,
+    ...notes.map((n) => `Note: ${n}`),
+    '',
+    table(figures),
+    ...(profile ? ['', 'CPU profile of the parse+join of the std output (self time, top functions):', '', '```', profile, '```'] : []),
+    '',
+  ].join('\n');
+  await appendFile(resultsFile, section);
+  process.stdout.write(`appended to ${resultsFile}\n`);
+}
+
+async function uncommitted(): Promise<string> {
+  const r = await run('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot });
+  const n = r.stdout.trim().split('\n').filter(Boolean).length;
+  return n ? ` (+ ${n} uncommitted files under src/ from the working tree)` : '';
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

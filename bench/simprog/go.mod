@@ -1,0 +1,3 @@
+module goheaplens.bench/simprog
+
+go 1.21
