@@ -89,7 +89,43 @@ suite('toolchain: go runner', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('cancellation kills the whole process tree (go and its compile children)', async (t) => {
+  test('cancellation kills the whole process tree (go and the program it runs)', { timeout: 180_000 }, async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    // `go run` starts the built program as its own child; the program sleeps for an hour, so
+    // only a kill of the whole group ends it (killing go alone would leave it running, and
+    // its open stdout would keep runGo from ever settling: this test would time out).
+    const dir = tempDir();
+    write(dir, {
+      'go.mod': 'module example.com/sleeper\n\ngo 1.21\n',
+      'main.go': 'package main\n\nimport "time"\n\nfunc main() { time.Sleep(time.Hour) }\n',
+    });
+    let child: ChildProcess | undefined;
+    const spawn: Spawner = (c, a, o) => (child = defaultSpawner(c, a, o));
+    const ac = new AbortController();
+    const outcome = runGo(['run', '.'], { cwd: dir, signal: ac.signal, spawn, env: { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' } })
+      .then(() => 'resolved', (e: unknown) => e);
+    for (let i = 0; i < 300 && child?.pid === undefined; i++) await sleep(10);
+    const pgid = child!.pid!;
+    const comm = (pid: number) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    let running = false;
+    for (let i = 0; i < 2400 && !running; i++) {
+      running = groupMembers(pgid).some((pid) => comm(pid) === 'sleeper');
+      if (!running) await sleep(50);
+    }
+    assert.ok(running, 'the program never started');
+    ac.abort();
+    const e = await outcome;
+    assert.ok(ToolchainError.is(e, 'cancelled'), `expected cancelled, got ${String(e)}`);
+    let left = groupMembers(pgid);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await sleep(20);
+      left = groupMembers(pgid);
+    }
+    assert.deepEqual(left.map(comm), [], `processes of group ${pgid} still running`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('cancellation during a build also reaps the compile processes', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const cache = tempDir();
     let child: ChildProcess | undefined;
@@ -109,13 +145,7 @@ suite('toolchain: go runner', () => {
     ac.abort();
     const e = await outcome;
     assert.ok(ToolchainError.is(e, 'cancelled'), `expected cancelled, got ${String(e)}`);
-    // SIGKILL to the group is asynchronous for the children: give the kernel a moment.
-    let left = groupMembers(pgid);
-    for (let i = 0; i < 100 && left.length > 0; i++) {
-      await sleep(20);
-      left = groupMembers(pgid);
-    }
-    assert.deepEqual(left, [], `processes of group ${pgid} still running`);
+    assert.deepEqual(groupMembers(pgid), [], `processes of group ${pgid} still running`);
     rmSync(cache, { recursive: true, force: true });
   });
 
