@@ -132,6 +132,9 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       killTree(child);
       reject(spawnError(e, goBinary, argv, cwd));
     });
+    // 'close' waits for stdout/stderr to close, and a child left in go's group (go killed from
+    // outside, e.g. by the OOM killer) holds them open: end the group as soon as go itself exits.
+    child.on('exit', () => killTree(child));
     child.on('close', (code, sig) => {
       if (settled) return;
       settled = true;
