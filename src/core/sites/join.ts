@@ -233,8 +233,8 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     let via = 'position';
     if (!fact && 'type' in s) {
       // Inlined callee: identify the type by name (own package first, then qualified names).
-      const cands = byTypeName.get(`${d.package ?? ''}\0${s.type}`) ?? byTypeName.get(`*\0${s.type}`) ?? [];
-      const sameKind = cands.filter((f) => factMatches(f, s, d));
+      const own = (byTypeName.get(`${d.package ?? ''}\0${s.type}`) ?? []).filter((f) => factMatches(f, s, d));
+      const sameKind = own.length ? own : (byTypeName.get(`*\0${s.type}`) ?? []).filter((f) => factMatches(f, s, d));
       const sizes = new Set(sameKind.map((f) => `${f.type?.size}/${f.type?.ptrBytes}/${f.elem?.size}/${f.elem?.ptrBytes}/${f.key?.size}`));
       if (sameKind.length > 0 && sizes.size === 1) {
         // Only the type is shared: lengths/captures of another site are not.
@@ -257,9 +257,14 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     const steps = explanations.get(`${key(d.absFile ?? d.file, d.line, d.column)}\0${d.expr}`) ?? [];
     const reason: FlowStepAt[] = steps.map((st) => {
       const at = st.file && opts.baseDir ? resolveFile(opts.baseDir, st.file) : undefined;
-      const base: FlowStepAt = { text: st.text, ...(st.why ? { why: st.why } : {}) };
-      if (!at || st.line === undefined) return base;
-      return { ...base, file: at, line: st.line, ...(st.column ? { column: toUtf16(at, st.line, st.column) } : {}) };
+      // Built by assignment, not spreads: object spread is slow on Node 20 (bench/RESULTS.md).
+      const step: { -readonly [K in keyof FlowStepAt]: FlowStepAt[K] } = { text: st.text };
+      if (st.why) step.why = st.why;
+      if (!at || st.line === undefined) return step;
+      step.file = at;
+      step.line = st.line;
+      if (st.column) step.column = toUtf16(at, st.line, st.column);
+      return step;
     });
     const built = buildSite(d, s, fact, escapes, rules);
     sites.push({
