@@ -605,6 +605,20 @@ function otherExpr(m: string): string | undefined {
  * generated names like `_testmain.go`) resolve to undefined.
  */
 export function resolveFile(baseDir: string, file: string): string | undefined {
+  // One-entry memo: consecutive lines name the same file, so this skips nearly every split/join
+  // and hands out one shared string per file instead of a copy per diagnostic (normalizePath was
+  // 13 % of parsing the std output; bench/RESULTS.md).
+  if (file === memo.file && baseDir === memo.baseDir) return memo.resolved;
+  const resolved = resolveFileUncached(baseDir, file);
+  memo.baseDir = baseDir;
+  memo.file = file;
+  memo.resolved = resolved;
+  return resolved;
+}
+
+const memo: { baseDir: string; file: string; resolved: string | undefined } = { baseDir: '', file: '', resolved: undefined };
+
+function resolveFileUncached(baseDir: string, file: string): string | undefined {
   if (file === '' || file.startsWith('<') || file.startsWith('$WORK')) return undefined;
   if (file.startsWith('/')) return normalizePath(file, '/');
   if (/^[A-Za-z]:[\\/]/.test(file.slice(0, 3)) || file.startsWith('\\\\')) return normalizePath(file, '\\');
