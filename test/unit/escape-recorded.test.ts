@@ -64,8 +64,13 @@ for (const v of versions) {
           assert.ok(d.package?.startsWith('example.com/'), `no package: ${JSON.stringify(d)}`);
           assert.ok(d.line > 0, JSON.stringify(d));
         }
-        if (f.endsWith('-m2.txt')) assert.ok((s.byKind.explanation ?? 0) > 0, 'no explanation blocks at -m=2');
-        else assert.equal(s.byKind.explanation, undefined, 'explanations at -m=1');
+        if (f.endsWith('-m1.txt')) assert.equal(s.byKind.explanation, undefined, 'explanations at -m=1');
+        else assert.ok((s.byKind.explanation ?? 0) > 0, 'no explanation blocks at -m=2 and above');
+        if (f.endsWith('-m3.txt')) {
+          // The IR dumps of -m=3 stay with their `Before inlining:`/`After inlining` line.
+          const dumps = r.diagnostics.filter((d) => d.message.startsWith('Before inlining:') || d.message.startsWith('After inlining'));
+          assert.ok(dumps.length > 0 && dumps.every((d) => d.kind === 'other' && (d.steps?.length ?? 0) > 0));
+        }
       });
     }
 

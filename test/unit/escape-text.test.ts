@@ -237,6 +237,22 @@ suite('escape text: -m=2 explanation blocks', () => {
     assert.deepEqual([s.where, s.why, s.line, s.column], ['f("x) at y")', 'call parameter', 9, 14]);
   });
 
+  test('Windows and cgo paths in block positions and step tails', () => {
+    const r = parseText([
+      'C:\\w\\m\\main.go:3:2: x escapes to heap in F:',
+      'C:\\w\\m\\main.go:3:2:     from &x (address-of) at C:\\w\\m\\other.go:9:14',
+      '_cgo_gotypes.go:15:6: can inline _Cfunc_puts',
+      './main.go:13:23: C.CString("hi") escapes to heap',
+    ].join('\r\n'), { baseDir: 'C:\\w\\m' });
+    assertAccounted(r);
+    const [x, cgo, call] = r.diagnostics;
+    assert.equal(x!.file, 'C:\\w\\m\\main.go');
+    assert.deepEqual([x!.steps![0]!.file, x!.steps![0]!.line, x!.steps![0]!.column], ['C:\\w\\m\\other.go', 9, 14]);
+    assert.equal(cgo!.absFile, undefined);
+    assert.equal(call!.absFile, 'C:\\w\\m\\main.go');
+    assert.equal(call!.expr, 'C.CString("hi")');
+  });
+
   test('a block ends at a different position; an orphan step is still kept', () => {
     const r = parseText('./m.go:3:2: x escapes to heap:\n./m.go:4:2:   flow: {heap} = &y:\n');
     assertAccounted(r);
