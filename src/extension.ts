@@ -12,7 +12,6 @@ import { InlineHints } from './ui/hints.ts';
 import { registerHover } from './ui/hover.ts';
 import { Log } from './ui/log.ts';
 import { SimulatePanel } from './ui/panel.ts';
-import { canSpawn, untrustedReason } from './ui/trust.ts';
 
 interface RevealArgs {
   readonly file: string;
@@ -76,11 +75,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (v !== undefined) await updateSetting('display.minBytes', Number(v.trim()));
     }),
     reg(commandIds.loadCompilerOutput, async () => {
-      if (!canSpawn()) {
-        // Joining compiler output with type facts runs the Go type-facts helper.
-        void vscode.window.showWarningMessage(untrustedReason);
-        return;
-      }
+      // Works in Restricted Mode too: there it runs no process (AnalysisService.loadFromFile).
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false, openLabel: 'Load', title: 'Compiler output of go build -gcflags=-m=2',
         filters: { 'Compiler output': ['txt', 'log', 'out'], 'All files': ['*'] },

@@ -40,6 +40,8 @@ export interface AnalyzeOptions {
   goVersion?: string;
   arch?: string /* overrides */;
   fromFile?: string;
+  /** Run no process at all (Restricted Mode): only `fromFile` is allowed, `goVersion` is required, no type facts. */
+  noToolchain?: boolean;
   onCommand?: (argv: readonly string[], cwd: string) => void;
   spawn?: Spawner;
   cacheDir?: string;
@@ -107,6 +109,9 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     }
   };
 
+  if (opts.noToolchain && (!opts.fromFile || !opts.goVersion)) {
+    throw new ModelInputError('without a Go toolchain (Restricted Mode) only saved compiler output can be loaded, and its Go version must be given');
+  }
   const badPattern = opts.packages?.find((p) => p.startsWith('-'));
   if (badPattern !== undefined) throw new ModelInputError(`package pattern "${badPattern}" starts with "-": flags belong in buildFlags`);
   const set = await findModules(dir);
@@ -118,13 +123,17 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
       // given) and for type facts when the folder is a module, but is not required.
       addParse(await readFile(resolve(dir, opts.fromFile), 'utf8'), dir, false);
       const mod = set.modules[0];
-      try {
-        env = await goEnv({ ...run, cwd: mod ?? dir });
-        if (mod) facts.push(...(await typefactsFor(mod, set.patterns, env)).facts);
-      } catch (e) {
-        if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
-        if (!opts.goVersion) throw e;
-        errors.push({ kind: 'typefacts', message: `no type facts: ${(e as Error).message}` });
+      if (opts.noToolchain) {
+        errors.push({ kind: 'typefacts', message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone' });
+      } else {
+        try {
+          env = await goEnv({ ...run, cwd: mod ?? dir });
+          if (mod) facts.push(...(await typefactsFor(mod, set.patterns, env)).facts);
+        } catch (e) {
+          if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
+          if (!opts.goVersion) throw e;
+          errors.push({ kind: 'typefacts', message: `no type facts: ${(e as Error).message}` });
+        }
       }
     } else {
       if (set.modules.length === 0) {

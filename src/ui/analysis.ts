@@ -11,10 +11,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import type { AnalysisResult, AnalyzeOptions } from '../toolchain/analyze.ts';
 import { commandIds, contextKeys, viewIds } from './commands.ts';
 import { readSettings } from './config.ts';
+import { ignoredWhenRestricted, restrictedLoadOptions } from './goSettings.ts';
 import type { Log } from './log.ts';
 import { canSpawn, untrustedReason } from './trust.ts';
 
@@ -157,33 +159,53 @@ export class AnalysisService implements vscode.Disposable {
     await this.runModule(mod, 'command', [rel === '' ? '.' : `./${rel.split(path.sep).join('/')}`]);
   }
 
-  /** loadFromFile parses saved compiler output (no toolchain run); positions resolve against `dir`. */
+  /**
+   * loadFromFile parses saved compiler output; positions resolve against `dir`. In Restricted Mode
+   * it still works but runs nothing (goSettings.ts restrictedLoadOptions): the Go version the
+   * output came from is the goVersion setting or the user's pick, and the settings that would
+   * choose an executable, flags or environment are ignored with a message naming them.
+   */
   async loadFromFile(file: string, dir: string): Promise<void> {
-    await this.runModule(dir, 'file', undefined, file);
+    if (canSpawn()) return this.runModule(dir, 'file', undefined, file);
+    const settings = readSettings(vscode.Uri.file(dir)).analysis;
+    const ignored = ignoredWhenRestricted(settings);
+    if (ignored.length > 0) {
+      const msg = `Go Heap Lens (Restricted Mode): ignoring ${ignored.join(', ')}; no Go toolchain runs in an untrusted workspace.`;
+      this.log.warn('trust', msg);
+      void vscode.window.showWarningMessage(msg);
+    }
+    const goVersion = settings.goVersion ?? (await vscode.window.showQuickPick(
+      Array.from({ length: maxGoMinor - minGoMinor + 1 }, (_, i) => `go1.${maxGoMinor - i}`),
+      { title: 'Which Go version printed this compiler output? (Restricted Mode cannot run go to ask)', ignoreFocusOut: true },
+    ));
+    if (!goVersion) return;
+    return this.runModule(dir, 'file', undefined, file, goVersion);
   }
 
-  private async runModule(moduleDir: string, trigger: RunTrigger, packages?: string[], fromFile?: string): Promise<void> {
+  private async runModule(moduleDir: string, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string): Promise<void> {
     this.running.get(moduleDir)?.abort();
     const ac = new AbortController();
     this.running.set(moduleDir, ac);
     const settings = readSettings(vscode.Uri.file(moduleDir)).analysis;
     // The overlay captures the buffers as they are now; edits after this point stay invalidating.
     const editedAtStart = new Map([...this.editedSince].filter(([f]) => f.startsWith(moduleDir + path.sep)));
-    const opts: AnalyzeOptions = {
-      dir: moduleDir,
-      packages: packages ?? [...settings.packages],
-      buildFlags: [...settings.buildFlags],
-      buildTags: [...settings.buildTags],
-      includeTests: settings.includeTests,
-      overlay: unsavedGoBuffers(moduleDir),
-      signal: ac.signal,
-      env: { ...settings.env },
-      onCommand: (argv, cwd) => this.log.command(argv, cwd),
-      ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
-      ...(settings.goVersion ? { goVersion: settings.goVersion } : {}),
-      ...(settings.arch ? { arch: settings.arch } : {}),
-      ...(fromFile ? { fromFile } : {}),
-    };
+    const opts: AnalyzeOptions = restrictedGoVersion !== undefined && fromFile !== undefined
+      ? restrictedLoadOptions(moduleDir, fromFile, restrictedGoVersion, settings.arch, ac.signal)
+      : {
+        dir: moduleDir,
+        packages: packages ?? [...settings.packages],
+        buildFlags: [...settings.buildFlags],
+        buildTags: [...settings.buildTags],
+        includeTests: settings.includeTests,
+        overlay: unsavedGoBuffers(moduleDir),
+        signal: ac.signal,
+        env: { ...settings.env },
+        onCommand: (argv, cwd) => this.log.command(argv, cwd),
+        ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
+        ...(settings.goVersion ? { goVersion: settings.goVersion } : {}),
+        ...(settings.arch ? { arch: settings.arch } : {}),
+        ...(fromFile ? { fromFile } : {}),
+      };
     this.log.info('analysis', `${trigger}: analyzing ${moduleDir}${packages ? ` (${packages.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`);
     this.updateStatus();
     const location = trigger === 'save' ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;

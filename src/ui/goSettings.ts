@@ -1,6 +1,8 @@
 // Merging our settings with vscode-go's (go.goroot, go.alternateTools, go.toolsEnvVars,
 // go.buildFlags, go.buildTags) into the plain options the pipeline takes. No vscode import:
 // config.ts reads the raw values, this file decides, and the unit tests call it directly.
+import type { AnalyzeOptions } from '../toolchain/analyze.ts';
+import type { Spawner } from '../toolchain/go.ts';
 
 export interface RawSettings {
   readonly packages: unknown;
@@ -116,4 +118,32 @@ export function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
+}
+
+/**
+ * ignoredWhenRestricted names the settings that Restricted Mode (an untrusted workspace) does not
+ * apply because they choose an executable, its flags or its environment: a workspace could set
+ * them to run anything. Nothing is built there, so they are ignored; the user is told which.
+ */
+export function ignoredWhenRestricted(a: AnalysisSettings): string[] {
+  const out: string[] = [];
+  if (a.goBinary !== undefined) out.push('go.alternateTools / go.goroot (the go binary)');
+  if (Object.keys(a.env).length > 0) out.push('go.toolsEnvVars (environment)');
+  if (a.buildFlags.length > 0) out.push('goHeap.analysis.buildFlags / go.buildFlags');
+  if (a.buildTags.length > 0) out.push('goHeap.analysis.buildTags / go.buildTags');
+  return out;
+}
+
+/** refuseSpawn: the spawner of Restricted Mode; analyze.ts must not reach it (noToolchain), and if it did, nothing would start. */
+export const refuseSpawn: Spawner = (command) => {
+  throw Object.assign(new Error(`Restricted Mode: refusing to start ${command}`), { code: 'EPERM' });
+};
+
+/**
+ * restrictedLoadOptions: the only analysis an untrusted workspace runs — saved compiler output
+ * parsed and classified for `goVersion`, with no process, no overlay and none of the settings
+ * of ignoredWhenRestricted.
+ */
+export function restrictedLoadOptions(dir: string, fromFile: string, goVersion: string, arch: string | undefined, signal?: AbortSignal): AnalyzeOptions {
+  return { dir, fromFile, goVersion, noToolchain: true, spawn: refuseSpawn, ...(arch ? { arch } : {}), ...(signal ? { signal } : {}) };
 }
