@@ -138,7 +138,7 @@ export interface EditorBenchOptions {
   readonly vsix?: boolean;
 }
 
-export async function benchEditor(opts: EditorBenchOptions = {}): Promise<{ figures: Figure[] }> {
+export async function benchEditor(opts: EditorBenchOptions = {}): Promise<{ figures: Figure[]; fileSites: AllocationSite[] }> {
   const input = opts.stdFile ?? join(repoRoot, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt');
   const sites = sitesFromOutput(readFileSync(input, 'utf8'), join(repoRoot, 'test', 'fixtures', 'constructs'));
   const perFile = opts.perFile ?? 10_000;
@@ -174,7 +174,7 @@ export async function benchEditor(opts: EditorBenchOptions = {}): Promise<{ figu
   ];
   figures.push(...activation());
   if (opts.vsix ?? true) figures.push(await vsixSize());
-  return { figures };
+  return { figures, fileSites };
 }
 
 /**

@@ -73,7 +73,6 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
   const edit = opts.edit ?? { pkg: editedPackage, file: editedFile };
   const plainCache = await mkdtemp(join(benchCacheDir, 'gocache-plain-'));
   const analysisCache = await mkdtemp(join(benchCacheDir, 'gocache-analysis-'));
-  const typefactsCache = await mkdtemp(join(benchCacheDir, 'typefacts-'));
   const warmupCache = await mkdtemp(join(benchCacheDir, 'gocache-warmup-'));
   const editPath = join(dir, edit.file);
   const original = await readFile(editPath, 'utf8');
@@ -83,15 +82,15 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
     const plain = (pats: readonly string[]) => timed(() => runChecked(goBin, ['build', ...pats], { cwd: dir, env: goEnvFor({ GOCACHE: plainCache }) }));
     const analyze = (pats: readonly string[], gocache = analysisCache) => timed(async () => {
       const r = await analyzeWorkspace({
-        dir, packages: [...pats], ...(goBin !== 'go' ? { goBinary: goBin } : {}), cacheDir: typefactsCache,
+        dir, packages: [...pats], ...(goBin !== 'go' ? { goBinary: goBin } : {}),
         env: goEnvFor({ GOCACHE: gocache }),
       });
       if (r.errors.length > 0) throw new Error(`analysis of ${dir} reported errors: ${JSON.stringify(r.errors.slice(0, 3))}`);
       return r;
     });
-    // The type-facts helper is built once per Go version into its cache; that one-time build is
-    // not part of any case (the extension keeps it across sessions). Its own GOCACHE, so the
-    // cold case starts empty.
+    // The type-facts helper is built once per Go version into its usual cache dir; that one-time
+    // build is not part of any case (the extension keeps it across sessions). Its own GOCACHE, so
+    // the cold case starts empty.
     await analyze([edit.pkg], warmupCache);
 
     const plainCold = await plain(patterns);
@@ -126,7 +125,7 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
     return { figures, packages, sites, results: { cold: cold.value, warm: warm.value, edit: editAll.value } };
   } finally {
     await writeFile(editPath, original);
-    for (const d of [plainCache, analysisCache, typefactsCache, warmupCache]) {
+    for (const d of [plainCache, analysisCache, warmupCache]) {
       await runChecked('chmod', ['-R', 'u+w', d]).catch(() => undefined);
       await rm(d, { recursive: true, force: true });
     }

@@ -43,11 +43,12 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
   }
 }
 
-/** runChild runs parse-child.ts on `file` in its own node process and returns what it measured. */
-export async function runChild(mode: 'parse' | 'baseline', file: string, opts: { join?: boolean; cpuProfDir?: string } = {}): Promise<ChildResult> {
+/** runChild runs parse-child.ts (or `script`, a copy beside older sources) on `file` in its own node process. */
+export async function runChild(mode: 'parse' | 'baseline', file: string,
+  opts: { join?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
   const args = ['--import', 'tsx'];
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push(join(repoRoot, 'bench', 'parse-child.ts'), mode, file);
+  args.push(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), mode, file);
   if (opts.join) args.push('--join');
   const r = await runChecked(process.execPath, args, { cwd: repoRoot });
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;

@@ -8,19 +8,21 @@
 //	4. editor.ts     hover lookup p50/p99 (10 k-site file, 200 k-site workspace), inline hints for a
 //	                 visible range of a 5 k-line file, extension activation, VSIX size.
 //	5. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
+//	6. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
+//	                 commit before them) vs the working tree, on the inputs of stages 1, 3 and 4.
 // Each figure is a ratio against a baseline measured in the same run; RESULTS.md gets one section
 // per run (date, machine, Go), appended. Usage:
-//	npm run bench [-- --only parser,module,simulator,editor,profile] [--reuse-std] [--allocs N]
+//	npm run bench [-- --only parser,module,simulator,editor,profile,compare] [--reuse-std] [--allocs N] [--before REV]
 // --reuse-std parses bench/.cache/std-m2.txt (or .cache/std-m2.txt) without compiling std again, so
 // the parse÷compile ratio is not reported. Inputs are cached in bench/.cache (gitignored).
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
 import { summariseProfile } from './profile.ts';
 
-const stages = ['parser', 'module', 'simulator', 'editor', 'profile'] as const;
+const stages = ['parser', 'module', 'simulator', 'editor', 'profile', 'compare'] as const;
 type Stage = (typeof stages)[number];
 
 function table(figs: readonly Figure[]): string {
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' }, 'reuse-std': { type: 'boolean' }, allocs: { type: 'string' }, results: { type: 'string' },
-      go: { type: 'string' },
+      go: { type: 'string' }, before: { type: 'string' },
     },
   });
   const only = values.only ? values.only.split(',') : [...stages];
@@ -79,6 +81,9 @@ async function main(): Promise<void> {
       if (want('parser')) say((await benchParser(std)).figures);
     });
   }
+  const sizesCache = join(benchCacheDir, 'sizes.json');
+  let traceFile: string | undefined;
+  let hoverSites: import('../src/core/sites/site.ts').AllocationSite[] | undefined;
   let sizesFrom: { sizes: import('./simulator.ts').SizeWeight[]; from: string } | undefined;
   if (want('module')) {
     await timedStage('module', async () => {
@@ -87,27 +92,37 @@ async function main(): Promise<void> {
       const r = await benchModule({ goBin });
       say(r.figures);
       sizesFrom = { sizes: sizesFromSites(r.results.cold.sites), from: `the heap sites of the ${r.packages}-package module analysis` };
+      await writeFile(sizesCache, JSON.stringify(sizesFrom));
     });
   }
   if (want('simulator')) {
     await timedStage('simulator', async () => {
       const { benchSimulator, sizesFromSites } = await import('./simulator.ts');
+      if (!sizesFrom && existsSync(sizesCache)) {
+        sizesFrom = JSON.parse(await readFile(sizesCache, 'utf8')) as typeof sizesFrom;
+        notes.push(`simulator sizes from ${sizesCache} (written by the module stage of an earlier run).`);
+      }
       if (!sizesFrom) {
-        // Without stage 2 in this run: analyse the module once (warm cache) for its sizes.
-        const { ensureModule } = await import('./module.ts');
+        // No module analysis in this run or before: the repo's fixture modules (real type facts).
         const { analyzeWorkspace } = await import('../src/toolchain/analyze.ts');
-        const dir = await ensureModule(goBin);
-        const r = await analyzeWorkspace({ dir, ...(goBin !== 'go' ? { goBinary: goBin } : {}) });
-        sizesFrom = { sizes: sizesFromSites(r.sites), from: `the heap sites of the module analysis (${r.sites.length} sites)` };
+        const sites = [];
+        for (const m of ['service', 'constructs', 'demo']) {
+          sites.push(...(await analyzeWorkspace({ dir: join(repoRoot, 'test', 'fixtures', m), ...(goBin !== 'go' ? { goBinary: goBin } : {}) })).sites);
+        }
+        sizesFrom = { sizes: sizesFromSites(sites), from: `the heap sites of the fixture modules service, constructs, demo (${sites.length} sites)` };
       }
       const allocs = Number(values.allocs ?? 10_000_000);
-      say((await benchSimulator(sizesFrom.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: sizesFrom.from })).figures);
+      const r = await benchSimulator(sizesFrom.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: sizesFrom.from });
+      traceFile = r.traceFile;
+      say(r.figures);
     });
   }
   if (want('editor')) {
     await timedStage('editor', async () => {
       const { benchEditor } = await import('./editor.ts');
-      say((await benchEditor({ stdFile: existsSync(stdFile) ? stdFile : undefined })).figures);
+      const r = await benchEditor({ stdFile: existsSync(stdFile) ? stdFile : undefined });
+      hoverSites = r.fileSites;
+      say(r.figures);
     });
   }
   let profile = '';
@@ -119,6 +134,16 @@ async function main(): Promise<void> {
     if (!f) throw new Error('node --cpu-prof wrote no profile');
     profile = summariseProfile(await readFile(join(profDir, f), 'utf8'), 15);
     process.stdout.write(profile + '\n');
+  }
+
+  if (want('compare')) {
+    await timedStage('compare', async () => {
+      const { benchCompare } = await import('./compare.ts');
+      say((await benchCompare({
+        ...(values.before ? { rev: values.before } : {}), goVersion,
+        ...(existsSync(stdFile) ? { stdFile } : {}), ...(traceFile ? { traceFile } : {}), ...(hoverSites ? { hoverSites } : {}),
+      })).figures);
+    });
   }
 
   const vsix = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot });

@@ -112,16 +112,17 @@ export async function runReal(traceFile: string, goBin = 'go'): Promise<RealRun>
   return real;
 }
 
-export async function runSim(traceFile: string, goVersion: string, opts: { cpuProfDir?: string } = {}): Promise<SimRun> {
+export async function runSim(traceFile: string, goVersion: string, opts: { cpuProfDir?: string; script?: string } = {}): Promise<SimRun> {
   const args = ['--expose-gc', '--import', 'tsx'];
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push(join(repoRoot, 'bench', 'sim-child.ts'), traceFile, goVersion);
+  args.push(opts.script ?? join(repoRoot, 'bench', 'sim-child.ts'), traceFile, goVersion);
   const r = await runChecked(process.execPath, args, { cwd: repoRoot });
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SimRun;
 }
 
 export interface SimBench {
   readonly figures: Figure[];
+  readonly traceFile: string;
   readonly real: RealRun;
   readonly sim: SimRun;
 }
@@ -150,5 +151,5 @@ export async function benchSimulator(sizes: readonly SizeWeight[], totalAllocs: 
     { bench: 'simulator', metric: 'simulated allocs/s ÷ real allocs/s', value: fmt(simRate / realRate), target: '≥ 1.0', met: simRate >= realRate },
     { bench: 'simulator', metric: 'simulator heap per million allocations', value: `${fmt(sim!.heapBytes / 2 ** 20 / (totalAllocs / 1e6), 2)} MiB (peak RSS ${fmt(sim!.maxRssKiB / 1024, 0)} MiB)` },
   ];
-  return { figures, real: real!, sim: sim! };
+  return { figures, traceFile, real: real!, sim: sim! };
 }
