@@ -150,6 +150,20 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     await page.keyboard.press('Enter');
   }
 
+  let lastHover: ReturnType<Page['locator']> | undefined;
+  /** cursorAt waits for the status bar's "Ln L, Col C"; VS Code counts Col visually (tabs expand to tab size 4). */
+  const cursorAt = async (line: number, utf16Column: number): Promise<void> => {
+    const text = readFileSync(join(demo, 'main.go'), 'utf8').split('\n')[line - 1]!;
+    let col = 1;
+    for (const ch of text.slice(0, utf16Column - 1)) col = ch === '\t' ? col + 4 - ((col - 1) % 4) : col + 1;
+    try {
+      await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${line}, Col ${col}` }).first().waitFor({ timeout: 10_000 });
+    } catch {
+      await shot(`cursor-${line}-${col}`);
+      assert.fail(`cursor not at Ln ${line}, Col ${col}: ${JSON.stringify(await page.locator('.statusbar-item').allInnerTexts())}`);
+    }
+  };
+
   async function hoverText(lineText: string, token: string, line: number): Promise<string> {
     await goToLine(line);
     const row = page.locator('.monaco-editor .view-line').filter({ hasText: lineText }).first();
@@ -163,6 +177,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
       const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden)').filter({ hasText: 'Go Heap Lens' }).first();
       try {
         await hover.waitFor({ state: 'visible', timeout: 4000 });
+        lastHover = hover;
         return (await hover.innerText()).replace(/\u00a0/g, ' ');
       } catch { /* retry: the hover needs real movement */ }
     }
@@ -216,8 +231,12 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
         assert.match(text, new RegExp(`${p.npages} pages`));
         assert.match(text, new RegExp(`Waste\\s+${p.wasteBytes} B \\(page rounding\\)`));
       }
-      // The key flow step is present and links to its position.
+      // The key flow step is present and links to its position through our command.
       assert.match(text, /Why:\s+from return .*\(return\)/);
+      const ret = s.reason.filter((r) => r.why === 'return').pop();
+      assert.ok(ret?.line && ret.column, 'the CLI has the return step with a position');
+      await lastHover!.locator('a', { hasText: `main.go:${ret.line}:${ret.column}` }).first().click();
+      await cursorAt(ret.line, ret.column);
       await page.keyboard.press('Escape');
     }
   });
@@ -248,7 +267,13 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     const header = cliSite(lineOf('return &header520{}'), '&header520{}').prediction;
     const group = tree.locator('.monaco-list-row').filter({ hasText: `span class ${header.spanClass} · ${header.slotBytes} B scan` }).first();
     await group.click();
-    await tree.locator('.monaco-list-row').filter({ hasText: '&header520{}' }).first().waitFor({ timeout: 10_000 });
+    const leaf = tree.locator('.monaco-list-row').filter({ hasText: '&header520{}' }).first();
+    await leaf.waitFor({ timeout: 10_000 });
+    // Clicking a site reveals it in the editor.
+    await goToLine(1);
+    await leaf.click();
+    const hs = cliSite(lineOf('return &header520{}'), '&header520{}');
+    await cursorAt(hs.line, hs.column);
     const rows = await tree.locator('.monaco-list-row').allInnerTexts();
     assert.ok(rows.some((r) => r.includes('span class 5 · tiny 16 B blocks')), rows.join('\n'));
     assert.ok(rows.some((r) => r.includes('span class 1 · large noscan')), rows.join('\n'));
