@@ -33,7 +33,7 @@ function sarifValidator() {
   const { id, $schema: _draft, ...rest } = schema;
   // unicodeRegExp off: the schema's language-tag pattern is not valid under the u flag.
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  return ajv.compile({ ...rest, $id: id });
+  return ajv.compile({ ...rest, $id: id as string });
 }
 
 suite('analyze CLI', () => {
