@@ -13,13 +13,13 @@
 // A compile error in one package is reported in `errors`; the other packages' sites
 // are kept (cmd/go prints their output before exiting 1). A missing go, cancellation
 // and timeouts reject with a ToolchainError.
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
-import type { Diagnostic, UnparsedLine } from '../core/escape/diagnostic.ts';
-import { parseText } from '../core/escape/text.ts';
+import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
+import { parseText, TextParser } from '../core/escape/text.ts';
 import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
@@ -95,8 +95,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   // Diagnostics per go command cwd: relative `at POS` paths of -m=2 steps resolve against it.
   const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
   let linesBefore = 0; // unparsed line numbers count through all outputs, in order
-  const addParse = (text: string, baseDir: string, failed: boolean) => {
-    const r = parseText(text, { baseDir });
+  const addParse = (text: string, baseDir: string, failed: boolean) => addResult(parseText(text, { baseDir }), baseDir, failed);
+  const addResult = (r: ParseResult, baseDir: string, failed: boolean) => {
     for (const u of r.unparsed) unparsedLines.push({ line: u.line + linesBefore, text: u.text });
     linesBefore += r.stats.lines;
     batches.push({ baseDir, diagnostics: [...r.diagnostics] });
@@ -121,7 +121,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     if (opts.fromFile) {
       // Pasted/saved compiler output: no build. Go is still asked for its version (unless
       // given) and for type facts when the folder is a module, but is not required.
-      addParse(await readFile(resolve(dir, opts.fromFile), 'utf8'), dir, false);
+      // Streamed: a saved output can exceed the longest string V8 can hold (~512 MiB).
+      addResult(await parseFileStreamed(resolve(dir, opts.fromFile), dir), dir, false);
       const mod = set.modules[0];
       if (opts.noToolchain) {
         errors.push({ kind: 'typefacts', message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone' });
@@ -240,6 +241,15 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
       return lines?.[line - 1];
     };
   }
+}
+
+/** parseFileStreamed parses a compiler-output file chunk by chunk (memory grows with the diagnostics, not the file). */
+async function parseFileStreamed(file: string, baseDir: string): Promise<ParseResult> {
+  const p = new TextParser({ baseDir });
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of createReadStream(file)) p.push(decoder.decode(chunk as Buffer, { stream: true }));
+  p.push(decoder.decode());
+  return p.end();
 }
 
 function lastLines(s: string, n = 5): string {

@@ -1,0 +1,62 @@
+// Hardening (issue 6, item 5) on the `npm test` budget: big compiler output is parsed as a stream.
+// `npm run fuzz` pipes 1 GiB through the same command and reports the figures (bench/fuzz.ts).
+import { test, suite } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseText } from '../../src/core/escape/text.ts';
+import { analyzeWorkspace } from '../../src/toolchain/analyze.ts';
+import { restrictedLoadOptions } from '../../src/ui/goSettings.ts';
+
+const repo = join(__dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli.js');
+const recorded = join(repo, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt');
+
+/** Pipes `mib` MiB of recorded -m=2 output into `parse - --stats`; returns its stats and peak RSS (MB). */
+async function parseStream(mib: number): Promise<{ lines: number; unparsed: number; peakMB: number }> {
+  const block = Buffer.from(readFileSync(recorded, 'utf8').repeat(4));
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, cli, 'parse', '-', '--stats'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+  const done = new Promise<number | null>((r) => child.on('close', r));
+  for (let sent = 0; sent < mib * 1024 * 1024; sent += block.length) {
+    if (!child.stdin.write(block)) await new Promise((r) => child.stdin.once('drain', r));
+  }
+  child.stdin.end();
+  assert.equal(await done, 0, err);
+  const stats = JSON.parse(out) as { lines: number; unparsed: number };
+  return { lines: stats.lines, unparsed: stats.unparsed, peakMB: Number(/maxrss_kb=(\d+)/.exec(err)?.[1]) / 1024 };
+}
+
+suite('big compiler output', () => {
+  test('parse streams: 128 MiB through the CLI grows peak RSS by far less than the input (≤ 150 MB)', async (t) => {
+    if (!existsSync('/usr/bin/time')) return t.skip('/usr/bin/time is not installed (apt-get install time): peak RSS cannot be measured');
+    if (!existsSync(cli)) return t.skip(`${cli} is not built: run npm run build (npm test does)`);
+    const small = await parseStream(1);
+    const big = await parseStream(128);
+    assert.equal(big.unparsed, 0);
+    assert.ok(big.lines > 100 * small.lines, `${big.lines} lines vs ${small.lines}`);
+    const growth = big.peakMB - small.peakMB;
+    assert.ok(growth <= 150, `peak RSS grew by ${growth.toFixed(0)} MB for 128 MiB (${small.peakMB.toFixed(0)} → ${big.peakMB.toFixed(0)} MB)`);
+  });
+
+  test('loading a saved file streams it: multi-byte characters split across read chunks decode intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ghl-big-'));
+    try {
+      // 1 byte of padding shifts every later 64 KiB chunk boundary; the recording has é and ←.
+      const text = '\n' + readFileSync(recorded, 'utf8').repeat(6);
+      writeFileSync(join(dir, 'out.txt'), text);
+      const whole = parseText(text);
+      const r = await analyzeWorkspace(restrictedLoadOptions(join(repo, 'test', 'fixtures', 'constructs'), join(dir, 'out.txt'), 'go1.26', undefined));
+      assert.equal(r.unparsed, 0);
+      assert.deepEqual(r.diagnostics, whole.stats.byKind);
+      assert.ok(!JSON.stringify(r.sites).includes('\ufffd'), 'no replacement character from a split UTF-8 sequence');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
