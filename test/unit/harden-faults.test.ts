@@ -117,7 +117,7 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     await assertGroupGone(groups);
   });
 
-  test('go on PATH missing: goNotFound naming the binary, nothing left behind', async () => {
+  test('a go binary that does not exist: goNotFound naming it', async () => {
     await assert.rejects(
       analyzeWorkspace({ dir: tmpdir(), goBinary: join(tmpdir(), 'no-such-dir', 'go') }),
       (e: unknown) => ToolchainError.is(e, 'goNotFound') && /no-such-dir\/go/.test(e.message),
