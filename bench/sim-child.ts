@@ -28,6 +28,9 @@ function main(): void {
   const seconds = (performance.now() - t0) / 1000;
   gc();
   const heapBytes = process.memoryUsage().heapUsed - heapBefore;
+  // The trace and the workload were counted in heapBefore: keep them alive until here so that
+  // their collection does not subtract from the simulator's own heap.
+  if (ops.length !== w.ops.length) throw new Error('workload lost ops');
   process.stdout.write(JSON.stringify({
     allocs, seconds, gcCycles: report.gcCycles, heapInuseBytes: report.heapInuseBytes, heapBytes, maxRssKiB: process.resourceUsage().maxRSS, spans: sim.heap.spans.size,
   }) + '\n');

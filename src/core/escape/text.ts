@@ -605,18 +605,27 @@ function otherExpr(m: string): string | undefined {
  * generated names like `_testmain.go`) resolve to undefined.
  */
 export function resolveFile(baseDir: string, file: string): string | undefined {
-  // One-entry memo: consecutive lines name the same file, so this skips nearly every split/join
-  // and hands out one shared string per file instead of a copy per diagnostic (normalizePath was
-  // 13 % of parsing the std output; bench/RESULTS.md).
-  if (file === memo.file && baseDir === memo.baseDir) return memo.resolved;
-  const resolved = resolveFileUncached(baseDir, file);
-  memo.baseDir = baseDir;
-  memo.file = file;
-  memo.resolved = resolved;
-  return resolved;
+  // Memo: the last answer (consecutive lines name the same file), then a bounded map (flow steps
+  // of inlined code alternate between a few files). Skips nearly every split/join and hands out one
+  // shared string per file instead of a copy per diagnostic (normalizePath was 13 % of parsing the
+  // std output; bench/RESULTS.md).
+  if (file === last.file && baseDir === last.baseDir) return last.resolved;
+  const k = `${baseDir}\0${file}`;
+  let r = resolved.get(k);
+  if (r === undefined && !resolved.has(k)) {
+    if (resolved.size >= maxResolved) resolved.clear();
+    r = resolveFileUncached(baseDir, file);
+    resolved.set(k, r);
+  }
+  last.baseDir = baseDir;
+  last.file = file;
+  last.resolved = r;
+  return r;
 }
 
-const memo: { baseDir: string; file: string; resolved: string | undefined } = { baseDir: '', file: '', resolved: undefined };
+const last: { baseDir: string; file: string; resolved: string | undefined } = { baseDir: '', file: '', resolved: undefined };
+const maxResolved = 4096;
+const resolved = new Map<string, string | undefined>();
 
 function resolveFileUncached(baseDir: string, file: string): string | undefined {
   if (file === '' || file.startsWith('<') || file.startsWith('$WORK')) return undefined;
