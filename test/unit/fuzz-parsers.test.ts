@@ -85,20 +85,25 @@ suite('fuzz: hostile sizes', () => {
 });
 
 suite('fuzz: linear time of the JSON parsers', () => {
-  // As in escape-text.test.ts: the ratio for 2× input (best of 2), never an absolute limit. Linear
+  // As in escape-text.test.ts: the ratio for 2× input (best of 3), never an absolute limit. Linear
   // is ≈2; the bound of 4 leaves room for a loaded 2-core machine and rejects quadratic (≈4+).
+  // A noisy neighbour can spoil one measurement, so up to 3 attempts; quadratic fails them all.
   function ratio(run: (k: number) => void): number {
     run(1);
-    const t = [1, 2].map((k) => {
-      let best = Infinity;
-      for (let i = 0; i < 2; i++) {
-        const t0 = performance.now();
-        run(k);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    });
-    return t[1]! / Math.max(t[0]!, 1);
+    let r = Infinity;
+    for (let attempt = 0; attempt < 3 && r >= 4; attempt++) {
+      const t = [1, 2].map((k) => {
+        let best = Infinity;
+        for (let i = 0; i < 3; i++) {
+          const t0 = performance.now();
+          run(k);
+          best = Math.min(best, performance.now() - t0);
+        }
+        return best;
+      });
+      r = t[1]! / Math.max(t[0]!, 1);
+    }
+    return r;
   }
 
   test('go build -json: one package with 40k output events (each split across events)', () => {
