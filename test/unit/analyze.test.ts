@@ -68,6 +68,9 @@ suite('analyzeWorkspace', () => {
     assert.ok(n);
     assert.deepEqual(n.type, { name: 'Node', size: 40, align: 8, ptrBytes: 16 });
     assert.deepEqual([n.prediction.sizeClass, n.prediction.spanClass, n.prediction.slotBytes], [5, 10, 48]);
+    // Sites name their enclosing function (the Heap view groups package → function → sites).
+    assert.equal(n.func, 'NewBox');
+    assert.ok(r.sites.filter((s) => s.file.includes('/alloc/')).every((s) => typeof s.func === 'string' && s.func !== ''), 'every alloc site has its function');
     // make([]int, n) is dynamic: unknown with the class as a function of n.
     const m = site(r, 'alloc/alloc.go', 'make([]int, n)');
     assert.ok(m);

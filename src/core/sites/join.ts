@@ -68,6 +68,8 @@ export interface TypeFact {
   readonly const?: boolean;
   readonly name?: string;
   readonly pkg: string;
+  /** The enclosing top-level function (F, T.M, (*T).M, init). */
+  readonly func?: string;
 }
 
 export interface TypeFactsPackage {
@@ -273,7 +275,7 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       ...(via === 'type name' ? { notes: [...(built.notes ?? []), 'inlined: type facts matched by type name'] } : {}),
       ...(via === 'resolved' ? { notes: [...(built.notes ?? []), `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`] } : {}),
       ...(d.package ? { package: d.package } : {}),
-      ...(d.func ? { func: d.func } : {}),
+      ...(fact?.func ?? d.func ? { func: fact?.func ?? d.func } : {}),
     });
   }
   return sites;

@@ -79,6 +79,9 @@ type fact struct {
 	Const bool   `json:"const,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Pkg   string `json:"pkg"`
+	// Func: the enclosing top-level function as the compiler names it (F, T.M, (*T).M; "init" for
+	// package-level initialisers), so sites can be grouped by function.
+	Func string `json:"func,omitempty"`
 }
 
 type listedPackage struct {
@@ -291,11 +294,13 @@ type factCollector struct {
 	firstCapture map[types.Object]token.Pos
 	// called: selectors in call position (x.M(...)), which are not method values.
 	called map[*ast.SelectorExpr]bool
+	// funcName: the top-level declaration being walked (see fact.Func).
+	funcName string
 }
 
 func (fc *factCollector) emit(f fact, at token.Pos) {
 	pos := fc.fset.Position(at)
-	f.File, f.Line, f.Col, f.Pkg = pos.Filename, pos.Line, pos.Column, fc.pkgDesc
+	f.File, f.Line, f.Col, f.Pkg, f.Func = pos.Filename, pos.Line, pos.Column, fc.pkgDesc, fc.funcName
 	_ = fc.enc.Encode(f)
 }
 
@@ -342,11 +347,13 @@ func (fc *factCollector) file(f *ast.File) {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok {
 			// package-level var initialisers allocate too (in init).
+			fc.funcName = "init"
 			fc.assigned, fc.addrTaken, fc.loops, fc.funcLits, fc.firstCapture = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil, map[types.Object]token.Pos{}
 			fc.walk(d, nil)
 			continue
 		}
 		fc.assigned, fc.addrTaken, fc.loops, fc.funcLits, fc.firstCapture = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil, map[types.Object]token.Pos{}
+		fc.funcName = funcDeclName(fd)
 		fc.scanAssignments(fd)
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
@@ -1069,4 +1076,30 @@ func (fc *factCollector) ptrBytes(t types.Type) int64 {
 		return 0
 	}
 	return 0
+}
+
+// funcDeclName names a declaration the way the compiler's diagnostics do: F, T.M or (*T).M.
+func funcDeclName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	ptr := false
+	if st, ok := t.(*ast.StarExpr); ok {
+		ptr, t = true, st.X
+	}
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t = x.X
+	case *ast.IndexListExpr:
+		t = x.X
+	}
+	name := "?"
+	if id, ok := t.(*ast.Ident); ok {
+		name = id.Name
+	}
+	if ptr {
+		return "(*" + name + ")." + fd.Name.Name
+	}
+	return name + "." + fd.Name.Name
 }
