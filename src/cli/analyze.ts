@@ -45,8 +45,9 @@ function textOutput(r: AnalysisResult, base: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** One line: the result is large (class-of-n tables), and line-oriented consumers read it whole. */
 function jsonOutput(r: AnalysisResult): string {
-  return JSON.stringify(r, null, 2) + '\n';
+  return JSON.stringify(r) + '\n';
 }
 
 /** sarifLog: SARIF 2.1.0, one result per site; columns are UTF-16 code units like the sites'. */

@@ -104,7 +104,10 @@ function pickParser(
   return new BuildJsonParser({ ...(baseDir !== undefined ? { baseDir } : {}), onDiagnostic, onUnparsed });
 }
 
-/** Writes `{ diagnostics: [...], unparsed: [...], stats }` incrementally, in batches. */
+/**
+ * Writes `{ diagnostics: [...], unparsed: [...], stats }` incrementally, in batches, as ONE line
+ * (newline-terminated), so line-oriented consumers can read the object with a single readline.
+ */
 class JsonWriter {
   private buf: string[] = [];
   private bufChars = 0;
@@ -113,14 +116,14 @@ class JsonWriter {
     if (enabled) this.io.stdout('{"diagnostics":[');
   }
   diagnostic(d: Diagnostic): void {
-    const s = (this.count++ === 0 ? '\n' : ',\n') + JSON.stringify(d);
+    const s = (this.count++ === 0 ? '' : ',') + JSON.stringify(d);
     this.buf.push(s);
     this.bufChars += s.length;
     if (this.bufChars > 1 << 20) this.flush();
   }
   finish(unparsed: readonly UnparsedLine[], stats: ParseStats): void {
     this.flush();
-    this.io.stdout(`\n],\n"unparsed":${JSON.stringify(unparsed)},\n"stats":${JSON.stringify(stats)}}\n`);
+    this.io.stdout(`],"unparsed":${JSON.stringify(unparsed)},"stats":${JSON.stringify(stats)}}\n`);
   }
   private flush(): void {
     if (this.buf.length === 0) return;
