@@ -21,7 +21,7 @@ import { joinSites } from '../src/core/sites/join.ts';
 import { filterSites, hintText, hoverMarkdown } from '../src/core/sites/present.ts';
 import type { AllocationSite } from '../src/core/sites/site.ts';
 import { siteAtPosition, sitesAtSameColumn } from '../src/ui/siteAt.ts';
-import { benchCacheDir, fmt, percentile, repoRoot, runChecked, type Figure } from './lib.ts';
+import { benchCacheDir, fmt, percentile, repoRoot, rng, runChecked, type Figure } from './lib.ts';
 
 /** sitesFromOutput parses and joins compiler output the way analyze.ts does (no type facts). */
 export function sitesFromOutput(text: string, baseDir: string): AllocationSite[] {
@@ -86,15 +86,6 @@ function hints(sites: readonly AllocationSite[]): number {
   return n;
 }
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 /** lookupTimes: wall time of `n` hovers at random positions of random files of `ws` (ms, sorted). */
 function lookupTimes(ws: Workspace, n: number, seed: number): number[] {

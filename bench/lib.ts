@@ -113,3 +113,14 @@ export interface Figure {
 
 export const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 export const mib = (bytes: number): number => bytes / 2 ** 20;
+
+/** A small deterministic generator (xorshift32), so the trace is the same in every run. */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+}

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AllocationSite } from '../src/core/sites/site.ts';
-import { fmt, goEnvFor, repoRoot, runChecked, type Figure } from './lib.ts';
+import { fmt, goEnvFor, repoRoot, rng, runChecked, type Figure } from './lib.ts';
 
 export interface SizeWeight {
   readonly bytes: number;
@@ -42,16 +42,6 @@ export function sizesFromSites(sites: readonly AllocationSite[]): SizeWeight[] {
   return [...w.values()].sort((a, b) => a.bytes - b.bytes || Number(a.pointers) - Number(b.pointers));
 }
 
-/** A small deterministic generator (xorshift32), so the trace is the same in every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const largeBytes = 32768;
 

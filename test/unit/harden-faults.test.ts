@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeWorkspace, type AnalysisResult } from '../../src/toolchain/analyze.ts';
 import { defaultSpawner, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
+import { groupMembers } from './helpers/procs.ts';
 
 const realGo = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' });
 const hasGo = realGo.status === 0;
@@ -33,19 +34,6 @@ case "$fault" in
 esac
 `;
 
-/** Processes (not zombies) whose process group is `pgid` (/proc/<pid>/stat field 5). */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(e));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 
 async function assertGroupGone(pgids: readonly number[]): Promise<void> {
   let left: number[] = [];

@@ -4,11 +4,12 @@
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpawner, goEnv, runGo, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
 import { findModules, parseGoWorkUses, writeOverlay } from '../../src/toolchain/workspace.ts';
+import { groupMembers } from './helpers/procs.ts';
 
 const hasGo = spawnSync('go', ['version']).status === 0;
 const noGo = 'go is not installed on this machine: the real-toolchain tests cannot run';
@@ -24,19 +25,6 @@ function write(root: string, files: Record<string, string>): void {
   }
 }
 
-/** Processes whose process group is `pgid` (read from /proc/<pid>/stat: field 5). */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(e));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
