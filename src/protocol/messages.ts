@@ -6,6 +6,7 @@
 // Flow: webview → `ready`; host → `init` (the analysed sites as workload rows); webview →
 // `run` (counts, Go version, GOMAXPROCS, GOGC); host → `snapshots` batches until `done`
 // (the simulation runs in the host, see panel.ts for why); `cancel` stops a run.
+import type { MCentralView as SimMCentralView } from '../core/alloc/heapsim.ts';
 
 export const protocolVersion = 1;
 
@@ -67,13 +68,8 @@ export interface MCacheView {
   readonly tinyOffset: number | null;
 }
 
-export interface MCentralView {
-  readonly spanClass: number;
-  readonly partialSwept: number;
-  readonly partialUnswept: number;
-  readonly fullSwept: number;
-  readonly fullUnswept: number;
-}
+/** One mcentral's span-set sizes, exactly as the simulator's snapshot reports them. */
+export type MCentralView = SimMCentralView;
 
 /** What the panel draws for one step of a run (converted from the simulator's snapshot by the host). */
 export interface PanelSnapshot {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ResolvedType, TypeFact, TypeFactsPackage } from '../core/sites/join.ts';
-import { runGo, ToolchainError, type RunGoOptions } from './go.ts';
+import { runGo, ToolchainError, type GoRun, type RunGoOptions } from './go.ts';
 
 /** Where the helper's Go sources live: next to this file in the repo, or beside the bundle. */
 export function typefactsSourceDir(): string {
@@ -85,19 +85,25 @@ export interface TypefactsResult {
 
 /** runTypefacts runs the helper in a module and parses its JSON lines. */
 export async function runTypefacts(opts: TypefactsRunOptions): Promise<TypefactsResult> {
+  const r = await runHelper(opts, [], 'type-facts helper');
+  return parseTypefactsOutput(r.stdout, r.stderr);
+}
+
+/** runHelper runs the (cached) helper with the workspace's go, arch, overlay, tags and patterns. */
+async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], what: string): Promise<GoRun> {
   const helper = await ensureTypefactsHelper(opts);
-  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch];
+  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, ...extra];
   if (opts.overlayPath) args.push('-overlay', opts.overlayPath);
   if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
   if (opts.includeTests) args.push('-test');
   args.push(...opts.patterns);
   const r = await runGo(args, { ...opts, goBinary: helper });
   if (r.exitCode !== 0) {
-    throw new ToolchainError('buildFailed', `type-facts helper failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
+    throw new ToolchainError('buildFailed', `${what} failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
       argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
     });
   }
-  return parseTypefactsOutput(r.stdout, r.stderr);
+  return r;
 }
 
 /**
@@ -106,22 +112,11 @@ export async function runTypefacts(opts: TypefactsRunOptions): Promise<Typefacts
  */
 export async function resolveTypes(opts: TypefactsRunOptions, queries: readonly { pkg: string; type: string }[]): Promise<ResolvedType[]> {
   if (queries.length === 0) return [];
-  const helper = await ensureTypefactsHelper(opts);
   const dir = await mkdtemp(join(tmpdir(), 'go-heap-lens-resolve-'));
   try {
     const file = join(dir, 'queries.json');
     await writeFile(file, JSON.stringify(queries));
-    const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, '-resolve', file];
-    if (opts.overlayPath) args.push('-overlay', opts.overlayPath);
-    if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
-    if (opts.includeTests) args.push('-test');
-    args.push(...opts.patterns);
-    const r = await runGo(args, { ...opts, goBinary: helper });
-    if (r.exitCode !== 0) {
-      throw new ToolchainError('buildFailed', `type-facts helper -resolve failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-        argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
-      });
-    }
+    const r = await runHelper(opts, ['-resolve', file], 'type-facts helper -resolve');
     const out: ResolvedType[] = [];
     for (const line of r.stdout.split('\n')) {
       if (!line.trim()) continue;
