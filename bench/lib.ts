@@ -124,3 +124,14 @@ export function rng(seed: number): () => number {
     return x / 2 ** 32;
   };
 }
+
+/**
+ * runChildJson runs a bench child script in its own node process (through tsx; CPU-profiled into
+ * `cpuProfDir` when given) and parses the JSON object it prints on its last stdout line.
+ */
+export async function runChildJson<T>(script: string, args: readonly string[], opts: { cpuProfDir?: string; nodeFlags?: readonly string[] } = {}): Promise<T> {
+  const nodeArgs = [...(opts.nodeFlags ?? []), '--import', 'tsx'];
+  if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+  const r = await runChecked(process.execPath, [...nodeArgs, script, ...args], { cwd: repoRoot });
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}

@@ -7,7 +7,7 @@
 // the same file, the least a line-oriented reader of this text can do.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { benchCacheDir, fmt, goEnvFor, mib, repoRoot, runChecked, type Figure } from './lib.ts';
+import { benchCacheDir, fmt, goEnvFor, mib, repoRoot, runChecked, runChildJson, type Figure } from './lib.ts';
 
 export interface ChildResult {
   readonly mode: 'parse' | 'baseline';
@@ -46,12 +46,8 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
 /** runChild runs parse-child.ts (or `script`, a copy beside older sources) on `file` in its own node process. */
 export async function runChild(mode: 'parse' | 'baseline', file: string,
   opts: { join?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
-  const args = ['--import', 'tsx'];
-  if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), mode, file);
-  if (opts.join) args.push('--join');
-  const r = await runChecked(process.execPath, args, { cwd: repoRoot });
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), [mode, file, ...(opts.join ? ['--join'] : [])],
+    opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {});
 }
 
 export interface ParserBench {

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AllocationSite } from '../src/core/sites/site.ts';
-import { fmt, goEnvFor, repoRoot, rng, runChecked, type Figure } from './lib.ts';
+import { fmt, goEnvFor, repoRoot, rng, runChecked, runChildJson, type Figure } from './lib.ts';
 
 export interface SizeWeight {
   readonly bytes: number;
@@ -103,11 +103,8 @@ export async function runReal(traceFile: string, goBin = 'go'): Promise<RealRun>
 }
 
 export async function runSim(traceFile: string, goVersion: string, opts: { cpuProfDir?: string; script?: string } = {}): Promise<SimRun> {
-  const args = ['--expose-gc', '--import', 'tsx'];
-  if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push(opts.script ?? join(repoRoot, 'bench', 'sim-child.ts'), traceFile, goVersion);
-  const r = await runChecked(process.execPath, args, { cwd: repoRoot });
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as SimRun;
+  return runChildJson<SimRun>(opts.script ?? join(repoRoot, 'bench', 'sim-child.ts'), [traceFile, goVersion],
+    { nodeFlags: ['--expose-gc'], ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}) });
 }
 
 export interface SimBench {

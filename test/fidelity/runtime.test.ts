@@ -3,10 +3,12 @@
 // Method and its sources: facts/go-allocator.md §7 and §9; the probe is probe/main.go.
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { after, before, suite, test, type TestContext } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import { constructPredictions, type ConstructSpec } from '../../src/core/alloc/constructs.ts';
+import { simulate as simulateWorkload, type SimulationReport } from '../../src/core/alloc/heapsim.ts';
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import { rulesFor, type AllocatorRules } from '../../src/core/alloc/versions.ts';
+import { validateWorkload } from '../../src/core/alloc/workload.ts';
 import {
   constructCases, expectSize, expectSpans, spanCases, sweepSizes, type SizeMeasurement, type SpansMeasurement,
 } from './cases.ts';
@@ -96,7 +98,7 @@ function versionSuite(tc: GoToolchain): void {
     });
     after(() => probe?.cleanup());
 
-    test('size classes: dense sweep, allocs-by-size and tiny counts, objects per span, malloc header', async (t) => {
+    test('size classes: dense sweep, allocs-by-size and tiny counts, objects per span, malloc header', () => {
       // Control probes (k = 0) at the start, middle and end measure what the procedure itself
       // allocates (go1.21–1.23: one 16 B object per runtime.GC() pair); it must be the same
       // every time, and is subtracted from every measurement.
@@ -149,11 +151,11 @@ function versionSuite(tc: GoToolchain): void {
       }
       row.noscan = [agree.noscan, total.noscan];
       row.scan = [agree.scan, total.scan];
-      row.simulatorSizes = await compareSimulatorSizes(t, tc, rules, got, bad);
+      row.simulatorSizes = compareSimulatorSizes(tc, rules, got, bad);
       bad.assertNone(`${tc.version} size sweep`);
     });
 
-    test('spans: HeapInuse steps per fresh span, pages per span, GC frees whole spans (GOGC=off)', async (t) => {
+    test('spans: HeapInuse steps per fresh span, pages per span, GC frees whole spans (GOGC=off)', () => {
       const cases = spanCases(rules);
       let got = runProbe<SpansMeasurement>(probe!.bin, 'spans', cases, { gogcOff: true });
       assert.equal(got.length, cases.length);
@@ -182,7 +184,7 @@ function versionSuite(tc: GoToolchain): void {
         if (ok) agree++;
       }
       row.spans = [agree, got.length];
-      row.simulator = await compareSimulator(t, tc, rules, got, bad);
+      row.simulator = compareSimulator(tc, rules, got, bad);
       bad.assertNone(`${tc.version} spans`);
     });
 
@@ -255,37 +257,16 @@ function expectProfile(spec: ConstructSpec, k: number, rules: AllocatorRules): {
   return { records, tinyBlocks, ...(r.newCap !== undefined ? { newCap: r.newCap } : {}) };
 }
 
-/** The simulator's entry point (heapsim.ts simulate over workload.ts validateWorkload), when it exists. */
-type Simulate = (workload: unknown) => Record<string, unknown>;
-
-async function loadSimulate(): Promise<Simulate | string> {
-  // Resolved at run time: the simulator is another part of the project and may be absent.
-  const heapsimPath = '../../src/core/alloc/heapsim.ts';
-  const workloadPath = '../../src/core/alloc/workload.ts';
-  try {
-    const sim = (await import(heapsimPath)) as { simulate?: (w: unknown) => Record<string, unknown> };
-    const wl = (await import(workloadPath)) as { validateWorkload?: (raw: unknown) => unknown };
-    if (typeof sim.simulate !== 'function' || typeof wl.validateWorkload !== 'function') {
-      return 'heapsim.ts simulate or workload.ts validateWorkload missing';
-    }
-    const { simulate } = sim;
-    const { validateWorkload } = wl;
-    return (raw) => simulate(validateWorkload(raw));
-  } catch (e) {
-    return (e as Error).message.split('\n')[0]!;
-  }
+/** The simulator on a workload, validated the way the CLI validates one. */
+function simulate(raw: unknown): SimulationReport {
+  return simulateWorkload(validateWorkload(raw));
 }
 
 /**
  * compareSimulatorSizes replays each size probe (k objects of one size on a fresh heap) and
  * checks the simulator's allocs-by-size counts and tiny count against the runtime's deltas.
  */
-async function compareSimulatorSizes(t: TestContext, tc: GoToolchain, rules: AllocatorRules, got: readonly SizeMeasurement[], bad: Mismatches): Promise<string> {
-  const simulate = await loadSimulate();
-  if (typeof simulate === 'string') {
-    await t.test('simulator', (st) => st.skip(`SKIPPED: no simulate() to compare with (${simulate})`));
-    return 'not available';
-  }
+function compareSimulatorSizes(tc: GoToolchain, rules: AllocatorRules, got: readonly SizeMeasurement[], bad: Mismatches): string {
   let agree = 0;
   for (const m of got) {
     const what = `simulator ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.k}`;
@@ -314,12 +295,7 @@ async function compareSimulatorSizes(t: TestContext, tc: GoToolchain, rules: All
  * comparable with before/after deltas) and checks heapInuseBytes after the allocations and
  * after the GC against the runtime's HeapInuse changes.
  */
-async function compareSimulator(t: TestContext, tc: GoToolchain, rules: AllocatorRules, got: readonly SpansMeasurement[], bad: Mismatches): Promise<string> {
-  const simulate = await loadSimulate();
-  if (typeof simulate === 'string') {
-    await t.test('simulator', (st) => st.skip(`SKIPPED: no simulate() to compare with (${simulate})`));
-    return 'not available';
-  }
+function compareSimulator(tc: GoToolchain, rules: AllocatorRules, got: readonly SpansMeasurement[], bad: Mismatches): string {
   let agree = 0;
   for (const m of got) {
     const base = { go: rules.goVersion, arch: tc.arch, procs: 1, gogc: 'off', goexperiment: tc.goexperiment };
