@@ -1,18 +1,30 @@
 // The Heap view: allocation sites by span class, or by package → function. Tree elements are
 // the plain models of present.ts (heapTree); this adapter maps them to TreeItems, keeps a
-// parent index for reveal(), and shows the active filters in the view's description.
+// parent index for reveal(), and shows the active filters in the view's description. Each
+// node lists its children a page at a time (pagedChildren): the last item of a page is
+// "Show N more…", whose click runs showMoreCommand with the node's id.
 import * as vscode from 'vscode';
-import { constructLabel, filterSites, heapTree, type HeapGrouping, type HeapTreeNode } from '../core/sites/present.ts';
+import {
+  constructLabel, filterSites, heapTree, pagedChildren, showMore, type HeapGrouping, type HeapTreeNode,
+} from '../core/sites/present.ts';
 import type { Construct } from '../core/sites/site.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, contextKeys, viewIds } from './commands.ts';
 import { readSettings } from './config.ts';
+
+/**
+ * The "Show N more…" item's command. Internal: run only from the tree item (argument: the node
+ * id, '' for the roots), so it is neither contributed to the palette nor in commandIds.
+ */
+export const showMoreCommand = 'goHeap.heapShowMore';
 
 export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<HeapTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private roots: HeapTreeNode[] = [];
   private readonly byId = new Map<string, HeapTreeNode>();
+  /** Children listed per node id ('' = roots) beyond the first page; kept across refreshes (ids are stable). */
+  private readonly shown = new Map<string, number>();
   private grouping: HeapGrouping = 'spanClass';
   /** Constructs shown (empty: all). A view state, not a setting: it is a transient drill-down. */
   private constructs: readonly Construct[] = [];
@@ -25,6 +37,7 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       this.view,
       this.changed,
       service.onDidChange(() => this.refresh()),
+      vscode.commands.registerCommand(showMoreCommand, (nodeId: unknown) => this.showMore(typeof nodeId === 'string' ? nodeId : '')),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('goHeap.display')) this.refresh();
       }),
@@ -55,6 +68,15 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     this.refresh();
   }
 
+  /** showMore lists the next page of a node's children ('' = the roots). */
+  showMore(nodeId: string): void {
+    const node = nodeId ? this.byId.get(nodeId) : undefined;
+    const total = node ? node.children.length : this.roots.length;
+    if (nodeId && !node) return;
+    this.shown.set(nodeId, showMore(this.shown.get(nodeId) ?? 0, total));
+    this.changed.fire(node);
+  }
+
   refresh(): void {
     const display = readSettings().display;
     const all = this.service.allSites();
@@ -79,7 +101,10 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     item.description = n.description;
     item.tooltip = n.tooltip;
     item.contextValue = n.kind;
-    if (n.site) {
+    if (n.kind === 'more') {
+      item.iconPath = new vscode.ThemeIcon('ellipsis');
+      item.command = { command: showMoreCommand, title: n.label, arguments: [n.more?.nodeId ?? ''] };
+    } else if (n.site) {
       item.iconPath = new vscode.ThemeIcon('symbol-variable');
       item.command = { command: commandIds.revealPosition, title: 'Reveal', arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }] };
     } else {
@@ -89,7 +114,8 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
   }
 
   getChildren(n?: HeapTreeNode): HeapTreeNode[] {
-    return n ? [...n.children] : this.roots;
+    const key = n?.id ?? '';
+    return pagedChildren(n?.id, n ? n.children : this.roots, this.shown.get(key) ?? 0);
   }
 
   getParent(n: HeapTreeNode): HeapTreeNode | undefined {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
+import fc from 'fast-check';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import {
-  escapeMarkdown, filterSites, heapTree, hintText, hoverMarkdown, keyStep, siteId, spanTailBytes,
+  escapeMarkdown, filterSites, heapPageSize, heapTree, hintText, hoverMarkdown, keyStep, pagedChildren, showMore, siteId, spanTailBytes,
+  type HeapTreeNode,
 } from '../../src/core/sites/present.ts';
 import type { AllocationSite, Construct, FlowStepAt } from '../../src/core/sites/site.ts';
 
@@ -157,5 +159,87 @@ suite('present: heap view models', () => {
     assert.equal(filterSites(sites, { escapingOnly: false, minBytes: 0 }).length, 5);
     assert.equal(filterSites(sites, { escapingOnly: true, minBytes: 48 }).length, 3);
     assert.equal(filterSites(sites, { escapingOnly: true, minBytes: 0, constructs: ['new'] }).length, 0);
+  });
+});
+
+suite('present: heap view pages (a 200 k-site workspace is not one tree item per site)', () => {
+  // 1000 sites of one span class (48 B scan), in 450 packages of one function each plus one big package.
+  const many = Array.from({ length: 1000 }, (_, i) => site(48, true, {
+    line: i + 1, file: `/ws/demo/f${String(i).padStart(4, '0')}.go`, package: i < 450 ? `example.com/p${String(i).padStart(3, '0')}` : 'example.com/big', func: 'f',
+  }));
+
+  /** clickThrough: list a node's children as the view does, clicking "Show more" until none is left. */
+  function clickThrough(parentId: string | undefined, children: readonly HeapTreeNode[], pageSize = heapPageSize) {
+    let shown = 0;
+    let clicks = 0;
+    for (;;) {
+      const page = pagedChildren(parentId, children, shown, pageSize);
+      const last = page[page.length - 1];
+      const more = last?.kind === 'more' ? last : undefined;
+      const listed = more ? page.slice(0, -1) : page;
+      assert.ok(listed.length <= Math.max(pageSize, shown), 'a page lists no more than asked for');
+      if (!more) return { listed, clicks };
+      assert.equal(more.more!.nodeId, parentId);
+      assert.equal(more.more!.total, children.length);
+      shown = showMore(more.more!.shown, more.more!.total, pageSize);
+      clicks++;
+    }
+  }
+
+  test('a group of 1000 sites lists 200 and a "Show 200 more…" item; the group total stays exact', () => {
+    const [root] = heapTree(many, 'spanClass');
+    assert.ok(root);
+    assert.equal(root.children.length, 1000);
+    assert.equal(root.description, '1000 sites · 46.9 KiB per pass');
+    const page = pagedChildren(root.id, root.children, 0);
+    assert.equal(page.length, heapPageSize + 1);
+    const more = page[heapPageSize]!;
+    assert.equal(more.kind, 'more');
+    assert.equal(more.label, 'Show 200 more…');
+    assert.equal(more.description, '200 of 1000 shown');
+    assert.equal(more.parentId, root.id);
+    assert.deepEqual(more.more, { nodeId: root.id, shown: 200, total: 1000 });
+    assert.deepEqual(page.slice(0, heapPageSize), root.children.slice(0, heapPageSize));
+  });
+
+  test('"Show more" pages through every child in order, none lost or repeated; the last page says how many remain', () => {
+    const [root] = heapTree(many, 'spanClass');
+    const { listed, clicks } = clickThrough(root!.id, root!.children);
+    assert.equal(clicks, 4);
+    assert.deepEqual(listed.map((n) => n.id), root!.children.map((n) => n.id));
+    assert.equal(new Set(listed.map((n) => n.id)).size, 1000);
+    const odd = pagedChildren('x', root!.children.slice(0, 950), 800);
+    assert.equal(odd[odd.length - 1]!.label, 'Show 150 more…');
+    assert.equal(odd[odd.length - 1]!.description, '800 of 950 shown');
+  });
+
+  test('the roots are paged too (451 packages), and every package count is exact', () => {
+    const roots = heapTree(many, 'package');
+    assert.equal(roots.length, 451);
+    const page = pagedChildren(undefined, roots, 0);
+    assert.equal(page.length, heapPageSize + 1);
+    assert.equal(page[heapPageSize]!.id, 'more:');
+    assert.equal(page[heapPageSize]!.more!.nodeId, undefined);
+    assert.deepEqual(clickThrough(undefined, roots).listed.map((r) => r.label), roots.map((r) => r.label));
+    const big = roots.find((r) => r.label === 'example.com/big')!;
+    assert.equal(big.description, '550 sites · 25.8 KiB per pass');
+    assert.equal(big.children[0]!.children.length, 550);
+    assert.equal(roots.reduce((n, r) => n + r.children.reduce((m, f) => m + f.children.length, 0), 0), 1000);
+  });
+
+  test('a node with at most one page of children has no "more" item', () => {
+    const [root] = heapTree(many.slice(0, heapPageSize), 'spanClass');
+    assert.deepEqual(pagedChildren(root!.id, root!.children, 0), root!.children);
+    assert.deepEqual(pagedChildren('x', [], 0), []);
+  });
+
+  test('property: any size and page size pages through everything, in order', () => {
+    const [root] = heapTree(many, 'spanClass');
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 300 }), (n, pageSize) => {
+      const children = root!.children.slice(0, n);
+      const { listed, clicks } = clickThrough('g', children, pageSize);
+      assert.deepEqual(listed.map((c) => c.id), children.map((c) => c.id));
+      assert.equal(clicks, Math.max(0, Math.ceil(n / pageSize) - 1));
+    }), { numRuns: 200 });
   });
 });

@@ -314,11 +314,13 @@ export interface HeapTreeNode {
   readonly description: string;
   /** Plain text (not markdown) tooltip. */
   readonly tooltip: string;
-  /** 'spanClass' | 'package' | 'func' groups; 'site' leaves. */
-  readonly kind: 'spanClass' | 'package' | 'func' | 'site';
+  /** 'spanClass' | 'package' | 'func' groups; 'site' leaves; 'more' stands for the children a page left out (pagedChildren). */
+  readonly kind: 'spanClass' | 'package' | 'func' | 'site' | 'more';
   readonly children: readonly HeapTreeNode[];
   /** For leaves: the site's id (siteId) and position. */
   readonly site?: { readonly id: string; readonly file: string; readonly line: number; readonly column: number };
+  /** For 'more' items: the node whose children continue (undefined: the roots) and how many are listed before it. */
+  readonly more?: { readonly nodeId: string | undefined; readonly shown: number; readonly total: number };
 }
 
 export type HeapGrouping = 'spanClass' | 'package';
@@ -420,6 +422,38 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
       }),
     };
   });
+}
+
+/**
+ * heapPageSize: most children the Heap view lists under one node (and at the top) before a
+ * "Show N more…" item. A 200 k-site workspace would otherwise become one tree node per site,
+ * which the tree renders and diffs as a whole; a page keeps each expansion small. Group totals
+ * are computed by heapTree over every site, so paging never changes a count.
+ */
+export const heapPageSize = 200;
+
+/**
+ * pagedChildren: the first `shown` of `children` (at least one page), followed, when some are
+ * left out, by a 'more' item naming how many the next page adds and how many are hidden.
+ * `parentId` is the node whose children these are (undefined for the roots); the 'more' item's
+ * `more.nodeId` is what the UI passes back to showMore.
+ */
+export function pagedChildren(parentId: string | undefined, children: readonly HeapTreeNode[], shown: number, pageSize = heapPageSize): HeapTreeNode[] {
+  const limit = Math.max(pageSize, shown);
+  if (children.length <= limit) return [...children];
+  const hidden = children.length - limit;
+  const next = Math.min(pageSize, hidden);
+  return [...children.slice(0, limit), {
+    id: `more:${parentId ?? ''}`, parentId, kind: 'more', label: `Show ${next} more…`,
+    description: `${limit} of ${children.length} shown`,
+    tooltip: `${limit} of ${children.length} shown; ${hidden} more not listed yet. Click to list the next ${next}.`,
+    children: [], more: { nodeId: parentId, shown: limit, total: children.length },
+  }];
+}
+
+/** showMore: how many children of a node to list after its 'more' item was clicked once. */
+export function showMore(shown: number, total: number, pageSize = heapPageSize): number {
+  return Math.min(total, Math.max(pageSize, shown) + pageSize);
 }
 
 /** heapSummary: the one-line status text ("12 heap sites · go1.26 amd64"). */
