@@ -305,11 +305,12 @@ function renderSnapshot(): void {
   canvas.id = 'pagemap';
   canvas.width = 768;
   canvas.setAttribute('role', 'img');
+  const pagesNotDrawn = drawPageMap(canvas, s.pages);
   const caption = `${s.pages.arenas} arena${s.pages.arenas === 1 ? '' : 's'}, ${s.pages.pagesMapped} pages mapped, ${s.pages.spans.length + s.pages.spansLeftOff} spans` +
-    (s.pages.spansLeftOff ? ` (${s.pages.spansLeftOff} not drawn)` : '');
+    (s.pages.spansLeftOff ? ` (${s.pages.spansLeftOff} spans not drawn: a snapshot carries at most ${limits.maxSpansPerSnapshot})` : '') +
+    (pagesNotDrawn ? ` (${pagesNotDrawn} pages of drawn spans past the map's last row not drawn)` : '');
   canvas.setAttribute('aria-label', `Page map: ${caption}`);
   mapBox.append(canvas, el('figcaption', `mheap: arenas → pages → spans. ${caption}. Each cell is a page; colour is the span class, brightness how full the span is.`));
-  drawPageMap(canvas, s.pages);
 
   const classes = table('Per span class', ['Span class', 'Size class', 'Slot B', 'Kind', 'Spans', 'Objects', 'Free slots'],
     s.classes.map((c) => [c.spanClass, c.sizeClass, c.slotBytes, c.sizeClass === 0 ? (c.noscan ? 'large noscan' : 'large scan') : c.noscan ? 'noscan' : 'scan', c.spans, c.objects, c.freeSlots]),

@@ -4,17 +4,23 @@
 import type { PanelSnapshot } from '../src/protocol/messages.ts';
 
 const pagesPerRow = 128;
+/** Rows drawn at most (32768 pages, 256 MiB of heap); pages past them are counted, not drawn. */
+const maxRows = 256;
 
-export function drawPageMap(canvas: HTMLCanvasElement, pages: PanelSnapshot['pages']): void {
+/** drawPageMap draws the spans' pages and returns how many span pages did not fit (past maxRows). */
+export function drawPageMap(canvas: HTMLCanvasElement, pages: PanelSnapshot['pages']): number {
   const spans = [...pages.spans].sort((a, b) => a.basePage - b.basePage);
   const lastPage = spans.reduce((m, s) => Math.max(m, s.basePage + s.npages), 0);
   const firstPage = spans.length ? spans[0]!.basePage : 0;
   const shown = Math.max(pagesPerRow, lastPage - firstPage);
-  const rows = Math.min(256, Math.ceil(shown / pagesPerRow));
+  const rows = Math.min(maxRows, Math.ceil(shown / pagesPerRow));
+  const drawable = rows * pagesPerRow;
+  let notDrawn = 0;
+  for (const s of spans) notDrawn += Math.max(0, s.basePage - firstPage + s.npages - Math.max(drawable, s.basePage - firstPage));
   const cell = Math.floor(canvas.width / pagesPerRow);
   canvas.height = Math.max(cell, rows * cell);
   const ctx = canvas.getContext('2d');
-  if (!ctx) return;
+  if (!ctx) return notDrawn;
   const css = getComputedStyle(document.body);
   ctx.fillStyle = css.getPropertyValue('--vscode-editorWidget-background').trim() || '#222';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -29,4 +35,5 @@ export function drawPageMap(canvas: HTMLCanvasElement, pages: PanelSnapshot['pag
       ctx.fillRect((i % pagesPerRow) * cell, r * cell, cell - 1, cell - 1);
     }
   }
+  return notDrawn;
 }

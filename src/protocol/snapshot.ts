@@ -10,20 +10,27 @@ import { limits, type ClassRow, type PanelSnapshot, type SimSettings, type Workl
 /**
  * workloadSites: the analysed sites that put something on the heap, as panel rows (stack,
  * zero-size and unknown-size sites allocate nothing the simulator could place), deduplicated by id.
+ * At most `maxRows` (a run takes no more, limits.maxRows), in analysis order; `leftOff` counts
+ * the heap sites beyond them, so the panel can say how many it does not list.
  */
-export function workloadSites(sites: readonly AllocationSite[]): { rows: WorkloadSite[]; byId: Map<string, AllocationSite> } {
+export function workloadSites(sites: readonly AllocationSite[], maxRows: number = limits.maxRows): { rows: WorkloadSite[]; byId: Map<string, AllocationSite>; leftOff: number } {
   const rows: WorkloadSite[] = [];
   const byId = new Map<string, AllocationSite>();
+  const skipped = new Set<string>();
   for (const s of sites) {
     const p = s.prediction;
     if (!s.escapes || p.kind === 'stack' || p.kind === 'unknown' || p.kind === 'zero') continue;
     const id = siteId(s);
     if (byId.has(id)) continue;
+    if (rows.length >= maxRows) {
+      skipped.add(id);
+      continue;
+    }
     byId.set(id, s);
     const base = s.file.slice(Math.max(s.file.lastIndexOf('/'), s.file.lastIndexOf('\\')) + 1);
     rows.push({ id, label: s.expr, where: `${base}:${s.line}`, bytes: p.requestBytes, pointers: !p.noscan, hint: hintText(s) });
   }
-  return { rows, byId };
+  return { rows, byId, leftOff: skipped.size };
 }
 
 /** What the host knows about each row id: the request of one object. */

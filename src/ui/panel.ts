@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import {
-  isWebviewToHost, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost,
+  isWebviewToHost, limits, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost,
 } from '../protocol/messages.ts';
 import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
@@ -84,7 +84,7 @@ export class SimulatePanel implements vscode.Disposable {
   }
 
   private postInit(): void {
-    const { rows, byId } = workloadSites(this.service.allSites());
+    const { rows, byId, leftOff } = workloadSites(this.service.allSites());
     this.siteIndex = byId;
     const latest = this.service.latest();
     const goVersions: string[] = [];
@@ -92,7 +92,9 @@ export class SimulatePanel implements vscode.Disposable {
     const settings: SimSettings = { go: latest?.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.') ?? goVersions[0]!, procs: 1, gogc: 100 };
     this.post({
       type: 'init', v: protocolVersion, sites: rows, settings, goVersions, arch: latest?.arch ?? 'amd64',
-      source: latest ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` : 'no analysis yet: add rows by analysing a Go module',
+      source: latest ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` +
+        (leftOff ? `; ${leftOff} more not listed (the first ${rows.length} of ${rows.length + leftOff}: a run takes at most ${limits.maxRows} rows)` : '')
+        : 'no analysis yet: add rows by analysing a Go module',
     });
   }
 
