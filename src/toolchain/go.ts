@@ -7,14 +7,20 @@
 //	2. reports the argv and cwd through onCommand before spawning (the UI logs them);
 //	3. kills the whole group — go and the compile/link/vet children it forks — on
 //	   abort or timeout, so nothing is left running (kill(-pid), see killTree);
-//	4. turns failures into a ToolchainError with a `reason` the caller can switch on.
+//	4. turns failures into a ToolchainError with a `reason` the caller can switch on;
+//	5. bounds what it holds: a stream it buffers for the caller may reach maxOutputBytes, past
+//	   which the group is killed (outputTooLarge); a stream given to onStdout/onStderr is passed
+//	   on as it arrives and only an excerpt of it is kept; error details carry only the first
+//	   and last errorExcerptBytes of stderr. A go (or anything named as go) printing without
+//	   end cannot exhaust the caller's memory.
 // A non-zero exit is not an error here: `go build` exits 1 on a compile error in
 // one package while the output still holds every other package's diagnostics.
 // The spawner is injectable so tests (and the untrusted-workspace check) can prove
 // that nothing was spawned.
+import { constants as bufferConstants } from 'node:buffer';
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 
-export type ToolchainErrorReason = 'goNotFound' | 'timeout' | 'cancelled' | 'crashed' | 'buildFailed';
+export type ToolchainErrorReason = 'goNotFound' | 'timeout' | 'cancelled' | 'crashed' | 'buildFailed' | 'outputTooLarge';
 
 /** ToolchainError: a go run that produced no usable result; `reason` says why. */
 export class ToolchainError extends Error {
@@ -59,18 +65,97 @@ export interface RunGoOptions {
   readonly timeoutMs?: number;
   readonly onCommand?: (argv: readonly string[], cwd: string) => void;
   readonly spawn?: Spawner;
+  /**
+   * Most bytes runGo buffers of stdout, and of stderr, for GoRun (default defaultMaxOutputBytes).
+   * Past it the process group is killed and runGo rejects with outputTooLarge. Streams given to
+   * onStdout/onStderr are not buffered and have no limit.
+   */
+  readonly maxOutputBytes?: number;
+  /**
+   * Streaming consumers: each receives its stream's text as it arrives (UTF-8 decoded across
+   * chunk boundaries), and GoRun then holds only an excerpt of that stream (see excerpt).
+   * A consumer that throws ends the run: the group is killed and runGo rejects with that error.
+   */
+  readonly onStdout?: (text: string) => void;
+  readonly onStderr?: (text: string) => void;
 }
 
 export interface GoRun {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly exitCode: number;
+  /** The whole stream; for a stream given to onStdout/onStderr, its excerpt. */
   readonly stdout: string;
   readonly stderr: string;
 }
 
 /** A cold build of a few hundred packages on a small machine takes minutes: 30 by default. */
 export const defaultTimeoutMs = 30 * 60 * 1000;
+
+/**
+ * The buffered-output limit: the longest string V8 can make (2^29 - 24 on 64-bit), since a
+ * buffered stream is decoded into one string and UTF-8 never decodes to more UTF-16 units than
+ * it has bytes. `go build -gcflags=-m=2 std` prints 144 MiB on stderr; a longer output used to
+ * fail in toString after holding it all, now it stops at this many bytes with outputTooLarge.
+ */
+export const defaultMaxOutputBytes: number = Math.min(bufferConstants.MAX_STRING_LENGTH, 512 * 1024 * 1024);
+
+/** Bytes kept from each end of a stream for error messages and excerpts. */
+export const errorExcerptBytes = 16 * 1024;
+
+/** firstBytes: the first n bytes of a chunk list, copying no more than that. */
+function firstBytes(chunks: readonly Buffer[], n: number): Buffer {
+  const take: Buffer[] = [];
+  let got = 0;
+  for (const c of chunks) {
+    if (got >= n) break;
+    take.push(c);
+    got += c.length;
+  }
+  return Buffer.concat(take).subarray(0, n);
+}
+
+/**
+ * Captured: one output stream as runGo keeps it — every chunk when buffered (up to the limit),
+ * else only the first and last errorExcerptBytes.
+ */
+class Captured {
+  private chunks: Buffer[] = [];
+  private head: Buffer | undefined;
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  total = 0;
+  constructor(private readonly buffered: boolean) {}
+
+  push(b: Buffer): void {
+    this.total += b.length;
+    this.tail.push(b);
+    this.tailBytes += b.length;
+    while (this.tail.length > 1 && this.tailBytes - this.tail[0]!.length >= errorExcerptBytes) this.tailBytes -= this.tail.shift()!.length;
+    if (this.head) return;
+    this.chunks.push(b);
+    if (!this.buffered && this.total > 2 * errorExcerptBytes) this.keepEndsOnly();
+  }
+
+  /** keepEndsOnly drops the body (a stream past its limit, or a streamed one), keeping the excerpt's head. */
+  keepEndsOnly(): void {
+    if (this.head) return;
+    this.head = firstBytes(this.chunks, errorExcerptBytes);
+    this.chunks = [];
+  }
+
+  text(): string {
+    return this.head ? this.excerpt() : Buffer.concat(this.chunks).toString('utf8');
+  }
+
+  /** excerpt: the whole stream when short, else its first and last errorExcerptBytes around a note of what was left out. */
+  excerpt(): string {
+    if (!this.head && this.total <= 2 * errorExcerptBytes) return Buffer.concat(this.chunks).toString('utf8');
+    const head = this.head ?? firstBytes(this.chunks, errorExcerptBytes);
+    const tail = Buffer.concat(this.tail).subarray(-errorExcerptBytes);
+    return `${head.toString('utf8')}\n[… ${this.total - head.length - tail.length} bytes left out …]\n${tail.toString('utf8')}`;
+  }
+}
 
 /** killTree sends SIGKILL to the child's whole process group (it was spawned detached). */
 function killTree(child: ChildProcess): void {
@@ -84,9 +169,10 @@ function killTree(child: ChildProcess): void {
 
 /**
  * runGo runs `goBinary args...` in `cwd` and resolves with its exit code and output
- * (decoded as UTF-8: the -m=2 flow arrow is U+2190). It rejects only with a
- * ToolchainError: goNotFound (spawn ENOENT/EACCES), cancelled (signal aborted),
- * timeout, or crashed (killed by a signal it did not get from us).
+ * (decoded as UTF-8: the -m=2 flow arrow is U+2190). It rejects with a ToolchainError:
+ * goNotFound (spawn ENOENT/EACCES), cancelled (signal aborted), timeout, crashed (killed
+ * by a signal it did not get from us) or outputTooLarge (a buffered stream passed
+ * maxOutputBytes) — or with the error an onStdout/onStderr consumer threw.
  */
 export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRun> {
   const goBinary = opts.goBinary || 'go';
@@ -94,6 +180,7 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
   const cwd = opts.cwd;
   const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
   const signal = opts.signal;
+  const maxOutputBytes = Math.min(opts.maxOutputBytes ?? defaultMaxOutputBytes, defaultMaxOutputBytes);
   if (signal?.aborted) return Promise.reject(new ToolchainError('cancelled', `cancelled before running ${argv.join(' ')}`, { argv, cwd }));
   const env: NodeJS.ProcessEnv = { ...(opts.baseEnv ?? process.env), ...opts.env };
   opts.onCommand?.(argv, cwd);
@@ -107,17 +194,45 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       reject(spawnError(e, goBinary, argv, cwd));
       return;
     }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    let killedFor: 'timeout' | 'cancelled' | undefined;
+    let killedFor: 'timeout' | 'cancelled' | 'outputTooLarge' | 'consumerFailed' | undefined;
+    let tooLarge: 'stdout' | 'stderr' | undefined;
+    let consumerError: unknown;
     let settled = false;
-    const stop = (why: 'timeout' | 'cancelled') => {
+    const stop = (why: NonNullable<typeof killedFor>) => {
       if (killedFor) return;
       killedFor = why;
       killTree(child);
     };
+    const capture = (name: 'stdout' | 'stderr', consumer: ((text: string) => void) | undefined) => {
+      const c = new Captured(!consumer);
+      const decoder = consumer ? new TextDecoder('utf-8') : undefined;
+      child[name]?.on('data', (b: Buffer) => {
+        if (killedFor) return; // being killed: what still arrives is dropped
+        c.push(b);
+        if (consumer) {
+          try {
+            consumer(decoder!.decode(b, { stream: true }));
+          } catch (e) {
+            consumerError = e;
+            stop('consumerFailed');
+          }
+        } else if (c.total > maxOutputBytes) {
+          tooLarge = name;
+          c.keepEndsOnly();
+          stop('outputTooLarge');
+        }
+      });
+      return {
+        c,
+        /** flush hands the decoder's held-back bytes (a split final character) to the consumer. */
+        flush: () => {
+          const rest = decoder?.decode();
+          if (consumer && rest) consumer(rest);
+        },
+      };
+    };
+    const out = capture('stdout', opts.onStdout);
+    const err = capture('stderr', opts.onStderr);
     const onAbort = () => stop('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => stop('timeout'), timeoutMs);
@@ -142,13 +257,24 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       // go may have exited while a child of its group lives on (it was killed mid-build):
       // make sure the group is gone before reporting.
       if (killedFor || sig) killTree(child);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      const details = { argv, cwd, stderr, exitCode: code };
-      if (killedFor === 'cancelled') reject(new ToolchainError('cancelled', `cancelled: ${argv.join(' ')}`, details));
+      const details = { argv, cwd, stderr: err.c.excerpt(), exitCode: code };
+      if (killedFor === 'consumerFailed') reject(consumerError);
+      else if (killedFor === 'outputTooLarge') {
+        reject(new ToolchainError('outputTooLarge', `${argv.join(' ')} printed more than ${maxOutputBytes} bytes (${(maxOutputBytes / 1048576).toFixed(1)} MiB) on ${tooLarge}; ` +
+          'it was stopped so its output could not exhaust memory (analyse fewer packages, or load the output from a file)', details));
+      } else if (killedFor === 'cancelled') reject(new ToolchainError('cancelled', `cancelled: ${argv.join(' ')}`, details));
       else if (killedFor === 'timeout') reject(new ToolchainError('timeout', `timed out after ${timeoutMs} ms: ${argv.join(' ')}`, details));
       else if (code === null) reject(new ToolchainError('crashed', `${argv.join(' ')} was killed by ${sig ?? 'a signal'}`, details));
-      else resolve({ argv, cwd, exitCode: code, stdout, stderr });
+      else {
+        try {
+          out.flush();
+          err.flush();
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve({ argv, cwd, exitCode: code, stdout: out.c.text(), stderr: err.c.text() });
+      }
     });
   });
 }
