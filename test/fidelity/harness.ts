@@ -181,6 +181,22 @@ export function runProbe<T>(bin: string, mode: string, input: readonly object[],
   });
 }
 
+/**
+ * runPacerProbe runs `probe pacer` on one trace under GOMAXPROCS=1 and GOGC=gogc with
+ * GODEBUG=gctrace=1,gcpacertrace=1, and returns its JSON result and its stderr (the GC trace).
+ */
+export function runPacerProbe<T>(bin: string, trace: string, gogc: number): { result: T; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOMAXPROCS: '1', GOGC: String(gogc), GODEBUG: 'gctrace=1,gcpacertrace=1' };
+  delete env.GOMEMLIMIT;
+  const r = spawnSync(bin, ['pacer'], { input: trace, encoding: 'utf8', env, maxBuffer: 256 << 20, timeout: 600_000 });
+  if (r.error || r.status !== 0) throw new Error(`probe pacer failed (exit ${r.status}): ${r.error?.message ?? r.stderr.slice(-2000)}`);
+  try {
+    return { result: JSON.parse(r.stdout.trim()) as T, stderr: r.stderr };
+  } catch {
+    throw new Error(`probe pacer: stdout is not one JSON line: ${r.stdout.slice(0, 200)}`);
+  }
+}
+
 /** writeReport puts the fidelity report where the lead can quote it (.cache is not committed). */
 export function writeReport(markdown: string): string {
   const dir = join(repoRoot, '.cache');

@@ -1,6 +1,7 @@
 // The batched simulator (O(spans)) against a naive one-object-at-a-time reference written
 // here from the runtime's rules (mallocgcTiny, mcache.refill, mcentral FIFO sets, sweep in
-// nextSpanForSweep order, the heapLive trigger). They must agree on every span.
+// nextSpanForSweep order, the pacer's trigger and goal, black allocation during the mark).
+// They must agree on every span.
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
 import fc from 'fast-check';
@@ -17,7 +18,10 @@ interface RefSpan {
   nelems: number;
   elemsize: number;
   npages: number;
-  /** Per slot: 0 free, 1 live, 2 garbage. Tiny blocks are live if any object in them is kept. */
+  /**
+   * Per slot: 0 free, 1 live, 2 garbage, 3 garbage marked this cycle (allocated black during the
+   * mark, or a tiny block greyed at its start). Tiny blocks are live if any object in them is kept.
+   */
   slots: Uint8Array;
   allocCount: number;
 }
@@ -42,13 +46,33 @@ class Reference {
   refills = 0;
   gcCycles = 0;
   heapLive = 0;
+  heapMarked = 0;
   goal: number;
+  trigger: number;
+  marking = false;
+  triggered = 0;
+  runwayKnown = false;
   nextP = 0;
   lastP = 0;
 
   constructor(readonly rules: AllocatorRules, procs: number, readonly gogc: number | 'off') {
     this.ps = Array.from({ length: procs }, () => ({ alloc: new Map(), tiny: null, tinyoffset: 0, tinyAllocs: 0 }));
     this.goal = gogc === 'off' ? Infinity : (4 << 20) * gogc / 100;
+    this.trigger = this.triggerFor(0);
+  }
+
+  /** mgcpacer.go trigger(): between 45/64 and 61/64 of the way to the goal (upper bound while the runway is 0). */
+  triggerFor(sweepFloor: number): number {
+    const g = this.goal;
+    const m = this.heapMarked;
+    if (g === Infinity) return Infinity;
+    if (m >= g) return g;
+    const step = Math.floor((g - m) / 64);
+    const lo = Math.max(sweepFloor, m, m + 45 * step);
+    let hi = m + 61 * step;
+    if (g > 4 << 20 && g - (4 << 20) > hi) hi = g - (4 << 20);
+    hi = Math.max(hi, lo);
+    return this.runwayKnown ? lo : hi;
   }
 
   list(m: Map<number, RefSpan[]>, spc: number): RefSpan[] {
@@ -94,7 +118,21 @@ class Reference {
   }
 
   maybeGC(refilled: boolean, p: number): void {
-    if (refilled && this.heapLive >= this.goal) this.gc(p);
+    if (!refilled) return;
+    if (this.marking && this.heapLive >= Math.max(this.goal, this.triggered + (64 << 10))) this.markTermination(p);
+    else if (!this.marking && this.heapLive >= this.trigger) this.gcStart();
+  }
+
+  /** A new object's slot state: kept, garbage, or garbage allocated black. */
+  fresh(keep: boolean): number {
+    return keep ? 1 : this.marking ? 3 : 2;
+  }
+
+  gcStart(): void {
+    // gcMarkTinyAllocs: each P's current tiny block survives this cycle.
+    for (const p of this.ps) if (p.tiny && p.tiny.span.slots[p.tiny.slot] === 2) p.tiny.span.slots[p.tiny.slot] = 3;
+    this.marking = true;
+    this.triggered = this.heapLive;
   }
 
   mallocOne(pi: number, pred: Prediction, bytes: number, pointers: boolean, keep: boolean): void {
@@ -102,7 +140,7 @@ class Reference {
     if (pred.kind === 'zero') return;
     if (pred.kind === 'large') {
       const s = this.newSpan(pointers ? 0 : 1, pred.npages, pred.npages * 8192, 1);
-      s.slots[0] = keep ? 1 : 2;
+      s.slots[0] = this.fresh(keep);
       s.allocCount = 1;
       this.list(this.full, s.spc).push(s);
       this.allocs[0]!++;
@@ -120,7 +158,7 @@ class Reference {
         return;
       }
       const { s, slot, refilled } = this.nextFree(p, 5);
-      s.slots[slot] = keep ? 1 : 2;
+      s.slots[slot] = this.fresh(keep);
       if (bytes < p.tinyoffset || !p.tiny) {
         p.tiny = { span: s, slot };
         p.tinyoffset = bytes;
@@ -129,28 +167,33 @@ class Reference {
       return;
     }
     const { s, slot, refilled } = this.nextFree(p, pred.spanClass);
-    s.slots[slot] = keep ? 1 : 2;
+    s.slots[slot] = this.fresh(keep);
     this.maybeGC(refilled, pi);
   }
 
+  /** runtime.GC(): ends a cycle in progress, then runs a whole one. */
   gc(running: number): void {
+    if (this.marking) this.markTermination(running);
+    this.gcStart();
+    this.markTermination(running);
+  }
+
+  markTermination(running: number): void {
     void running;
-    // gcMarkTinyAllocs: each P's current tiny block survives this cycle.
-    const held = new Map<RefSpan, Set<number>>();
-    for (const p of this.ps) {
-      if (!p.tiny) continue;
-      if (!held.has(p.tiny.span)) held.set(p.tiny.span, new Set());
-      held.get(p.tiny.span)!.add(p.tiny.slot);
-    }
     let marked = 0;
-    for (const s of this.spans) s.slots.forEach((v, i) => { if (v === 1 || (v === 2 && held.get(s)?.has(i))) marked += s.elemsize; });
+    for (const s of this.spans) s.slots.forEach((v) => { if (v === 1 || v === 3) marked += s.elemsize; });
     const oldPartial = this.partial;
     const oldFull = this.full;
     this.partial = new Map();
     this.full = new Map();
     const sweep = (s: RefSpan) => {
       let freed = 0;
-      for (let i = 0; i < s.nelems; i++) if (s.slots[i] === 2 && !held.get(s)?.has(i)) { s.slots[i] = 0; freed++; }
+      for (let i = 0; i < s.nelems; i++) {
+        if (s.slots[i] === 2) {
+          s.slots[i] = 0;
+          freed++;
+        } else if (s.slots[i] === 3) s.slots[i] = 2;
+      }
       s.allocCount -= freed;
       this.frees[s.spc >> 1]! += freed;
       if (s.allocCount === 0) this.spans.delete(s);
@@ -173,8 +216,13 @@ class Reference {
       for (const s of oldPartial.get(spc) ?? []) sweep(s);
     }
     this.gcCycles++;
+    if (this.heapLive > this.triggered) this.runwayKnown = true;
+    this.marking = false;
+    this.heapMarked = marked;
     this.heapLive = marked;
-    if (this.gogc !== 'off') this.goal = Math.max((4 << 20) * this.gogc / 100, marked * (1 + this.gogc / 100));
+    // commit() with the sweep not done: the goal and the trigger stay 1 MiB above the marked heap.
+    if (this.gogc !== 'off') this.goal = Math.max((4 << 20) * this.gogc / 100, Math.floor(marked * (1 + this.gogc / 100)), marked + (1 << 20));
+    this.trigger = this.triggerFor(marked + (1 << 20));
   }
 
   apply(op: WorkloadOp): void {

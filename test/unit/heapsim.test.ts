@@ -226,11 +226,13 @@ suite('GC cycles', () => {
     assert.deepEqual(sim.snapshot().spans.map((s) => [s.id, s.allocCount]), [[0, 15], [2, 15]]);
   });
 
-  test('GOGC=100: a cycle starts when heapLive reaches max(4 MiB, 2 × marked)', () => {
+  test('GOGC=100: the goal is max(4 MiB, 2 × marked); cycles trigger before it and mark black until it', () => {
     const rules = rulesFor('1.26');
-    // 64 MiB of 64 B garbage: the goal stays 4 MiB, so about 16 cycles.
+    // 64 MiB of 64 B garbage: the goal stays 4 MiB. Each cycle triggers ~0.7 of the way there and
+    // what it allocates while marking survives it, so it takes 20 cycles, not 16 (the runtime:
+    // 20 on go1.21–1.27, the fidelity suite's "garbage" pacer trace).
     const garbage = run(rules, [alloc(64, false, (64 << 20) / 64, false)], { gogc: 100 }).report();
-    assert.ok(garbage.gcCycles >= 15 && garbage.gcCycles <= 17, `gcCycles ${garbage.gcCycles}`);
+    assert.equal(garbage.gcCycles, 20);
     assert.ok(garbage.heapInuseBytes <= 4 << 20);
     assert.equal(garbage.heapGoalBytes, 4 << 20);
     // Kept objects raise the goal: 32 MiB kept → last goal ≈ 2 × marked.
@@ -278,8 +280,9 @@ suite('lazy sweeping (sweep: "lazy")', () => {
     const l = lazy([alloc(64, false, n, false)]).report();
     const f = run(rules, [alloc(64, false, n, false)], { gogc: 100 }).report();
     assert.ok(l.gcCycles >= 5, `gc ${l.gcCycles}`);
-    // One 4 MiB chunk serves it all, swept eagerly or lazily.
-    assert.deepEqual([l.heapGrows, f.heapGrows, l.heapSysBytes], [1, 1, 4 << 20]);
+    // The same two 4 MiB chunks serve it all, swept eagerly or lazily (the heap at the end of a mark
+    // holds the 4 MiB goal plus the spans in use, a little more than one chunk).
+    assert.deepEqual([l.heapGrows, f.heapGrows, l.heapSysBytes], [2, 2, 8 << 20]);
     assert.ok(l.unsweptSpans > 0);
     consistent(l);
   });
@@ -287,10 +290,13 @@ suite('lazy sweeping (sweep: "lazy")', () => {
   test('the page reclaimer frees unswept garbage spans before the heap grows (mheap.reclaim)', () => {
     const big = 64 * 8192; // 64-page objects: no mcentral ever sweeps class 0 spans
     const l = lazy([alloc(big, false, 300, false)]).report();
-    assert.ok(l.gcCycles >= 3);
-    // Without the reclaimer every cycle's garbage would still hold its pages and the heap would grow.
-    assert.deepEqual([l.heapGrows, l.heapSysBytes], [1, 4 << 20]);
+    const l10 = lazy([alloc(big, false, 3000, false)]).report();
+    assert.ok(l.gcCycles >= 3 && l10.gcCycles > 10 * l.gcCycles - 10);
+    // Without the reclaimer every cycle's garbage would still hold its pages and the heap would
+    // grow with the number of cycles; it stays at two chunks.
+    assert.deepEqual([l.heapGrows, l.heapSysBytes, l10.heapGrows], [2, 8 << 20, 2]);
     consistent(l);
+    consistent(l10);
   });
 
   test('splitting ops into steps does not change a lazily swept heap either', () => {

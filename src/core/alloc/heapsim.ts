@@ -11,7 +11,7 @@
 //
 // Objects of one op run on one P; ops without an explicit `p` take the Ps round-robin.
 // A GC runs on the P that triggered it (an explicit {gc: true} op: the last P that allocated).
-import { gcCycle, GCController, refillHeapLiveBytes } from './gc.ts';
+import { gcCycle, GCController, gcMarkTermination, gcStart, refillHeapLiveBytes } from './gc.ts';
 import { classify } from './malloc.ts';
 import { MCache, tinyBlockReplaces, tinyObjectsInBlocks, tinyOffsetAfter, tinyPlan } from './mcache.ts';
 import { MHeap } from './mheap.ts';
@@ -31,6 +31,10 @@ export interface HeapSimOptions {
    * mcentral.cacheSpan and the page reclaimer ("lazy"; gc.ts). Explicit GCs always sweep fully.
    */
   readonly sweep?: 'full' | 'lazy';
+  /** Stack and global bytes the GC scans, which GOGC applies to as well (gc.ts PacerOptions). Default 0. */
+  readonly rootsBytes?: number;
+  /** Where the trigger sits between the pacer's bounds, 0 (default) to 1 (gc.ts PacerOptions). */
+  readonly triggerPosition?: number;
 }
 
 export interface ClassCounts {
@@ -213,7 +217,11 @@ export class HeapSim {
     if (this.sweep !== 'full' && this.sweep !== 'lazy') throw new ModelInputError(`sweep must be "full" or "lazy", got ${String(this.sweep)}`);
     this.heap = new MHeap(rules);
     this.mcaches = Array.from({ length: procs }, (_, p) => new MCache(p));
-    this.gc = new GCController(gogc);
+    const rootsBytes = opts.rootsBytes ?? 0;
+    if (!(rootsBytes >= 0 && Number.isFinite(rootsBytes))) throw new ModelInputError(`rootsBytes must be a number of bytes ≥ 0, got ${rootsBytes}`);
+    const triggerPosition = opts.triggerPosition ?? 0;
+    if (!(triggerPosition >= 0 && triggerPosition <= 1)) throw new ModelInputError(`triggerPosition must be 0..1, got ${triggerPosition}`);
+    this.gc = new GCController({ gogc, rootsBytes, triggerPosition });
   }
 
   /** apply runs one op to completion. */
@@ -233,7 +241,7 @@ export class HeapSim {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       if (!isAllocOp(op)) {
-        gcCycle(this.heap, this.mcaches, this.lastP, this.gc, true);
+        gcCycle(this.heap, this.mcaches, this.lastP, this.gc, this.sweep === 'full');
         yield { opIndex: i, objectsDone: 0, objectsTotal: 0 };
         continue;
       }
@@ -270,15 +278,15 @@ export class HeapSim {
         this.mallocTiny(c, bytes, count, keep);
         return;
       case 'small':
-        this.mallocSmall(c, pred.spanClass, count, (s, _first, take) => s.take(take, bytes, keep));
+        this.mallocSmall(c, pred.spanClass, count, (s, _first, take, black) => s.take(take, bytes, keep, black));
         return;
       case 'large':
         for (let i = 0; i < count; i++) {
           const s = c.allocLarge(this.heap, bytes, !pointers);
-          s.take(1, bytes, keep);
+          s.take(1, bytes, keep, this.gc.marking);
           this.heap.stats.allocs[0]!++;
           this.gc.heapLive += s.npages * pageSize;
-          if (this.gc.test()) this.autoGC(c.p);
+          if (this.gc.due()) this.pacerEvent(c.p);
         }
         return;
       default:
@@ -288,13 +296,13 @@ export class HeapSim {
 
   /**
    * mallocSmall takes n slots of span class spc from c, a span at a time; `account` records
-   * `take` slots starting at the batch's object `first` in span s (`gcAfter`: this one object
-   * triggered a GC). After a refill the GC trigger is tested, as mallocgc does when nextFree
-   * refilled; a cycle then runs right after that one object. With `stopAtGC` it returns right
-   * after such a cycle.
+   * `take` slots starting at the batch's object `first` in span s (`black`: allocated during a
+   * mark; `gcAfter`: this one object brought a pacer event). After a refill the pacer is asked,
+   * as mallocgc does when nextFree refilled; a cycle then starts or ends right after that one
+   * object. With `stopAtGC` it returns right after such an event.
    */
-  private mallocSmall(c: MCache, spc: number, n: number, account: (s: MSpan, first: number, take: number, gcAfter: boolean) => void,
-    stopAtGC = false): void {
+  private mallocSmall(c: MCache, spc: number, n: number,
+    account: (s: MSpan, first: number, take: number, black: boolean, gcAfter: boolean) => void, stopAtGC = false): void {
     const sc = spanClassSizeClass(spc);
     let done = 0;
     while (done < n) {
@@ -305,21 +313,22 @@ export class HeapSim {
         this.gc.heapLive += refillHeapLiveBytes(s.npages, s.allocCount, s.elemsize);
         refilled = true;
       }
-      const gcNow = refilled && this.gc.test();
+      const gcNow = refilled && this.gc.due();
       const take = gcNow ? 1 : Math.min(n - done, s.nelems - s.allocCount);
-      account(s, done, take, gcNow);
+      account(s, done, take, this.gc.marking, gcNow);
       this.heap.stats.allocs[sc]! += take;
       done += take;
       if (gcNow) {
-        this.autoGC(c.p);
+        this.pacerEvent(c.p);
         if (stopAtGC) return;
       }
     }
   }
 
-  /** autoGC: a cycle the pacer started on P p. */
-  private autoGC(p: number): void {
-    gcCycle(this.heap, this.mcaches, p, this.gc, this.sweep === 'full');
+  /** pacerEvent: heapLive reached the trigger (a cycle starts) or, during a mark, the goal (it ends), on P p. */
+  private pacerEvent(p: number): void {
+    if (this.gc.marking) gcMarkTermination(this.heap, this.mcaches, p, this.gc, this.sweep === 'full');
+    else gcStart(this.heap, this.mcaches, this.gc, false);
   }
 
   /** mallocTiny packs n noscan objects of `size` (1..15 B) into 16 B blocks (mallocgcTiny, batched). */
@@ -336,9 +345,15 @@ export class HeapSim {
           s.liveCount++;
           s.garbageRequestBytes -= c.tinyBlockRequestBytes;
           s.liveRequestBytes += c.tinyBlockRequestBytes;
+          if (c.tinyBlockHeld) {
+            c.tinyBlockHeld = false;
+            s.heldThisCycle--;
+            s.heldRequestBytes -= c.tinyBlockRequestBytes;
+          }
         }
         if (c.tinyBlockLive) s.liveRequestBytes += bytes;
         else s.garbageRequestBytes += bytes;
+        if (c.tinyBlockHeld) s.heldRequestBytes += bytes;
         c.tinyBlockRequestBytes += bytes;
         c.tinyAllocs += plan.packedIntoCurrent;
         c.tinyoffset = plan.offset;
@@ -348,9 +363,9 @@ export class HeapSim {
       const totalNew = left;
       let objects = 0;
       // Stops after a GC, which resets the tiny block: the rest then starts afresh.
-      this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, gcAfter) => {
-        // The block that triggers a GC holds only the object that started it (the cycle drops
-        // the tiny block before more objects could pack into it).
+      this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, black, gcAfter) => {
+        // The block that brings a pacer event holds only the object that took it; the plan
+        // starts afresh after the event (mark termination drops the tiny block, gcStart greys it).
         const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
         objects += objs;
         s.allocCount += take;
@@ -359,6 +374,10 @@ export class HeapSim {
           s.liveRequestBytes += objs * size;
         } else {
           s.garbageRequestBytes += objs * size;
+          if (black) {
+            s.heldThisCycle += take;
+            s.heldRequestBytes += objs * size;
+          }
         }
         c.tinyAllocs += objs - take;
         // mallocgcTiny adopts a replacing block as soon as it takes it, so a GC later in this
@@ -369,6 +388,7 @@ export class HeapSim {
           c.tinySpan = s;
           c.tinyoffset = tinyOffsetAfter(inBlock, size, this.rules.ptrSize);
           c.tinyBlockLive = keep;
+          c.tinyBlockHeld = black && !keep;
           c.tinyBlockRequestBytes = inBlock * size;
         }
       }, true);

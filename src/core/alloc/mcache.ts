@@ -26,6 +26,11 @@ export class MCache {
   tinyAllocs = 0;
   /** The current tiny block holds a kept object, so it is already counted in tinySpan.liveCount. */
   tinyBlockLive = false;
+  /**
+   * The current tiny block is counted in tinySpan.heldThisCycle: greyed at gcStart or allocated
+   * black during a mark (gc.ts), so it survives this cycle even if none of its objects is kept.
+   */
+  tinyBlockHeld = false;
   /** Request bytes of the objects in the current tiny block, moved to live bytes if it turns live. */
   tinyBlockRequestBytes = 0;
   /** The P's page cache (p.pcache in the runtime, kept here because only allocation touches it). */
@@ -82,6 +87,7 @@ export class MCache {
     this.tinySpan = null;
     this.tinyoffset = 0;
     this.tinyBlockLive = false;
+    this.tinyBlockHeld = false;
     this.tinyBlockRequestBytes = 0;
   }
 

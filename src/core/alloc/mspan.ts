@@ -32,7 +32,8 @@ export class MSpan {
   garbageRequestBytes = 0;
   /**
    * Garbage slots the current cycle marked anyway, and their request bytes: a P's tiny block
-   * (gcMarkTinyAllocs). They survive this cycle's sweep and are garbage again afterwards.
+   * (gcMarkTinyAllocs) and objects allocated black during the mark (gcmarknewobject). They
+   * survive this cycle's sweep and are garbage again afterwards.
    */
   heldThisCycle = 0;
   heldRequestBytes = 0;
@@ -64,14 +65,21 @@ export class MSpan {
     return this.npages * pageSize - this.nelems * this.elemsize;
   }
 
-  /** Counts `count` objects of `requestBytes` each as allocated in free slots of this span. */
-  take(count: number, requestBytes: number, keep: boolean): void {
+  /**
+   * Counts `count` objects of `requestBytes` each as allocated in free slots of this span.
+   * `black`: allocated during a mark phase, so marked this cycle even if not kept (gc.ts).
+   */
+  take(count: number, requestBytes: number, keep: boolean, black = false): void {
     this.allocCount += count;
     if (keep) {
       this.liveCount += count;
       this.liveRequestBytes += count * requestBytes;
     } else {
       this.garbageRequestBytes += count * requestBytes;
+      if (black) {
+        this.heldThisCycle += count;
+        this.heldRequestBytes += count * requestBytes;
+      }
     }
   }
 

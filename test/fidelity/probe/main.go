@@ -7,6 +7,7 @@
 //	probe sizes       < {"size":N,"scan":bool,"k":K} lines  > one JSON result per line
 //	probe spans       < {"size":N,"scan":bool,"n":N,"drop":D} lines
 //	probe constructs  > one JSON line per construct function
+//	probe pacer       < one allocation trace (pacer.go); GC cycles on stderr (GODEBUG)
 //
 // Run it with GOMAXPROCS=1 (and GOGC=off for spans and constructs) so that one P's
 // mcache serves every allocation and no background GC runs.
@@ -27,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: probe sizes|spans|constructs")
+		fmt.Fprintln(os.Stderr, "usage: probe sizes|spans|constructs|pacer")
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
@@ -41,6 +42,8 @@ func main() {
 		eachLine(func(line []byte) { must(enc.Encode(probeSpans(line))) })
 	case "constructs":
 		runConstructs(enc)
+	case "pacer":
+		runPacer(enc)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)
