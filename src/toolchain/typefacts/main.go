@@ -6,7 +6,7 @@
 // compiler's export data (go list -export) with go/importer's "gc" importer, whose
 // format follows the toolchain. Stdlib only; go 1.21 is the oldest supported.
 //
-// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-arch GOARCH] [-resolve FILE] PATTERNS...
+// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-std] [-arch GOARCH] [-resolve FILE] PATTERNS...
 // Output: JSON lines on stdout: {"kind":"package",...} per type-checked package,
 // then one fact per allocating expression (see fact below).
 //
@@ -105,6 +105,9 @@ var (
 	testF    = flag.Bool("test", false, "include test variants")
 	archF    = flag.String("arch", "", "GOARCH for sizes (default: go env GOARCH)")
 	resolveF = flag.String("resolve", "", "JSON file of {pkg, type} queries: print the facts of each type instead of scanning sources")
+	// -std: scan standard-library packages named by the patterns too (`typefacts -std std`, for an
+	// analysis of std itself); without it they are dependencies only, as in a workspace.
+	stdF = flag.Bool("std", false, "also scan standard-library packages matched by the patterns")
 )
 
 func main() {
@@ -192,7 +195,7 @@ func run(patterns []string, stdout io.Writer) error {
 		return runResolve(*resolveF, pkgs, byPath, fset, gcImp, sizes, enc)
 	}
 	for _, p := range pkgs {
-		if p.DepOnly || p.Standard || strings.HasSuffix(p.ImportPath, ".test") {
+		if p.DepOnly || (p.Standard && !*stdF) || strings.HasSuffix(p.ImportPath, ".test") {
 			continue
 		}
 		checkPackage(p, fset, gcImp, sizes, overlay, enc)
