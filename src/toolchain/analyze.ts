@@ -13,18 +13,24 @@
 // A compile error in one package is reported in `errors`; the other packages' sites
 // are kept (cmd/go prints their output before exiting 1). A missing go, cancellation
 // and timeouts reject with a ToolchainError.
+// Every error, unparsed line and diagnostic count names the package directory it belongs to
+// (when it belongs to one), so the save path can re-analyse a few packages and merge them into
+// the module's last result (merge.ts has the rules, reanalyze.ts the save path, cache.ts what a
+// session remembers between runs).
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { parseText, TextParser } from '../core/escape/text.ts';
 import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
-import { resolveTypes, runTypefacts, type TypefactsRunOptions } from './typefacts.ts';
-import { findModules, writeOverlay, type Overlay } from './workspace.ts';
+import type { AnalysisCache } from './cache.ts';
+import { dirOf, type ReanalysedPackages } from './merge.ts';
+import { resolveTypes, runTypefacts, type TypefactsRunOptions, type TypeQuery } from './typefacts.ts';
+import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
 export interface AnalyzeOptions {
   dir: string;
@@ -45,6 +51,14 @@ export interface AnalyzeOptions {
   onCommand?: (argv: readonly string[], cwd: string) => void;
   spawn?: Spawner;
   cacheDir?: string;
+  /** What an editor session remembers between runs (cache.ts): `go env` answers, earlier type queries. */
+  cache?: AnalysisCache;
+  /**
+   * `dir` is one module root (it holds go.mod) and only it is built: no search for nested
+   * modules or go.work uses. The save path's package runs (reanalyze.ts) use it: their
+   * patterns name packages of that module only.
+   */
+  singleModule?: boolean;
 }
 
 export interface AnalysisError {
@@ -54,6 +68,17 @@ export interface AnalysisError {
   package?: string;
   file?: string;
   line?: number;
+  /** The package directory the error belongs to, when it belongs to one (merge.ts). */
+  dir?: string;
+  /** Set by merge.ts on an error of a package run that belongs to no package. */
+  packageRun?: boolean;
+}
+
+/** An unparsed line of the compiler output, with the package directory of its `# pkg` section when known. */
+export interface AnalysisUnparsedLine extends UnparsedLine {
+  dir?: string;
+  /** Set by merge.ts on a line of a package run that belongs to no package. */
+  packageRun?: boolean;
 }
 
 export interface AnalysisResult {
@@ -64,9 +89,13 @@ export interface AnalysisResult {
   sites: AllocationSite[];
   diagnostics: Record<string, number>;
   unparsed: number;
-  unparsedLines: UnparsedLine[];
+  unparsedLines: AnalysisUnparsedLine[];
   errors: AnalysisError[];
   durationMs: number;
+  /** `diagnostics` per package directory ('' for those of no known package): what a merge replaces. */
+  diagnosticsByDir?: Record<string, Record<string, number>>;
+  /** Present on a full analysis that package runs were merged into (merge.ts). */
+  reanalysed?: ReanalysedPackages;
 }
 
 /** Compiler messages that are errors, not optimisation notes (kind `other` from a failed build). */
@@ -88,14 +117,26 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   };
   const errors: AnalysisError[] = [];
   const diagnostics: Diagnostic[] = [];
-  const unparsedLines: UnparsedLine[] = [];
+  const unparsedLines: AnalysisUnparsedLine[] = [];
+  // The `# pkg` section of each unparsed line (by index into unparsedLines), until directories are known.
+  const unparsedPkg = new Map<number, string>();
   const counts: Record<string, number> = {};
   const facts: TypeFact[] = [];
   const resolved = new Map<string, ResolvedType>();
   // Diagnostics per go command cwd: relative `at POS` paths of -m=2 steps resolve against it.
   const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
   let linesBefore = 0; // unparsed line numbers count through all outputs, in order
-  const addParse = (text: string, baseDir: string, failed: boolean) => addResult(parseText(text, { baseDir }), baseDir, failed);
+  const addParse = (text: string, baseDir: string, failed: boolean) => {
+    const r = parseText(text, { baseDir });
+    if (r.unparsed.length > 0) {
+      const headers = headerLines(text);
+      r.unparsed.forEach((u, i) => {
+        const pkg = sectionOf(headers, u.line);
+        if (pkg !== undefined) unparsedPkg.set(unparsedLines.length + i, pkg);
+      });
+    }
+    addResult(r, baseDir, failed);
+  };
   const addResult = (r: ParseResult, baseDir: string, failed: boolean) => {
     for (const u of r.unparsed) unparsedLines.push({ line: u.line + linesBefore, text: u.text });
     linesBefore += r.stats.lines;
@@ -114,7 +155,10 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   }
   const badPattern = opts.packages?.find((p) => p.startsWith('-'));
   if (badPattern !== undefined) throw new ModelInputError(`package pattern "${badPattern}" starts with "-": flags belong in buildFlags`);
-  const set = await findModules(dir);
+  const set: ModuleSet = opts.singleModule ? { modules: [dir] } : await findModules(dir);
+  const envOf = (cwd: string) => (opts.cache ? opts.cache.goEnv({ ...run, cwd }) : goEnv({ ...run, cwd }));
+  // Package import path (variant stripped) → directory, from the helper's package records.
+  const pkgDirs = new Map<string, string>();
   let env: GoEnv | undefined;
   const overlay: Overlay | undefined = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
   try {
@@ -128,7 +172,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         errors.push({ kind: 'typefacts', message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone' });
       } else {
         try {
-          env = await goEnv({ ...run, cwd: mod ?? dir });
+          env = await envOf(mod ?? dir);
           if (mod) facts.push(...(await typefactsFor(mod, set.patterns, env)).facts);
         } catch (e) {
           if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
@@ -141,7 +185,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         errors.push({ kind: 'noModules', message: `no Go module (go.mod or go.work) in or above ${dir}` });
       }
       for (const mod of set.modules) {
-        const modEnv = await goEnv({ ...run, cwd: mod });
+        const modEnv = await envOf(mod);
         env ??= modEnv;
         const patterns = opts.packages?.length ? opts.packages : (set.patterns ?? ['./...']);
         const [build, tf] = await Promise.allSettled([buildModule(mod, patterns), typefactsFor(mod, patterns, modEnv)]);
@@ -152,7 +196,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         } else {
           facts.push(...tf.value.facts);
           for (const p of tf.value.packages) {
-            for (const m of p.errors ?? []) errors.push({ kind: 'typecheck', message: m, package: p.pkg });
+            pkgDirs.set(basePackage(p.pkg), p.dir);
+            for (const m of p.errors ?? []) errors.push({ kind: 'typecheck', message: m, package: p.pkg, dir: p.dir });
           }
           if (tf.value.unparsed.length) errors.push({ kind: 'typefacts', message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}` });
         }
@@ -161,8 +206,13 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         if (tf.status === 'fulfilled') {
           // Allocations inlined from other packages name their type but have no fact here.
           const queries = typeQueries(diagnostics.slice(before), tf.value.facts);
+          if (opts.cache) opts.cache.rememberQueries(queriesByDir(diagnostics.slice(before), tf.value.facts));
+          // The helper answered the queries the last run of these packages needed (-prefetch);
+          // only new ones cost a second helper run.
+          for (const rt of tf.value.resolved) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+          const missing = queries.filter((q) => !resolved.has(resolvedKey(q.pkg, q.type)));
           try {
-            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), queries)) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), missing)) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
           } catch (e) {
             if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
             errors.push({ kind: 'typefacts', message: (e as Error).message });
@@ -177,20 +227,73 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     await overlay?.dispose();
   }
 
+  attributeToDirs();
   const goVersion = opts.goVersion ?? env?.GOVERSION ?? '';
   const arch = opts.arch ?? env?.GOARCH ?? 'amd64';
   const experiments = env?.GOEXPERIMENT ?? '';
   if (!goVersion && diagnostics.length === 0) {
     // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
-    return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
+    return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, diagnosticsByDir: countsByDir(), unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
   }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
   const lineText = lineReader();
   const sites = batches.flatMap((b) => joinSites(b.diagnostics, facts, { rules, lineText, baseDir: b.baseDir, resolved }));
   return {
-    goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts,
+    goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts, diagnosticsByDir: countsByDir(),
     unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started,
   };
+
+  /** dirOfPackage: the directory of a package as cmd/go's header or the helper names it. */
+  function dirOfPackage(pkg: string | undefined): string | undefined {
+    return pkg === undefined ? undefined : pkgDirs.get(basePackage(pkg));
+  }
+
+  /** Package directories of errors and unparsed lines (see the overview). */
+  function attributeToDirs(): void {
+    // Without the helper's records (it failed, or fromFile), a package's directory is that of its diagnostics' files.
+    for (const d of diagnostics) if (d.package && d.absFile && !pkgDirs.has(basePackage(d.package))) pkgDirs.set(basePackage(d.package), dirOf(d.absFile));
+    for (const e of errors) {
+      if (e.dir !== undefined) continue;
+      const d = e.file && isAbsolute(e.file) ? dirOf(e.file) : dirOfPackage(e.package);
+      if (d !== undefined) e.dir = d;
+    }
+    for (const [i, pkg] of unparsedPkg) {
+      const d = dirOfPackage(pkg);
+      if (d !== undefined) unparsedLines[i]!.dir = d;
+    }
+  }
+
+  /** Diagnostic counts per directory of the package whose compile printed them (so a merge can replace them). */
+  function countsByDir(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const d of diagnostics) {
+      const dir = dirOfPackage(d.package) ?? (d.absFile ? dirOf(d.absFile) : '');
+      const c = (out[dir] ??= {});
+      c[d.kind] = (c[d.kind] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /**
+   * The type queries each package directory would need if analysed alone (cache.ts): a package
+   * run has only its own package's facts, so a type of another analysed package that a full run
+   * finds among the facts (`&a.T{...}` inlined from a.New) is a query there.
+   */
+  function queriesByDir(ds: readonly Diagnostic[], runFacts: readonly TypeFact[]): Map<string, TypeQuery[]> {
+    const diags = new Map<string, Diagnostic[]>();
+    for (const d of ds) {
+      const dir = dirOfPackage(d.package) ?? (d.absFile ? dirOf(d.absFile) : undefined);
+      if (dir !== undefined) (diags.get(dir) ?? diags.set(dir, []).get(dir)!).push(d);
+    }
+    const factsOf = new Map<string, TypeFact[]>();
+    for (const f of runFacts) {
+      const dir = dirOfPackage(f.pkg);
+      if (dir !== undefined) (factsOf.get(dir) ?? factsOf.set(dir, []).get(dir)!).push(f);
+    }
+    const out = new Map<string, TypeQuery[]>();
+    for (const [dir, list] of diags) out.set(dir, typeQueries(list, factsOf.get(dir) ?? []));
+    return out;
+  }
 
   async function buildModule(mod: string, patterns: readonly string[]) {
     const flags = [...(opts.buildFlags ?? [])];
@@ -222,7 +325,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   }
 
   function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
-    return runTypefacts(typefactsOptions(mod, patterns, e));
+    return runTypefacts(typefactsOptions(mod, patterns, e), opts.cache?.queriesFor(mod, patterns ?? ['./...']) ?? []);
   }
 
   function lineReader(): (file: string, line: number) => string | undefined {
@@ -250,6 +353,38 @@ async function parseFileStreamed(file: string, baseDir: string): Promise<ParseRe
   for await (const chunk of createReadStream(file)) p.push(decoder.decode(chunk as Buffer, { stream: true }));
   p.push(decoder.decode());
   return p.end();
+}
+
+/** The package of a cmd/go `# pkg` or `# pkg [pkg.test]` header, without the variant. */
+function basePackage(pkg: string): string {
+  const i = pkg.indexOf(' [');
+  return i < 0 ? pkg : pkg.slice(0, i);
+}
+
+/** headerLines: the 1-based line numbers and packages of the `# pkg` headers in cmd/go output, in order. */
+function headerLines(text: string): { line: number; pkg: string }[] {
+  const out: { line: number; pkg: string }[] = [];
+  let line = 1;
+  for (let i = 0; i < text.length;) {
+    const nl = text.indexOf('\n', i);
+    const end = nl < 0 ? text.length : nl;
+    if (text.startsWith('# ', i)) out.push({ line, pkg: basePackage(text.slice(i + 2, end).trim()) });
+    i = end + 1;
+    line++;
+  }
+  return out;
+}
+
+/** sectionOf: the package of the last header before `line`. */
+function sectionOf(headers: readonly { line: number; pkg: string }[], line: number): string | undefined {
+  let lo = 0;
+  let hi = headers.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (headers[mid]!.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? undefined : headers[lo - 1]!.pkg;
 }
 
 function lastLines(s: string, n = 5): string {

@@ -75,18 +75,47 @@ export interface TypefactsRunOptions extends HelperOptions {
   readonly includeTests?: boolean;
 }
 
+/** A type named by a diagnostic of inlined code, relative to the package that printed it (see resolveTypes). */
+export interface TypeQuery {
+  readonly pkg: string;
+  readonly type: string;
+}
+
 export interface TypefactsResult {
   readonly facts: TypeFact[];
   readonly packages: TypeFactsPackage[];
+  /** Answers to the `prefetch` queries of runTypefacts (errors included: an answer is an answer). */
+  readonly resolved: ResolvedType[];
   /** Output lines that were not JSON (counted, never dropped silently). */
   readonly unparsed: string[];
   readonly stderr: string;
 }
 
-/** runTypefacts runs the helper in a module and parses its JSON lines. */
-export async function runTypefacts(opts: TypefactsRunOptions): Promise<TypefactsResult> {
-  const r = await runHelper(opts, [], 'type-facts helper');
-  return parseTypefactsOutput(r.stdout, r.stderr);
+/**
+ * runTypefacts runs the helper in a module and parses its JSON lines. `prefetch`: queries to
+ * answer in the same process after the scan (those the last analysis of these packages needed),
+ * so that resolveTypes has nothing left to ask in the usual case.
+ */
+export async function runTypefacts(opts: TypefactsRunOptions, prefetch: readonly TypeQuery[] = []): Promise<TypefactsResult> {
+  if (prefetch.length === 0) {
+    const r = await runHelper(opts, [], 'type-facts helper');
+    return parseTypefactsOutput(r.stdout, r.stderr);
+  }
+  return withQueryFile(prefetch, async (file) => {
+    const r = await runHelper(opts, ['-prefetch', file], 'type-facts helper');
+    return parseTypefactsOutput(r.stdout, r.stderr);
+  });
+}
+
+async function withQueryFile<T>(queries: readonly TypeQuery[], f: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'go-heap-lens-resolve-'));
+  try {
+    const file = join(dir, 'queries.json');
+    await writeFile(file, JSON.stringify(queries));
+    return await f(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** runHelper runs the (cached) helper with the workspace's go, arch, overlay, tags and patterns. */
@@ -110,12 +139,9 @@ async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], wh
  * resolveTypes asks the helper for the facts of types named in diagnostics of inlined
  * code (`&errors.errorString{...}`), each relative to the package that printed it.
  */
-export async function resolveTypes(opts: TypefactsRunOptions, queries: readonly { pkg: string; type: string }[]): Promise<ResolvedType[]> {
+export async function resolveTypes(opts: TypefactsRunOptions, queries: readonly TypeQuery[]): Promise<ResolvedType[]> {
   if (queries.length === 0) return [];
-  const dir = await mkdtemp(join(tmpdir(), 'go-heap-lens-resolve-'));
-  try {
-    const file = join(dir, 'queries.json');
-    await writeFile(file, JSON.stringify(queries));
+  return withQueryFile(queries, async (file) => {
     const r = await runHelper(opts, ['-resolve', file], 'type-facts helper -resolve');
     const out: ResolvedType[] = [];
     for (const line of r.stdout.split('\n')) {
@@ -124,14 +150,13 @@ export async function resolveTypes(opts: TypefactsRunOptions, queries: readonly 
       if (v.kind === 'resolved') out.push(v);
     }
     return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export function parseTypefactsOutput(stdout: string, stderr = ''): TypefactsResult {
   const facts: TypeFact[] = [];
   const packages: TypeFactsPackage[] = [];
+  const resolved: ResolvedType[] = [];
   const unparsed: string[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
@@ -144,8 +169,9 @@ export function parseTypefactsOutput(stdout: string, stderr = ''): TypefactsResu
     }
     const o = v as { kind?: unknown };
     if (o.kind === 'package') packages.push(v as TypeFactsPackage);
+    else if (o.kind === 'resolved') resolved.push(v as ResolvedType);
     else if (typeof o.kind === 'string') facts.push(v as TypeFact);
     else unparsed.push(line);
   }
-  return { facts, packages, unparsed, stderr };
+  return { facts, packages, resolved, unparsed, stderr };
 }

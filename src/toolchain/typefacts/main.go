@@ -6,7 +6,7 @@
 // compiler's export data (go list -export) with go/importer's "gc" importer, whose
 // format follows the toolchain. Stdlib only; go 1.21 is the oldest supported.
 //
-// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-std] [-arch GOARCH] [-resolve FILE] PATTERNS...
+// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-std] [-arch GOARCH] [-resolve FILE | -prefetch FILE] PATTERNS...
 // Output: JSON lines on stdout: {"kind":"package",...} per type-checked package,
 // then one fact per allocating expression (see fact below).
 //
@@ -19,6 +19,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -95,7 +97,40 @@ type listedPackage struct {
 	Standard   bool
 	ImportMap  map[string]string
 	Deps       []string
+	Imports    []string
 	Error      *struct{ Err string }
+}
+
+// goList runs `go list -e -json=FIELDS [extra] -- patterns` with the workspace's tags and overlay.
+func goList(extra, patterns []string) ([]*listedPackage, error) {
+	args := append([]string{"list", "-e", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Export,DepOnly,Standard,ImportMap,Deps,Imports,Error"}, extra...)
+	if *tagsF != "" {
+		args = append(args, "-tags="+*tagsF)
+	}
+	if *overlayF != "" {
+		args = append(args, "-overlay="+*overlayF)
+	}
+	if *testF {
+		args = append(args, "-test")
+	}
+	args = append(args, "--")
+	args = append(args, patterns...)
+	cmd := exec.Command(*goBin, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	var pkgs []*listedPackage
+	for dec.More() {
+		p := new(listedPackage)
+		if err := dec.Decode(p); err != nil {
+			return nil, fmt.Errorf("go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
 }
 
 var (
@@ -108,6 +143,9 @@ var (
 	// -std: scan standard-library packages named by the patterns too (`typefacts -std std`, for an
 	// analysis of std itself); without it they are dependencies only, as in a workspace.
 	stdF = flag.Bool("std", false, "also scan standard-library packages matched by the patterns")
+	// -prefetch: the queries the last analysis of these packages needed; answered after the scan in
+	// the same process, so a re-analysis usually needs no second -resolve run (resolve.go).
+	prefetchF = flag.String("prefetch", "", "JSON file of {pkg, type} queries to answer (as -resolve does) after scanning sources")
 )
 
 func main() {
@@ -134,34 +172,55 @@ func run(patterns []string, stdout io.Writer) error {
 		}
 		overlay = o.Replace
 	}
-	args := []string{"list", "-e", "-deps", "-export", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Export,DepOnly,Standard,ImportMap,Deps,Error"}
-	if *tagsF != "" {
-		args = append(args, "-tags="+*tagsF)
-	}
-	if *overlayF != "" {
-		args = append(args, "-overlay="+*overlayF)
-	}
-	if *testF {
-		args = append(args, "-test")
-	}
-	args = append(args, "--")
-	args = append(args, patterns...)
-	cmd := exec.Command(*goBin, args...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("go list: %v", err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
 	var pkgs []*listedPackage
 	byPath := map[string]*listedPackage{}
-	for dec.More() {
-		p := new(listedPackage)
-		if err := dec.Decode(p); err != nil {
-			return fmt.Errorf("go list output: %v", err)
+	if *testF {
+		// Test variants ("p [p.test]") are reached through ImportMap rewrites: list them all at once.
+		all, err := goList([]string{"-deps", "-export"}, patterns)
+		if err != nil {
+			return err
 		}
-		pkgs = append(pkgs, p)
-		byPath[p.ImportPath] = p
+		pkgs = all
+		for _, p := range all {
+			byPath[p.ImportPath] = p
+		}
+	} else {
+		// Two lists, so the packages being analysed are not compiled for export data: their own
+		// types come from source here, and `go list -export` of an edited package would compile it
+		// a second time, beside the -m=2 build of the same package. The first list only loads
+		// (no build); the second asks for the export data of what the roots import.
+		roots, err := goList(nil, patterns)
+		if err != nil {
+			return err
+		}
+		imports := map[string]bool{}
+		for _, p := range roots {
+			for _, imp := range p.Imports {
+				if imp != "C" && imp != "unsafe" {
+					imports[imp] = true
+				}
+			}
+		}
+		if len(imports) > 0 {
+			paths := make([]string, 0, len(imports))
+			for imp := range imports {
+				paths = append(paths, imp)
+			}
+			sort.Strings(paths)
+			deps, err := goList([]string{"-deps", "-export"}, paths)
+			if err != nil {
+				return err
+			}
+			for _, p := range deps {
+				byPath[p.ImportPath] = p
+			}
+		}
+		for _, p := range roots {
+			if byPath[p.ImportPath] == nil {
+				byPath[p.ImportPath] = p
+			}
+		}
+		pkgs = roots
 	}
 	arch := *archF
 	if arch == "" {
@@ -192,13 +251,16 @@ func run(patterns []string, stdout io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	if *resolveF != "" {
-		return runResolve(*resolveF, pkgs, byPath, fset, gcImp, sizes, enc)
+		return runResolve(*resolveF, byPath, fset, gcImp, sizes, enc)
 	}
 	for _, p := range pkgs {
 		if p.DepOnly || (p.Standard && !*stdF) || strings.HasSuffix(p.ImportPath, ".test") {
 			continue
 		}
 		checkPackage(p, fset, gcImp, sizes, overlay, enc)
+	}
+	if *prefetchF != "" {
+		return runResolve(*prefetchF, byPath, fset, gcImp, sizes, enc)
 	}
 	return nil
 }

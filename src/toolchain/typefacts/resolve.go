@@ -170,7 +170,7 @@ func (r *resolver) typeOf(from *listedPackage, e ast.Expr) (types.Type, error) {
 	return nil, fmt.Errorf("unsupported type syntax %T", e)
 }
 
-func runResolve(file string, pkgs []*listedPackage, byPath map[string]*listedPackage, fset *token.FileSet, imp types.ImporterFrom, sizes types.Sizes, enc *json.Encoder) error {
+func runResolve(file string, byPath map[string]*listedPackage, fset *token.FileSet, imp types.ImporterFrom, sizes types.Sizes, enc *json.Encoder) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err

@@ -1,0 +1,175 @@
+// The save path (src/toolchain/reanalyze.ts) and the session cache (cache.ts) with the real go
+// command: a package run merged into the last full result says what a fresh full analysis says,
+// a broken package keeps its last sites, and each cache misses when what it depends on changes.
+import { test, suite, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AllocationSite } from '../../src/core/sites/site.ts';
+import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../../src/toolchain/analyze.ts';
+import { AnalysisCache, goEnvKey } from '../../src/toolchain/cache.ts';
+import { defaultSpawner, type Spawner } from '../../src/toolchain/go.ts';
+import { packagesOfFiles, reanalyzeSaved } from '../../src/toolchain/reanalyze.ts';
+
+const repo = resolve(__dirname, '../..');
+const cacheDir = join(repo, '.cache', 'xdg', 'go-heap-lens');
+const hasGo = spawnSync('go', ['version']).status === 0;
+const noGo = 'go is not installed on this machine: the save path cannot run the compiler';
+const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
+
+const temps: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ghl-reanalyze-'));
+  temps.push(d);
+  return d;
+}
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), content);
+  }
+}
+
+/** A spawner that records each process as `go <verb>` or `typefacts [-resolve|-prefetch]`. */
+function recording(into: string[]): Spawner {
+  return (command, args, options) => {
+    into.push(/typefacts/.test(command) ? `typefacts${args.includes('-resolve') ? ' -resolve' : ''}${args.includes('-prefetch') ? ' -prefetch' : ''}` : `go ${args[0]}`);
+    return defaultSpawner(command, args, options);
+  };
+}
+
+// A type inlined from another package is named as seen from the package that printed it when
+// resolved (a.T), and as its own package names it when a full run finds its facts (T): the same
+// type, size and class. Names are compared without their package qualifier.
+const key = (s: AllocationSite) => JSON.stringify([s.file, s.line, s.column, s.expr, s.construct, s.escapes,
+  s.type && { ...s.type, name: s.type.name.replace(/\w+\./g, '') }, s.prediction]);
+const keys = (r: AnalysisResult) => r.sites.map(key).sort();
+
+const moduleFiles = {
+  'go.mod': 'module example.com/save\n\ngo 1.21\n',
+  'a/a.go': 'package a\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink any\n\nfunc New() *T { return &T{} }\n\nfunc Keep() { Sink = New() }\n',
+  // errors.New inlines &errors.errorString{...}: a type the helper resolves (-resolve / -prefetch).
+  'b/b.go': 'package b\n\nimport (\n\t"errors"\n\n\t"example.com/save/a"\n)\n\nvar Keep []*a.T\n\nfunc F(n int) error {\n\tKeep = append(Keep, a.New(), new(a.T))\n\t_ = make([]byte, n)\n\treturn errors.New("b")\n}\n',
+};
+
+suite('save path: reanalyzeSaved', () => {
+  after(() => {
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('packagesOfFiles: directories of saved Go files the configuration covers', () => {
+    const m = '/w/m';
+    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/b/c.go', '/w/m/main.go', '/w/m/a/x.txt', '/w/other/o.go']), {
+      patterns: ['.', './b'], dirs: ['/w/m', '/w/m/b'],
+    });
+    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/cmd/x/x.go'], ['./cmd/...']).patterns, ['./cmd/x']);
+    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go'], ['./cmd/...']).patterns, []);
+    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go'], ['example.com/m/...']).patterns, ['./b']);
+  });
+
+  test('a saved package is re-analysed alone and merged: the same sites as a fresh full analysis', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, moduleFiles);
+    const cache = new AnalysisCache();
+    const spawned: string[] = [];
+    const opts: AnalyzeOptions = { dir, env, cacheDir, cache, spawn: recording(spawned) };
+    const full = await analyzeWorkspace(opts);
+    assert.deepEqual(full.errors, []);
+    const aSites = full.sites.filter((s) => s.file.endsWith('a/a.go'));
+    assert.ok(aSites.length > 0 && full.sites.some((s) => s.expr === '&errors.errorString{...}'), JSON.stringify(full.sites.map((s) => s.expr)));
+
+    // Edit b: one allocation gone, a new one (a 100-byte array) added.
+    write(dir, { 'b/b.go': moduleFiles['b/b.go'].replace('\t_ = make([]byte, n)\n', '\tvar buf [100]byte\n\tSinkB = buf[:]\n').replace('var Keep []*a.T\n', 'var Keep []*a.T\n\nvar SinkB []byte\n') });
+    spawned.length = 0;
+    const saved = await reanalyzeSaved(analyzeWorkspace, opts, full, [join(dir, 'b', 'b.go')]);
+    assert.ok(saved && !saved.full);
+    assert.deepEqual(saved.patterns, ['./b']);
+    // go env was remembered; one build of ./b, one helper run that also answered the inlined
+    // type's query (prefetched from the full run), no second helper run for -resolve.
+    assert.deepEqual(spawned.sort(), ['go build', 'typefacts -prefetch']);
+    const fresh = await analyzeWorkspace({ dir, env, cacheDir });
+    assert.deepEqual(keys(saved.result), keys(fresh));
+    assert.deepEqual(saved.result.diagnostics, fresh.diagnostics);
+    assert.ok(saved.result.sites.some((s) => s.expr === 'buf' && s.construct === 'moved-to-heap'));
+    assert.ok(!saved.result.sites.some((s) => s.expr === 'make([]byte, n)'));
+    assert.deepEqual(saved.result.sites.filter((s) => s.file.endsWith('a/a.go')), aSites, 'package a untouched');
+    assert.deepEqual(saved.result.reanalysed, { dirs: [join(dir, 'b')], runs: 1, staleDirs: [] });
+
+    // b no longer builds: its last sites stay (stale), the error is b's.
+    write(dir, { 'b/b.go': 'package b\n\nfunc F() int { return undefinedName }\n' });
+    const broken = await reanalyzeSaved(analyzeWorkspace, opts, saved.result, [join(dir, 'b', 'b.go')]);
+    assert.ok(broken && !broken.full);
+    assert.ok(broken.result.errors.some((e) => e.kind === 'build' && e.dir === join(dir, 'b') && /undefined/.test(e.message)), JSON.stringify(broken.result.errors));
+    assert.deepEqual(keys(broken.result), keys(saved.result));
+    assert.deepEqual(broken.result.reanalysed?.staleDirs, [join(dir, 'b')]);
+  });
+
+  test('without a previous result the save path analyses the whole module', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, moduleFiles);
+    const r = await reanalyzeSaved(analyzeWorkspace, { dir, env, cacheDir }, undefined, [join(dir, 'b', 'b.go')]);
+    assert.ok(r?.full);
+    assert.ok(r.result.sites.some((s) => s.file.endsWith('a/a.go')));
+  });
+});
+
+suite('AnalysisCache', () => {
+  test('go env is asked once per module while go.mod, go.work and the settings are unchanged', async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, { 'go.mod': 'module example.com/env\n\ngo 1.21\n' });
+    const cache = new AnalysisCache();
+    const runs: string[] = [];
+    const o = { cwd: dir, env, onCommand: (argv: readonly string[]) => runs.push(argv.join(' ')) };
+    const first = await cache.goEnv(o);
+    assert.match(first.GOVERSION, /^go1\.\d+/);
+    assert.deepEqual(await cache.goEnv(o), first);
+    assert.equal(runs.length, 1);
+    // go.mod changed: asked again (a toolchain line can change GOVERSION).
+    write(dir, { 'go.mod': 'module example.com/env\n\ngo 1.22\n' });
+    await cache.goEnv(o);
+    assert.equal(runs.length, 2);
+    // A go.work appears above the module: asked again.
+    const outer = tempDir();
+    write(outer, { 'go.work': 'go 1.22\n\nuse ./m\n', 'm/go.mod': 'module example.com/w\n\ngo 1.22\n' });
+    const inWork = { ...o, cwd: join(outer, 'm'), env: { GOTOOLCHAIN: 'local' } };
+    await cache.goEnv(inWork);
+    write(outer, { 'go.work': 'go 1.22\n\nuse (\n\t./m\n)\n' });
+    await cache.goEnv(inWork);
+    assert.equal(runs.length, 4);
+    // A setting (environment override) changed: asked again, and it matters.
+    const arm = await cache.goEnv({ ...o, env: { ...env, GOARCH: 'arm64' } });
+    assert.equal(arm.GOARCH, 'arm64');
+    assert.equal(runs.length, 5);
+    assert.equal(cache.goEnvRuns, 5);
+  });
+
+  test('goEnvKey changes with go.mod content, environment and go binary', () => {
+    const dir = tempDir();
+    write(dir, { 'go.mod': 'module example.com/k\n\ngo 1.21\n' });
+    const base = goEnvKey({ cwd: dir, env: { GOFLAGS: '' } });
+    assert.equal(goEnvKey({ cwd: dir, env: { GOFLAGS: '' } }), base);
+    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '-tags=x' } }), base);
+    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' }, goBinary: '/opt/go/bin/go' }), base);
+    write(dir, { 'go.mod': 'module example.com/k\n\ngo 1.21\n\ntoolchain go1.26.8\n' });
+    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' } }), base);
+  });
+
+  test('remembered type queries are found by the patterns of a later run', () => {
+    const cache = new AnalysisCache();
+    const q = (pkg: string) => ({ pkg, type: 'errors.errorString' });
+    cache.rememberQueries(new Map([['/m/a', [q('m/a')]], ['/m/a/sub', [q('m/a/sub')]], ['/m/b', [q('m/b')]]]));
+    assert.deepEqual(cache.queriesFor('/m', ['./a']), [q('m/a')]);
+    assert.deepEqual(cache.queriesFor('/m', ['./a/...']).map((x) => x.pkg).sort(), ['m/a', 'm/a/sub']);
+    assert.deepEqual(cache.queriesFor('/m', ['./...']).length, 3);
+    assert.deepEqual(cache.queriesFor('/m', ['./c']), []);
+    // A later run of a package replaces what it needed (here: nothing any more).
+    cache.rememberQueries(new Map([['/m/a', []]]));
+    assert.deepEqual(cache.queriesFor('/m', ['./a']), []);
+  });
+});
