@@ -2,9 +2,18 @@
 // editor, and the results every other adapter reads.
 //
 //	- One run per Go module (the directory holding go.mod). A newer run of a module aborts the
-//	  older one through its AbortSignal; runs of different modules proceed independently.
+//	  older one through its AbortSignal and starts once the older one has ended; runs of
+//	  different modules proceed independently.
 //	- Runs start when a Go file is first opened, when one is saved (debounced), and on the
 //	  Analyze commands. Unsaved Go buffers of the module go to the compiler as an -overlay.
+//	- A save re-analyses only the packages of the files saved within the debounce window and
+//	  merges them into the module's last result (toolchain/reanalyze.ts, merge.ts): about one
+//	  `go build` of those packages instead of the whole module. What it cannot see — callers in
+//	  other packages that inline an edited function keep their old sites until the next full
+//	  analysis — is why the status bar says how many packages were re-analysed since then.
+//	  A save during a full run restarts the full run; a save during a package run re-runs the
+//	  union of both runs' packages. The Analyze Workspace command always analyses whole modules.
+//	  The session's AnalysisCache (toolchain/cache.ts) keeps `go env` answers between runs.
 //	- The last good result of a module is kept when a run fails; errors are shown once per
 //	  distinct message, with a "Show Log" button; every go argv + cwd goes to the log.
 //	- In an untrusted workspace nothing is spawned (trust.ts).
@@ -14,6 +23,9 @@ import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import type { AnalysisResult, AnalyzeOptions } from '../toolchain/analyze.ts';
+import { AnalysisCache } from '../toolchain/cache.ts';
+import { canMerge, mergePackageRun } from '../toolchain/merge.ts';
+import { packagesOfFiles, reanalyzeSaved } from '../toolchain/reanalyze.ts';
 import { commandIds, contextKeys, viewIds } from './commands.ts';
 import { readSettings } from './config.ts';
 import { ignoredWhenRestricted, restrictedLoadOptions } from './goSettings.ts';
@@ -38,7 +50,14 @@ const saveDebounceMs = 400;
 export class AnalysisService implements vscode.Disposable {
   private readonly results = new Map<string, ModuleResult>();
   private readonly running = new Map<string, AbortController>();
+  /** The promise of each module's current run: a newer run waits for it after aborting it. */
+  private readonly runDone = new Map<string, Promise<void>>();
+  /** Files of the module's in-flight package run (a save path run); absent for a full run. */
+  private readonly runningSaved = new Map<string, readonly string[]>();
   private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Files saved per module within the debounce window. */
+  private readonly savedFiles = new Map<string, Set<string>>();
+  private readonly cache = new AnalysisCache();
   private readonly shownErrors = new Set<string>();
   private readonly seenModules = new Set<string>();
   /** Files edited since their module's last analysis (→ edit count): their positions may be stale. */
@@ -118,11 +137,21 @@ export class AnalysisService implements vscode.Disposable {
     if (!readSettings(doc.uri).analysis.analyzeOnSave || !canSpawn()) return;
     const mod = findModuleDir(doc.uri.fsPath);
     if (!mod) return;
+    const files = this.savedFiles.get(mod) ?? new Set<string>();
+    files.add(doc.uri.fsPath);
+    this.savedFiles.set(mod, files);
     const t = this.saveTimers.get(mod);
     if (t) clearTimeout(t);
     this.saveTimers.set(mod, setTimeout(() => {
       this.saveTimers.delete(mod);
-      void this.runModule(mod, 'save');
+      this.savedFiles.delete(mod);
+      // A full run in flight started before these saves: run the whole module again. A package
+      // run in flight is aborted and its packages go along with these.
+      if (this.running.has(mod) && !this.runningSaved.has(mod)) {
+        void this.runModule(mod, 'save');
+        return;
+      }
+      void this.runModule(mod, 'save', undefined, undefined, undefined, [...(this.runningSaved.get(mod) ?? []), ...files]);
     }, saveDebounceMs));
   }
 
@@ -182,10 +211,36 @@ export class AnalysisService implements vscode.Disposable {
     return this.runModule(dir, 'file', undefined, file, goVersion);
   }
 
-  private async runModule(moduleDir: string, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string): Promise<void> {
+  private async runModule(moduleDir: string, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string, saved?: readonly string[]): Promise<void> {
     this.running.get(moduleDir)?.abort();
     const ac = new AbortController();
     this.running.set(moduleDir, ac);
+    if (saved) this.runningSaved.set(moduleDir, saved);
+    else this.runningSaved.delete(moduleDir);
+    const previous = this.runDone.get(moduleDir);
+    let done!: () => void;
+    const thisRun = new Promise<void>((res) => { done = res; });
+    this.runDone.set(moduleDir, thisRun);
+    try {
+      // Full and package runs of one module never overlap: the aborted run ends (its process
+      // groups killed) before this one spawns anything.
+      await previous;
+      if (ac.signal.aborted) return;
+      await this.runModuleNow(moduleDir, ac, trigger, packages, fromFile, restrictedGoVersion, saved);
+    } finally {
+      if (this.runningSaved.get(moduleDir) === saved) this.runningSaved.delete(moduleDir);
+      if (this.runDone.get(moduleDir) === thisRun) this.runDone.delete(moduleDir);
+      if (this.running.get(moduleDir) === ac) {
+        this.running.delete(moduleDir);
+        this.updateStatus();
+      }
+      done();
+    }
+  }
+
+  private async runModuleNow(
+    moduleDir: string, ac: AbortController, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string, saved?: readonly string[],
+  ): Promise<void> {
     const settings = readSettings(vscode.Uri.file(moduleDir)).analysis;
     // The overlay captures the buffers as they are now; edits after this point stay invalidating.
     const editedAtStart = new Map([...this.editedSince].filter(([f]) => f.startsWith(moduleDir + path.sep)));
@@ -200,13 +255,18 @@ export class AnalysisService implements vscode.Disposable {
         overlay: unsavedGoBuffers(moduleDir),
         signal: ac.signal,
         env: { ...settings.env },
+        cache: this.cache,
         onCommand: (argv, cwd) => this.log.command(argv, cwd),
         ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
         ...(settings.goVersion ? { goVersion: settings.goVersion } : {}),
         ...(settings.arch ? { arch: settings.arch } : {}),
         ...(fromFile ? { fromFile } : {}),
       };
-    this.log.info('analysis', `${trigger}: analyzing ${moduleDir}${packages ? ` (${packages.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`);
+    const savedPackages = saved ? packagesOfFiles(moduleDir, saved, opts.packages) : undefined;
+    if (savedPackages?.patterns.length === 0) return; // nothing saved in a package the configuration covers
+    const what = packages ?? savedPackages?.patterns;
+    const runDirs = savedPackages?.dirs ?? packages?.map((p) => path.resolve(moduleDir, p));
+    this.log.info('analysis', `${trigger}: analyzing ${moduleDir}${what ? ` (${what.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`);
     this.updateStatus();
     const location = trigger === 'save' ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
     try {
@@ -214,11 +274,13 @@ export class AnalysisService implements vscode.Disposable {
         { location, title: `Go Heap: analyzing ${path.basename(moduleDir)}`, cancellable: true },
         (_progress, token) => {
           token.onCancellationRequested(() => ac.abort());
-          return this.analyze(opts);
+          return this.analyzeFor(moduleDir, opts, packages, saved);
         },
       );
-      if (ac.signal.aborted) return;
-      this.accept(moduleDir, result, packages, editedAtStart);
+      if (ac.signal.aborted || !result) return;
+      // A merged package run refreshed only its own packages' files.
+      const refreshed = result.reanalysed && runDirs ? new Map([...editedAtStart].filter(([f]) => runDirs.includes(path.dirname(f)))) : editedAtStart;
+      this.accept(moduleDir, result, refreshed);
     } catch (e) {
       if (ac.signal.aborted) {
         this.log.info('analysis', `${moduleDir}: run cancelled`);
@@ -236,7 +298,23 @@ export class AnalysisService implements vscode.Disposable {
     }
   }
 
-  private accept(moduleDir: string, result: AnalysisResult, packages: string[] | undefined, editedAtStart: ReadonlyMap<string, number>): void {
+  /**
+   * analyzeFor: a save path run (the packages of `saved`, merged into the module's last result),
+   * a package run of the Analyze Package command (merged the same way), or a full run.
+   */
+  private async analyzeFor(moduleDir: string, opts: AnalyzeOptions, packages: string[] | undefined, saved: readonly string[] | undefined): Promise<AnalysisResult | undefined> {
+    const prev = this.results.get(moduleDir)?.result;
+    if (saved) {
+      const r = await reanalyzeSaved(this.analyze, opts, prev, saved);
+      if (r) this.log.info('analysis', r.full ? `${moduleDir}: analysed the whole module` : `${moduleDir}: re-analysed ${r.patterns.join(' ')} and merged`);
+      return r?.result;
+    }
+    const result = await this.analyze(packages ? { ...opts, singleModule: true } : opts);
+    if (!packages || !prev || !canMerge(prev, result)) return result;
+    return mergePackageRun(prev, result, packages.map((p) => path.resolve(moduleDir, p)));
+  }
+
+  private accept(moduleDir: string, result: AnalysisResult, editedAtStart: ReadonlyMap<string, number>): void {
     this.log.info('analysis', `${moduleDir}: go${result.goVersion.replace(/^go/, '')} ${result.arch}, ${result.sites.length} sites, ` +
       `${result.unparsed} unparsed lines, ${result.errors.length} errors, ${Math.round(result.durationMs)} ms`);
     for (const u of result.unparsedLines.slice(0, 20)) this.log.warn('parse', `unparsed line ${u.line}: ${u.text}`);
@@ -254,13 +332,7 @@ export class AnalysisService implements vscode.Disposable {
       this.changed.fire();
       return;
     }
-    let sites = result.sites;
-    if (packages && prev) {
-      // A package-only run replaces that package's files and keeps the rest of the module.
-      const files = new Set(sites.map((s) => s.file));
-      const dirs = new Set(packages.map((p) => path.resolve(moduleDir, p)));
-      sites = [...prev.result.sites.filter((s) => !files.has(s.file) && !dirs.has(path.dirname(s.file))), ...sites];
-    }
+    const sites = result.sites;
     const byFile = new Map<string, AllocationSite[]>();
     for (const s of sites) {
       const list = byFile.get(s.file);
@@ -296,9 +368,14 @@ export class AnalysisService implements vscode.Disposable {
       const heap = sites.filter((s) => s.escapes && s.prediction.kind !== 'stack').length;
       const stale = [...this.results.values()].some((r) => r.stale);
       const go = `go${latest.goVersion.replace(/^go/, '')}`;
-      item.text = `${stale ? '$(warning)' : '$(database)'} Go Heap: ${heap} sites · ${go}`;
+      const reanalysed = [...this.results.values()].reduce((n, r) => n + (r.result.reanalysed?.dirs.length ?? 0), 0);
+      const staleDirs = [...this.results.values()].flatMap((r) => r.result.reanalysed?.staleDirs ?? []);
+      item.text = `${stale || staleDirs.length > 0 ? '$(warning)' : '$(database)'} Go Heap: ${heap} sites · ${go}${reanalysed ? ` · ${reanalysed} re-analysed` : ''}`;
       item.tooltip = `${heap} heap allocation sites (${sites.length} analysed) · ${go} ${latest.arch}` +
-        `${stale ? '\nThe last run failed: showing the previous results (see Show Log).' : ''}`;
+        `${stale ? '\nThe last run failed: showing the previous results (see Show Log).' : ''}` +
+        (reanalysed ? `\n${reanalysed} package${reanalysed === 1 ? '' : 's'} re-analysed on save since the last full analysis: ` +
+          'callers in other packages that inline their functions show what the full analysis saw (Analyze Workspace refreshes them).' : '') +
+        (staleDirs.length ? `\nDoes not build, showing its previous sites: ${staleDirs.map((d) => path.basename(d)).join(', ')}.` : '');
     } else {
       item.text = '$(database) Go Heap';
       item.tooltip = 'Go Heap Lens: no analysis yet';
@@ -309,6 +386,7 @@ export class AnalysisService implements vscode.Disposable {
   dispose(): void {
     for (const ac of this.running.values()) ac.abort();
     for (const t of this.saveTimers.values()) clearTimeout(t);
+    this.savedFiles.clear();
     for (const d of this.disposables) d.dispose();
   }
 }
