@@ -121,7 +121,9 @@ async function withQueryFile<T>(queries: readonly TypeQuery[], f: (file: string)
 /** runHelper runs the (cached) helper with the workspace's go, arch, overlay, tags and patterns. */
 async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], what: string): Promise<GoRun> {
   const helper = await ensureTypefactsHelper(opts);
-  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, ...extra];
+  // -listcache: the helper remembers its dependencies' export-data listing there (typefacts/listcache.go).
+  const lists = join(opts.cacheDir ?? defaultCacheDir(opts.baseEnv ?? process.env), 'typefacts', 'lists');
+  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, '-listcache', lists, ...extra];
   if (opts.overlayPath) args.push('-overlay', opts.overlayPath);
   if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
   if (opts.includeTests) args.push('-test');

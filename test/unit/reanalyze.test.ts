@@ -4,7 +4,7 @@
 import { test, suite, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
@@ -106,6 +106,28 @@ suite('save path: reanalyzeSaved', () => {
     assert.ok(broken.result.errors.some((e) => e.kind === 'build' && e.dir === join(dir, 'b') && /undefined/.test(e.message)), JSON.stringify(broken.result.errors));
     assert.deepEqual(keys(broken.result), keys(saved.result));
     assert.deepEqual(broken.result.reanalysed?.staleDirs, [join(dir, 'b')]);
+  });
+
+  test("a dependency's changed file is seen by the next package run (the helper's listing cache misses)", async (t) => {
+    if (!hasGo) return t.skip(noGo);
+    const dir = tempDir();
+    write(dir, moduleFiles);
+    const lists = tempDir();
+    const opts: AnalyzeOptions = { dir, env, cacheDir, cache: new AnalysisCache() };
+    const newT = (r: AnalysisResult) => r.sites.find((s) => s.file.endsWith('b/b.go') && s.expr === 'new(a.T)');
+    const full = await analyzeWorkspace(opts);
+    // Two package runs of b: the second answers from the cached listing of b's imports.
+    const withLists = { ...opts, cacheDir: lists };
+    const first = await reanalyzeSaved(analyzeWorkspace, withLists, full, [join(dir, 'b', 'b.go')]);
+    const second = await reanalyzeSaved(analyzeWorkspace, withLists, first!.result, [join(dir, 'b', 'b.go')]);
+    assert.equal(readdirSync(join(lists, 'typefacts', 'lists')).filter((n) => n.endsWith('.json')).length > 0, true);
+    assert.equal(newT(second!.result)?.type?.size, 48);
+    // a.T grows from 48 to 1048 bytes; only b is saved. Its export data in GOCACHE is still the old one.
+    write(dir, { 'a/a.go': moduleFiles['a/a.go'].replace('n [5]int', 'n [130]int') });
+    const third = await reanalyzeSaved(analyzeWorkspace, withLists, second!.result, [join(dir, 'b', 'b.go')]);
+    assert.equal(newT(third!.result)?.type?.size, 1048);
+    // 1048 B with pointers: + 8 B malloc header → 1056 → the 1152 B class.
+    assert.equal(newT(third!.result)?.prediction.sizeClass, 33);
   });
 
   test('without a previous result the save path analyses the whole module', async (t) => {

@@ -6,7 +6,7 @@
 // compiler's export data (go list -export) with go/importer's "gc" importer, whose
 // format follows the toolchain. Stdlib only; go 1.21 is the oldest supported.
 //
-// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-std] [-arch GOARCH] [-resolve FILE | -prefetch FILE] PATTERNS...
+// Usage: typefacts [-go GO] [-overlay FILE] [-tags a,b] [-test] [-std] [-arch GOARCH] [-resolve FILE | -prefetch FILE] [-listcache DIR] PATTERNS...
 // Output: JSON lines on stdout: {"kind":"package",...} per type-checked package,
 // then one fact per allocating expression (see fact below).
 //
@@ -145,7 +145,9 @@ var (
 	stdF = flag.Bool("std", false, "also scan standard-library packages matched by the patterns")
 	// -prefetch: the queries the last analysis of these packages needed; answered after the scan in
 	// the same process, so a re-analysis usually needs no second -resolve run (resolve.go).
-	prefetchF = flag.String("prefetch", "", "JSON file of {pkg, type} queries to answer (as -resolve does) after scanning sources")
+	// -listcache: where the export-data listing of the imports is remembered (listcache.go).
+	listCacheF = flag.String("listcache", "", "directory to remember the imports' export-data listing in across runs")
+	prefetchF  = flag.String("prefetch", "", "JSON file of {pkg, type} queries to answer (as -resolve does) after scanning sources")
 )
 
 func main() {
@@ -207,7 +209,7 @@ func run(patterns []string, stdout io.Writer) error {
 				paths = append(paths, imp)
 			}
 			sort.Strings(paths)
-			deps, err := goList([]string{"-deps", "-export"}, paths)
+			deps, err := depsListCached(*listCacheF, paths)
 			if err != nil {
 				return err
 			}
