@@ -64,6 +64,10 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
     assert.ok(r.sites >= 2, `${r.sites} sites`);
     assert.ok(r.results.edit.sites.length >= r.sites, 'the edited module still has its sites');
     assert.equal(r.figures.filter((f) => f.metric.startsWith('edit')).length, 2);
+    // The save path re-analysed package b alone and merged it: a's sites are those of the full run.
+    assert.deepEqual(r.results.save.reanalysed?.dirs, [join(mod, 'b')]);
+    const inA = (x: typeof r.results.warm) => x.sites.filter((s) => s.file.endsWith('a.go'));
+    assert.deepEqual(inA(r.results.save), inA(r.results.warm));
     assert.match(readFileSync(join(mod, 'b', 'b.go'), 'utf8'), /^package b\n[^]*\}\n$/, 'the edit is undone');
   });
 
