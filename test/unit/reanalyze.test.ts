@@ -12,6 +12,7 @@ import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../.
 import { AnalysisCache, goEnvKey } from '../../src/toolchain/cache.ts';
 import { defaultSpawner, type Spawner } from '../../src/toolchain/go.ts';
 import { packagesOfFiles, reanalyzeSaved } from '../../src/toolchain/reanalyze.ts';
+import { parseTypefactsOutput } from '../../src/toolchain/typefacts.ts';
 
 const repo = resolve(__dirname, '../..');
 const cacheDir = join(repo, '.cache', 'xdg', 'go-heap-lens');
@@ -115,12 +116,17 @@ suite('save path: reanalyzeSaved', () => {
     const lists = tempDir();
     const opts: AnalyzeOptions = { dir, env, cacheDir, cache: new AnalysisCache() };
     const newT = (r: AnalysisResult) => r.sites.find((s) => s.file.endsWith('b/b.go') && s.expr === 'new(a.T)');
-    const full = await analyzeWorkspace(opts);
-    // Two package runs of b: the second answers from the cached listing of b's imports.
     const withLists = { ...opts, cacheDir: lists };
+    const full = await analyzeWorkspace(withLists);
+    const entries = () => readdirSync(join(lists, 'typefacts', 'lists')).filter((n) => n.endsWith('.json')).sort();
+    const afterFull = entries();
+    assert.ok(afterFull.some((n) => n.endsWith('-largest.json')), JSON.stringify(afterFull));
+    // The first package run of b is answered from the full run's listing (b's imports' closure):
+    // no go list, so no new entry. The second one too.
     const first = await reanalyzeSaved(analyzeWorkspace, withLists, full, [join(dir, 'b', 'b.go')]);
+    assert.deepEqual(entries(), afterFull);
     const second = await reanalyzeSaved(analyzeWorkspace, withLists, first!.result, [join(dir, 'b', 'b.go')]);
-    assert.equal(readdirSync(join(lists, 'typefacts', 'lists')).filter((n) => n.endsWith('.json')).length > 0, true);
+    assert.deepEqual(entries(), afterFull);
     assert.equal(newT(second!.result)?.type?.size, 48);
     // a.T grows from 48 to 1048 bytes; only b is saved. Its export data in GOCACHE is still the old one.
     write(dir, { 'a/a.go': moduleFiles['a/a.go'].replace('n [5]int', 'n [130]int') });
@@ -180,6 +186,19 @@ suite('AnalysisCache', () => {
     assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' }, goBinary: '/opt/go/bin/go' }), base);
     write(dir, { 'go.mod': 'module example.com/k\n\ngo 1.21\n\ntoolchain go1.26.8\n' });
     assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' } }), base);
+  });
+
+  test("the helper's -prefetch answers are kept apart from facts and packages", () => {
+    const out = [
+      '{"kind":"package","pkg":"m/b","dir":"/m/b","files":1,"errors":[]}',
+      '{"kind":"new","file":"/m/b/b.go","line":3,"col":9,"pkg":"m/b","type":{"name":"T","size":8,"align":8,"ptrBytes":0,"kind":"basic","qname":"T"}}',
+      '{"kind":"resolved","pkg":"m/b","typeExpr":"errors.errorString","type":{"name":"errors.errorString","size":16,"align":8,"ptrBytes":8,"kind":"struct","qname":"errors.errorString"}}',
+      '{"kind":"resolved","pkg":"m/b","typeExpr":"x.Gone","error":"no type x.Gone among the dependencies of m/b"}',
+      'not json',
+    ].join('\n');
+    const r = parseTypefactsOutput(out);
+    assert.deepEqual([r.packages.length, r.facts.length, r.resolved.length, r.unparsed.length], [1, 1, 2, 1]);
+    assert.equal(r.resolved[0]!.type?.size, 16);
   });
 
   test('remembered type queries are found by the patterns of a later run', () => {

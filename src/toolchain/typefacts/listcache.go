@@ -13,8 +13,12 @@ package main
 //   - then, at use: every listed package's directory has the same files with the same sizes and
 //     modification times (an edit, a new or removed file of a dependency is a miss), and every
 //     export file still exists in GOCACHE (a trimmed cache is a miss).
+// A run whose imports were not listed before (the first save of a package after a full
+// analysis) is answered from the largest listing made with the same configuration (the full
+// analysis's), when it holds every import: the imports' closure (their Deps) is taken from it
+// and only that closure's directories and export files are checked.
 // Not covered: C headers outside a cgo package's directory. Entries with a listing error are
-// never stored. At most maxListEntries are kept (oldest removed).
+// never stored. At most maxListEntries are kept (least recently used removed).
 
 import (
 	"crypto/sha256"
@@ -41,17 +45,19 @@ func depsListCached(dir string, imports []string) ([]*listedPackage, error) {
 	if dir == "" {
 		return goList([]string{"-deps", "-export"}, imports)
 	}
-	key, err := listKey(imports)
+	cfg, err := configKey()
 	if err != nil {
 		return goList([]string{"-deps", "-export"}, imports)
 	}
-	file := filepath.Join(dir, key+".json")
-	if b, err := os.ReadFile(file); err == nil {
-		var e listCacheEntry
-		if json.Unmarshal(b, &e) == nil && e.current() {
-			now := time.Now()
-			_ = os.Chtimes(file, now, now) // used: trimming removes the least recently used
-			return e.Packages, nil
+	h := sha256.Sum256([]byte(cfg + "\x00" + strings.Join(imports, "\n")))
+	file := filepath.Join(dir, hex.EncodeToString(h[:16])+".json")
+	largest := filepath.Join(dir, cfg[:32]+"-largest.json")
+	if e := readEntry(file); e != nil && e.current(nil) {
+		return e.Packages, nil
+	}
+	if e := readEntry(largest); e != nil {
+		if sub := e.closure(imports); sub != nil && e.current(sub) {
+			return sub, nil
 		}
 	}
 	deps, err := goList([]string{"-deps", "-export"}, imports)
@@ -66,25 +72,77 @@ func depsListCached(dir string, imports []string) ([]*listedPackage, error) {
 		e.Dirs[p.Dir] = dirFingerprint(p.Dir)
 	}
 	if b, err := json.Marshal(e); err == nil && os.MkdirAll(dir, 0o755) == nil {
-		tmp := fmt.Sprintf("%s.tmp%d", file, os.Getpid())
-		if os.WriteFile(tmp, b, 0o644) == nil && os.Rename(tmp, file) != nil {
-			_ = os.Remove(tmp)
+		writeEntry(file, b)
+		if old := readEntry(largest); old == nil || len(old.Packages) <= len(deps) {
+			writeEntry(largest, b)
 		}
 		trimListCache(dir)
 	}
 	return deps, nil
 }
 
-func (e *listCacheEntry) current() bool {
-	if len(e.Packages) == 0 {
-		return false
+func readEntry(file string) *listCacheEntry {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil
 	}
-	for d, fp := range e.Dirs {
-		if dirFingerprint(d) != fp {
-			return false
+	var e listCacheEntry
+	if json.Unmarshal(b, &e) != nil || len(e.Packages) == 0 {
+		return nil
+	}
+	now := time.Now()
+	_ = os.Chtimes(file, now, now) // used: trimming removes the least recently used
+	return &e
+}
+
+func writeEntry(file string, b []byte) {
+	tmp := fmt.Sprintf("%s.tmp%d", file, os.Getpid())
+	if os.WriteFile(tmp, b, 0o644) == nil && os.Rename(tmp, file) != nil {
+		_ = os.Remove(tmp)
+	}
+}
+
+// closure: the listed packages that imports need (themselves and their Deps), or nil when one
+// of them is not in the entry.
+func (e *listCacheEntry) closure(imports []string) []*listedPackage {
+	byPath := map[string]*listedPackage{}
+	for _, p := range e.Packages {
+		byPath[p.ImportPath] = p
+	}
+	need := map[string]bool{}
+	for _, imp := range imports {
+		p := byPath[imp]
+		if p == nil {
+			return nil
+		}
+		need[imp] = true
+		for _, d := range p.Deps {
+			need[d] = true
 		}
 	}
-	for _, p := range e.Packages {
+	var out []*listedPackage
+	for path := range need {
+		p := byPath[path]
+		if p == nil {
+			return nil
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ImportPath < out[j].ImportPath })
+	return out
+}
+
+// current: the entry's packages (or the subset pkgs of them) still have the files and export
+// files they were listed with.
+func (e *listCacheEntry) current(pkgs []*listedPackage) bool {
+	if pkgs == nil {
+		pkgs = e.Packages
+	}
+	for _, p := range pkgs {
+		fp, ok := e.Dirs[p.Dir]
+		if !ok || dirFingerprint(p.Dir) != fp {
+			return false
+		}
 		if p.Export != "" {
 			if _, err := os.Stat(p.Export); err != nil {
 				return false
@@ -114,7 +172,8 @@ func dirFingerprint(dir string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func listKey(imports []string) (string, error) {
+// configKey: everything but the imports that decides what `go list -deps -export` answers.
+func configKey() (string, error) {
 	h := sha256.New()
 	put := func(name, value string) { fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(value), value) }
 	putFile := func(name, path string) {
@@ -174,8 +233,7 @@ func listKey(imports []string) (string, error) {
 		putFile("go.work", work)
 		putFile("go.work.sum", work+".sum")
 	}
-	put("imports", strings.Join(imports, "\n"))
-	return hex.EncodeToString(h.Sum(nil))[:32], nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func putOverlay(put func(string, string), putFile func(string, string)) {
