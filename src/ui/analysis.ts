@@ -11,8 +11,10 @@
 //	  `go build` of those packages instead of the whole module. What it cannot see — callers in
 //	  other packages that inline an edited function keep their old sites until the next full
 //	  analysis — is why the status bar says how many packages were re-analysed since then.
-//	  A save during a full run restarts the full run; a save during a package run re-runs the
-//	  union of both runs' packages. The Analyze Workspace command always analyses whole modules.
+//	  A save during a full run waits for it (on a large module a restart per save would never
+//	  finish) and then re-analyses its packages, whose state the full run may predate; a save
+//	  during a package run aborts it and re-runs the union of both runs' packages. The Analyze
+//	  Workspace command always analyses whole modules.
 //	  The session's AnalysisCache (toolchain/cache.ts) keeps `go env` answers between runs.
 //	- The last good result of a module is kept when a run fails; errors are shown once per
 //	  distinct message, with a "Show Log" button; every go argv + cwd goes to the log.
@@ -57,6 +59,8 @@ export class AnalysisService implements vscode.Disposable {
   private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Files saved per module within the debounce window. */
   private readonly savedFiles = new Map<string, Set<string>>();
+  /** Files saved while a full run of the module was in flight: re-analysed when it ends. */
+  private readonly queuedSaves = new Map<string, Set<string>>();
   private readonly cache = new AnalysisCache();
   private readonly shownErrors = new Set<string>();
   private readonly seenModules = new Set<string>();
@@ -145,10 +149,12 @@ export class AnalysisService implements vscode.Disposable {
     this.saveTimers.set(mod, setTimeout(() => {
       this.saveTimers.delete(mod);
       this.savedFiles.delete(mod);
-      // A full run in flight started before these saves: run the whole module again. A package
-      // run in flight is aborted and its packages go along with these.
+      // A full run in flight: these packages go after it. A package run in flight is aborted
+      // and its packages go along with these.
       if (this.running.has(mod) && !this.runningSaved.has(mod)) {
-        void this.runModule(mod, 'save');
+        const queued = this.queuedSaves.get(mod) ?? new Set<string>();
+        for (const f of files) queued.add(f);
+        this.queuedSaves.set(mod, queued);
         return;
       }
       void this.runModule(mod, 'save', undefined, undefined, undefined, [...(this.runningSaved.get(mod) ?? []), ...files]);
@@ -230,11 +236,17 @@ export class AnalysisService implements vscode.Disposable {
     } finally {
       if (this.runningSaved.get(moduleDir) === saved) this.runningSaved.delete(moduleDir);
       if (this.runDone.get(moduleDir) === thisRun) this.runDone.delete(moduleDir);
-      if (this.running.get(moduleDir) === ac) {
+      const current = this.running.get(moduleDir) === ac;
+      if (current) {
         this.running.delete(moduleDir);
         this.updateStatus();
       }
       done();
+      const queued = this.queuedSaves.get(moduleDir);
+      if (current && !saved && queued) {
+        this.queuedSaves.delete(moduleDir);
+        void this.runModule(moduleDir, 'save', undefined, undefined, undefined, [...queued]);
+      }
     }
   }
 
@@ -387,6 +399,7 @@ export class AnalysisService implements vscode.Disposable {
     for (const ac of this.running.values()) ac.abort();
     for (const t of this.saveTimers.values()) clearTimeout(t);
     this.savedFiles.clear();
+    this.queuedSaves.clear();
     for (const d of this.disposables) d.dispose();
   }
 }
