@@ -95,23 +95,38 @@ function goCache() {
 }
 
 /**
+ * Workspace trust left on, for Restricted Mode runs: the folder opened is not trusted (the
+ * user-data dir is fresh, so nothing was ever trusted), and VS Code asks nothing at startup.
+ */
+const restrictedSettings = {
+  'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open', 'security.workspace.trust.emptyWindow': false, 'security.workspace.trust.banner': 'always',
+};
+
+/**
  * startCodeServer starts code-server in its own session (detached → setsid), so stopping it
  * kills the whole tree, extension hosts included. Resolves once /healthz answers.
+ * `workspaceTrust: true` keeps VS Code's workspace trust (no --disable-workspace-trust): the
+ * folder opens in Restricted Mode. `env` is added to the server's environment (and so to the
+ * extension host's and every process it starts); its PATH goes after code-server's Node.
  */
-export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {}, packaged = false }) {
-  const { extensionsDir, userDataDir } = prepareRunDir(runDir, settings, packaged);
+export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {}, packaged = false, workspaceTrust = false, env: extraEnv = {} }) {
+  const { extensionsDir, userDataDir } = prepareRunDir(runDir, { ...(workspaceTrust ? restrictedSettings : {}), ...settings }, packaged);
   const gocache = goCache();
   const env = {
     ...process.env,
-    PATH: `${join(nodeHome, 'bin')}:${process.env.PATH}`,
     XDG_CONFIG_HOME: join(runDir, 'xdg-config'), XDG_DATA_HOME: join(runDir, 'xdg-data'), XDG_CACHE_HOME: join(runDir, 'xdg-cache'),
     GOTOOLCHAIN: 'local',
     ...(gocache ? { GOCACHE: gocache } : {}),
+    ...extraEnv,
+    // code-server needs its Node 24 first on PATH, whatever PATH the caller passes.
+    PATH: `${join(nodeHome, 'bin')}:${extraEnv.PATH ?? process.env.PATH}`,
   };
   const { openSync } = await import('node:fs');
   const out = openSync(logFile, 'a');
   const child = spawn(codeServerBin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--reconnection-grace-time', String(graceSeconds),
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
   ], { env, detached: true, stdio: ['ignore', out, out] });

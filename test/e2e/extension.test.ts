@@ -6,82 +6,39 @@
 // numbers against the simulator run directly. Screenshots go to test/e2e/artifacts/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, suite, test } from 'node:test';
-import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { simulate } from '../../src/core/alloc/heapsim.ts';
 import { validateWorkload } from '../../src/core/alloc/workload.ts';
 import { hintText } from '../../src/core/sites/present.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const env = require('../../scripts/code-server-env.mjs') as typeof import('../../scripts/code-server-env.mjs');
+import { afterText, artifacts, cannotRun, goToLine as goToLineIn, hoverOn, openFile, openWorkbench, root, runCommand, skipOrFail, type PageElement, type Workbench } from './harness.ts';
 
 // Browser globals used inside page.waitForFunction callbacks (they run in the page, not in Node).
-interface PageElement { readonly textContent: string | null; querySelectorAll(s: string): Iterable<PageElement> }
 declare const document: { querySelectorAll(s: string): Iterable<PageElement> };
 declare function getComputedStyle(e: PageElement, pseudo: string): { readonly content: string };
-
-const root = join(__dirname, '..', '..');
-const artifacts = join(__dirname, 'artifacts');
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-
-function goAvailable(): boolean {
-  return spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
-}
-
-/** Why the suite cannot run here, or undefined. Under CI a reason is a failure, not a skip. */
-function cannotRun(): string | undefined {
-  const m = env.missing();
-  if (m.length) return `not installed: ${m.join(', ')} — run scripts/install-code-server.sh`;
-  if (!goAvailable()) return 'no `go` on PATH: the extension analyses with the real toolchain';
-  try {
-    require.resolve('playwright-core');
-  } catch {
-    return 'playwright-core is not installed (npm ci)';
-  }
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const reason = cannotRun();
 
 suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
-  if (reason) {
-    if (ci) test('e2e prerequisites', () => assert.fail(`e2e cannot run under CI: ${reason}`));
-    else test('e2e in code-server', (t) => t.skip(`SKIPPED LOUDLY: ${reason}`));
-    return;
-  }
+  if (reason) return skipOrFail(reason);
 
   let work: string;
   let demo: string;
-  let stopServer: (() => Promise<void>) | undefined;
-  let context: BrowserContext | undefined;
+  let wb: Workbench | undefined;
   let page: Page;
   let cliSites: AllocationSite[];
   let cliResult: { goVersion: string; arch: string; sites: AllocationSite[] };
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
-  const shot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(artifacts, `${name}.png`) }).catch(() => undefined);
-  };
+  const shot = async (name: string): Promise<void> => wb?.shot(name);
 
   before(async () => {
     const t0 = Date.now();
     const mark = (what: string): void => console.error(`e2e: ${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    mkdirSync(artifacts, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'ghl-e2e-'));
     demo = join(work, 'demo');
     cpSync(join(root, 'test', 'fixtures', 'demo'), demo, { recursive: true });
@@ -94,38 +51,15 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     assert.ok(cliSites.length > 5, 'the CLI finds the demo sites');
 
     mark('CLI analyze');
-    const port = await freePort();
-    const cs = await env.startCodeServer({ runDir: join(work, 'run'), port, logFile: join(artifacts, 'code-server.log'),
-      settings: { 'files.autoSave': 'off' }, packaged: true });
-    stopServer = cs.stop;
-    mark('code-server up');
-    const { chromium } = await import('playwright-core');
-    const profile = join(work, 'chromium');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: env.chromiumBin, headless: true,
-      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') } as Record<string, string>,
-      viewport: { width: 1600, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--disable-dev-shm-usage'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.location().url}:${m.location().lineNumber}: ${m.text()}`);
-    });
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(demo)}`);
-    mark('chromium up');
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row:has-text("main.go")', { timeout: 60_000 });
-    mark('workbench ready');
-    await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'main.go' }).first().click();
-    await page.waitForSelector('.monaco-editor .view-line:has-text("package main")');
-    await page.locator('[id="status.editor.mode"]').filter({ hasText: /^\s*Go\s*$/ }).waitFor({ timeout: 30_000 });
+    wb = await openWorkbench({ work, folder: demo, readyFile: 'main.go', logName: 'code-server.log' });
+    page = wb.page;
+    consoleErrors = wb.consoleErrors;
+    await openFile(page, 'main.go', 'package main');
     mark('main.go open');
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await stopServer?.();
+    await wb?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -142,13 +76,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     return i + 1;
   }
 
-  async function goToLine(line: number): Promise<void> {
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    await page.waitForSelector('.quick-input-widget:visible input');
-    await page.keyboard.type(String(line));
-    await page.keyboard.press('Enter');
-  }
+  const goToLine = (line: number): Promise<void> => goToLineIn(page, line);
 
   let lastHover: ReturnType<Page['locator']> | undefined;
   /** cursorAt waits for the status bar's "Ln L, Col C"; VS Code counts Col visually (tabs expand to tab size 4). */
@@ -165,24 +93,8 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   };
 
   async function hoverText(lineText: string, token: string, line: number): Promise<string> {
-    await goToLine(line);
-    const row = page.locator('.monaco-editor .view-line').filter({ hasText: lineText }).first();
-    await row.waitFor();
-    const tok = row.locator('span span').filter({ hasText: token }).first();
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const box = await tok.boundingBox();
-      assert.ok(box, `token ${token} is on screen`);
-      await page.mouse.move(box.x - 60, box.y - 60);
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
-      const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden)').filter({ hasText: 'Go Heap Lens' }).first();
-      try {
-        await hover.waitFor({ state: 'visible', timeout: 4000 });
-        lastHover = hover;
-        return (await hover.innerText()).replace(/\u00a0/g, ' ');
-      } catch { /* retry: the hover needs real movement */ }
-    }
-    await shot('hover-failed');
-    throw new Error(`no Go Heap Lens hover on ${token}`);
+    lastHover = await hoverOn(page, line, lineText, token, shot);
+    return (await lastHover.innerText()).replace(/\u00a0/g, ' ');
   }
 
   test('analysis finishes: status bar shows the site count and Go version', async () => {
@@ -281,11 +193,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   });
 
   test('Simulate Heap: the webview runs the analysed workload and shows the simulator\'s numbers', async () => {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget:visible input');
-    await page.keyboard.type('Go Heap: Simulate Heap');
-    await page.waitForSelector('.quick-input-widget .monaco-list-row:has-text("Go Heap: Simulate Heap")');
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Go Heap: Simulate Heap');
     const frame: FrameLocator = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
     await frame.locator('#workload tbody tr').first().waitFor({ timeout: 30_000 });
     await frame.locator('vscode-button', { hasText: '× 1 000 live' }).click();
@@ -318,15 +226,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   });
 
   test('an unsaved edit clears the hint; Analyze Workspace sees the buffer through -overlay', async () => {
-    const hintOn = (lineText: string) => page.evaluate((t) => {
-      const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t));
-      if (!row) return 'no row';
-      for (const s of row.querySelectorAll('span')) {
-        const c = getComputedStyle(s, '::after').content;
-        if (c && c !== 'none' && c !== 'normal') return c;
-      }
-      return '';
-    }, lineText);
+    const hintOn = (lineText: string): Promise<string> => afterText(page, lineText);
     // Back to the editor, change bigBuffer's array length 40000 → 50000 without saving.
     await page.locator('.editor-group-container .tab').filter({ hasText: 'main.go' }).first().click();
     await goToLine(lineOf('buf [40000]byte'));
@@ -341,11 +241,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     assert.equal(await hintOn('return new(bigBuffer)'), '', 'hints of an edited document are cleared');
     const big = cliSite(lineOf('return new(bigBuffer)'), 'new(bigBuffer)');
     const want = hintText({ ...big, prediction: { ...big.prediction, requestBytes: 50000 } }).replace('5p', `${Math.ceil(50000 / 8192)}p`);
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget:visible input');
-    await page.keyboard.type('Go Heap: Analyze Workspace');
-    await page.waitForSelector('.quick-input-widget .monaco-list-row:has-text("Go Heap: Analyze Workspace")');
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Go Heap: Analyze Workspace');
     await page.waitForFunction((t) => {
       const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('return new(bigBuffer)'));
       if (!row) return false;
@@ -357,11 +253,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   });
 
   test('Show Log: every go run is logged with its argv and cwd', async () => {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget:visible input');
-    await page.keyboard.type('Go Heap: Show Log');
-    await page.waitForSelector('.quick-input-widget .monaco-list-row:has-text("Go Heap: Show Log")');
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Go Heap: Show Log');
     await page.locator('.panel .monaco-editor .view-line').filter({ hasText: '[go] cd ' }).first().waitFor({ timeout: 20_000 });
     // Long lines wrap into several view-lines: join them back.
     const text = (await page.locator('.panel .monaco-editor .view-line').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
