@@ -117,10 +117,14 @@ class Reference {
     return { s, slot, refilled };
   }
 
-  maybeGC(refilled: boolean, p: number): void {
+  /** After an allocation into slot `slot` of s: the pacer may end the mark or start a cycle (whose starting object is black). */
+  maybeGC(refilled: boolean, p: number, s: RefSpan, slot: number): void {
     if (!refilled) return;
     if (this.marking && this.heapLive >= Math.max(this.goal, this.triggered + (64 << 10))) this.markTermination(p);
-    else if (!this.marking && this.heapLive >= this.trigger) this.gcStart();
+    else if (!this.marking && this.heapLive >= this.trigger) {
+      if (s.slots[slot] === 2) s.slots[slot] = 3;
+      this.gcStart();
+    }
   }
 
   /** A new object's slot state: kept, garbage, or garbage allocated black. */
@@ -139,13 +143,15 @@ class Reference {
     const p = this.ps[pi]!;
     if (pred.kind === 'zero') return;
     if (pred.kind === 'large') {
+      // The assist charged before the allocation finishes a mark this object would take to its goal.
+      if (this.marking && this.heapLive + pred.npages * 8192 >= Math.max(this.goal, this.triggered + (64 << 10))) this.markTermination(pi);
       const s = this.newSpan(pointers ? 0 : 1, pred.npages, pred.npages * 8192, 1);
       s.slots[0] = this.fresh(keep);
       s.allocCount = 1;
       this.list(this.full, s.spc).push(s);
       this.allocs[0]!++;
       this.heapLive += pred.npages * 8192;
-      this.maybeGC(true, pi);
+      this.maybeGC(true, pi, s, 0);
       return;
     }
     if (pred.kind === 'tiny') {
@@ -163,12 +169,12 @@ class Reference {
         p.tiny = { span: s, slot };
         p.tinyoffset = bytes;
       }
-      this.maybeGC(refilled, pi);
+      this.maybeGC(refilled, pi, s, slot);
       return;
     }
     const { s, slot, refilled } = this.nextFree(p, pred.spanClass);
     s.slots[slot] = this.fresh(keep);
-    this.maybeGC(refilled, pi);
+    this.maybeGC(refilled, pi, s, slot);
   }
 
   /** runtime.GC(): ends a cycle in progress, then runs a whole one. */

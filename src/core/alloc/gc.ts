@@ -8,10 +8,15 @@
 // halves. gcStart (the pacer's trigger) finishes the previous sweep and greys every P's
 // tiny block (gcMarkTinyAllocs); from then on every allocation is black (gcmarknewobject:
 // marked and counted in bytesMarked, so it survives this cycle whatever the workload says).
-// Mark termination comes when heapLive reaches the goal, the point the pacer paces the mark
-// to finish at. The runtime ends the mark when the work is done, so where it really ends is
-// a matter of CPU time: measured on go1.26 under GOMAXPROCS=1 it ends at 0.92–1.02 of the
-// goal in most cycles, with rare overshoots to 1.5–2× (test/fidelity/README.md, pacer).
+// The object whose allocation started the cycle counts as marked too: the program holds it
+// when the cycle starts (on the bench trace the runtime kept such 32 MiB objects in about 6
+// of 10 cycles; dropping them instead left the simulator with 20 % more cycles than the
+// runtime, keeping them 7 % fewer). Mark termination comes when heapLive reaches the goal,
+// the point the pacer paces the mark to finish at; a large object that would take heapLive
+// there is allocated after it, because mallocgc charges its assist first and an assist that
+// large finishes the mark. The runtime ends the mark when the work is done, so where it
+// really ends is a matter of CPU time: measured on go1.21–1.27 under GOMAXPROCS=1 it ends at
+// 0.95–1.0 of the goal (median) with occasional overshoots (test/fidelity/README.md, pacer).
 // An explicit cycle ({gc: true}, runtime.GC()) first ends a cycle in progress, then runs a
 // whole one with no allocation in it and sweeps every span before returning. After an
 // automatic cycle the simulator either sweeps everything at once (sweep "full", the default:

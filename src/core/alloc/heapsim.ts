@@ -282,11 +282,19 @@ export class HeapSim {
         return;
       case 'large':
         for (let i = 0; i < count; i++) {
+          // mallocgc charges the assist before it allocates (deductAssistCredit): an object that
+          // would take heapLive to the goal asks for at least all the mark work left, so the assist
+          // finishes the mark (gcMarkDone) and the object is allocated after mark termination.
+          if (this.gc.marking && this.gc.heapLive + pred.npages * pageSize >= this.gc.markEnd) {
+            gcMarkTermination(this.heap, this.mcaches, c.p, this.gc, this.sweep === 'full');
+          }
           const s = c.allocLarge(this.heap, bytes, !pointers);
-          s.take(1, bytes, keep, this.gc.marking);
           this.heap.stats.allocs[0]!++;
           this.gc.heapLive += s.npages * pageSize;
-          if (this.gc.due()) this.pacerEvent(c.p);
+          // An object allocated during the mark is black; so is the one whose allocation starts it (gc.ts).
+          const event = this.gc.due();
+          s.take(1, bytes, keep, this.gc.marking || event);
+          if (event) this.pacerEvent(c.p);
         }
         return;
       default:
@@ -296,8 +304,8 @@ export class HeapSim {
 
   /**
    * mallocSmall takes n slots of span class spc from c, a span at a time; `account` records
-   * `take` slots starting at the batch's object `first` in span s (`black`: allocated during a
-   * mark; `gcAfter`: this one object brought a pacer event). After a refill the pacer is asked,
+   * `take` slots starting at the batch's object `first` in span s (`black`: marked this cycle,
+   * allocated during a mark or starting one; `gcAfter`: this one object brought a pacer event). After a refill the pacer is asked,
    * as mallocgc does when nextFree refilled; a cycle then starts or ends right after that one
    * object. With `stopAtGC` it returns right after such an event.
    */
@@ -315,7 +323,7 @@ export class HeapSim {
       }
       const gcNow = refilled && this.gc.due();
       const take = gcNow ? 1 : Math.min(n - done, s.nelems - s.allocCount);
-      account(s, done, take, this.gc.marking, gcNow);
+      account(s, done, take, this.gc.marking || gcNow, gcNow);
       this.heap.stats.allocs[sc]! += take;
       done += take;
       if (gcNow) {

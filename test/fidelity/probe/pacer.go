@@ -46,11 +46,6 @@ type pacerResult struct {
 	Go           string `json:"go"`
 }
 
-var (
-	pacerSinkB []byte
-	pacerSinkP []unsafe.Pointer
-)
-
 func runPacer(enc *json.Encoder) {
 	var tmp []pacerOp
 	eachLine(func(line []byte) {
@@ -98,8 +93,6 @@ func runPacer(enc *json.Encoder) {
 				if o.keep {
 					keep[ki] = unsafe.Pointer(&p[0])
 					ki++
-				} else {
-					pacerSinkP = p
 				}
 			}
 		} else {
@@ -108,8 +101,6 @@ func runPacer(enc *json.Encoder) {
 				if o.keep {
 					keep[ki] = unsafe.Pointer(&b[0])
 					ki++
-				} else {
-					pacerSinkB = b
 				}
 			}
 		}
