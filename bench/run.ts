@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   await rm(profDir, { recursive: true, force: true });
   await mkdir(profDir, { recursive: true });
 
-  // Stage 1 first: sizes for stage 3 come from the module analysis, so stage 2 runs before 3.
+  // Stage 1 first: stage 3 draws its sizes from the analysis of stage 1's std output.
   let stdFile = join(benchCacheDir, 'std-m2.txt');
   if (want('parser') || want('profile')) {
     await timedStage('parser', async () => {
@@ -99,22 +99,18 @@ async function main(): Promise<void> {
   }
   if (want('simulator')) {
     await timedStage('simulator', async () => {
-      const { benchSimulator, sizesFromSites } = await import('./simulator.ts');
-      if (!sizesFrom && existsSync(sizesCache)) {
-        sizesFrom = JSON.parse(await readFile(sizesCache, 'utf8')) as typeof sizesFrom;
-        notes.push(`simulator sizes from ${sizesCache} (written by the module stage of an earlier run).`);
-      }
-      if (!sizesFrom) {
-        // No module analysis in this run or before: the repo's fixture modules (real type facts).
-        const { analyzeWorkspace } = await import('../src/toolchain/analyze.ts');
-        const sites = [];
-        for (const m of ['service', 'constructs', 'demo']) {
-          sites.push(...(await analyzeWorkspace({ dir: join(repoRoot, 'test', 'fixtures', m), ...(goBin !== 'go' ? { goBinary: goBin } : {}) })).sites);
-        }
-        sizesFrom = { sizes: sizesFromSites(sites), from: `the heap sites of the fixture modules service, constructs, demo (${sites.length} sites)` };
-      }
+      const { benchSimulator, stdSizes } = await import('./simulator.ts');
+      // Sizes from the analysis of std: its -m=2 output (stage 1's, or an earlier run's, else compiled
+      // now) joined with the type facts of std's packages (simulator.ts stdSizes).
+      const shared = join(repoRoot, '.cache', 'std-m2.txt');
+      if (!existsSync(stdFile) && existsSync(shared)) stdFile = shared;
+      if (!existsSync(stdFile)) stdFile = (await (await import('./parser.ts')).generateStdOutput(stdFile, { goBin })).file;
+      const std = await stdSizes(stdFile, { goBin, goVersion, cacheDir: benchCacheDir });
+      const unknown = Object.entries(std.unknownByReason).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${n} ${k}`).join(', ');
+      notes.push(`simulator sizes: ${std.knownSites} of the ${std.heapSites} heap sites of std have a known request size (${std.sizes.length} sizes); ` +
+        `the others, by prediction and construct: ${unknown} (unknown: the size depends on a run-time length; zero: no allocation).`);
       const allocs = Number(values.allocs ?? 10_000_000);
-      const r = await benchSimulator(sizesFrom.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: sizesFrom.from });
+      const r = await benchSimulator(std.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: std.from });
       traceFile = r.traceFile;
       say(r.figures);
     });
