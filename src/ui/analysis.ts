@@ -281,14 +281,20 @@ export class AnalysisService implements vscode.Disposable {
     this.log.info('analysis', `${trigger}: analyzing ${moduleDir}${what ? ` (${what.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`);
     this.updateStatus();
     const location = trigger === 'save' ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
+    // Cancelled from the progress notification, as opposed to superseded by a newer run: the user is told.
+    let cancelledByUser = false;
     try {
       const result = await vscode.window.withProgress(
         { location, title: `Go Heap: analyzing ${path.basename(moduleDir)}`, cancellable: true },
         (_progress, token) => {
-          token.onCancellationRequested(() => ac.abort());
+          token.onCancellationRequested(() => {
+            cancelledByUser = true;
+            ac.abort();
+          });
           return this.analyzeFor(moduleDir, opts, packages, saved);
         },
       );
+      if (ac.signal.aborted && cancelledByUser) this.tellCancelled(moduleDir);
       if (ac.signal.aborted || !result) return;
       // A merged package run refreshed only its own packages' files.
       const refreshed = result.reanalysed && runDirs ? new Map([...editedAtStart].filter(([f]) => runDirs.includes(path.dirname(f)))) : editedAtStart;
@@ -296,6 +302,7 @@ export class AnalysisService implements vscode.Disposable {
     } catch (e) {
       if (ac.signal.aborted) {
         this.log.info('analysis', `${moduleDir}: run cancelled`);
+        if (cancelledByUser) this.tellCancelled(moduleDir);
         return;
       }
       const message = e instanceof Error ? e.message : String(e);
@@ -356,6 +363,11 @@ export class AnalysisService implements vscode.Disposable {
     for (const [f, n] of editedAtStart) if (this.editedSince.get(f) === n) this.editedSince.delete(f);
     void vscode.commands.executeCommand('setContext', contextKeys.hasResults, this.allSites().length > 0);
     this.changed.fire();
+  }
+
+  private tellCancelled(moduleDir: string): void {
+    const kept = this.results.has(moduleDir) ? ': the previous results stay shown' : '';
+    void vscode.window.showInformationMessage(`Go Heap Lens: analysis of ${path.basename(moduleDir)} cancelled${kept}.`);
   }
 
   private showErrorOnce(message: string): void {
