@@ -25,6 +25,11 @@
 // (`go: downloading …`), or it is returned in `unparsed` with its line number.
 // stats.lines = diagnosticLines + headerLines + blankLines + toolLines + unparsed.
 //
+// What is built is up to the consumer: by default every diagnostic with its steps (the parse CLI);
+// with `want` and `deferSteps` (join.ts SiteCollector, used by analyze) only what the join reads,
+// the rest counted, and the step lines of the open block are checked in place in the input chunk
+// instead of being cut into line strings (most of the -m=2 text: bench/RESULTS.md, optimisation 5).
+//
 // Positions are kept as printed: `file` verbatim, 1-based line, 1-based BYTE column
 // (position.ts converts to UTF-16 for editors). Output is neither sorted nor
 // de-duplicated: the compiler repeats lines and that is information too.
@@ -38,12 +43,26 @@ export interface TextParserOptions {
   /** Package to assume before the first `# pkg` header (buildjson.ts uses the event's ImportPath). */
   readonly package?: string;
   /** Receives each diagnostic as soon as it is complete; when given, end() returns no diagnostics. */
-  readonly onDiagnostic?: (d: Diagnostic) => void;
+  readonly onDiagnostic?: (d: Diagnostic, steps?: () => FlowStep[]) => void;
   /** Receives each unparsed line; when given, end() returns no unparsed lines. */
   readonly onUnparsed?: (u: UnparsedLine) => void;
   /** Lines longer than this (UTF-16 units) are cut and reported unparsed, so that a binary
    * or runaway input cannot exhaust memory. Default 64 Mi. */
   readonly maxLineLength?: number;
+  /**
+   * Called with each diagnostic's kind, file (absolute when resolved, else as printed), position and
+   * subject before the diagnostic is built; false: it is counted in stats but never built (nor
+   * returned), and an explanation block's steps are not parsed; `bare`: built without `steps`, which
+   * are not parsed. A consumer that wants only allocation sites (join.ts SiteCollector) skips most
+   * of the -m=2 text. With `want`, the strings of what is built are copies (see detach).
+   */
+  readonly want?: (kind: DiagnosticKind, file: string, line: number, column: number | null, expr: string) => boolean | 'bare';
+  /**
+   * With onDiagnostic: explanation diagnostics come without `steps`, and the callback's second
+   * argument builds them (absent when the block has none). Until then a block is one string, so a
+   * consumer that needs few of them (join.ts SiteCollector) neither parses nor keeps the others' steps.
+   */
+  readonly deferSteps?: boolean;
 }
 
 /** A parsed `file:line[:col]` position, as printed. */
@@ -74,11 +93,16 @@ export class TextParser {
   private counts = { diagnostics: 0, diagnosticLines: 0, headerLines: 0, blankLines: 0, toolLines: 0, unparsed: 0 };
   private ended = false;
   private readonly maxLine: number;
+  /** With `want`, what is kept is copied out of the input (see detach). */
+  private readonly keep: (s: string) => string;
+  private readonly deferSteps: boolean;
 
   constructor(opts: TextParserOptions = {}) {
     this.opts = opts;
     this.pkg = opts.package;
     this.maxLine = opts.maxLineLength ?? defaultMaxLineLength;
+    this.keep = opts.want !== undefined ? detach : (s) => s;
+    this.deferSteps = opts.deferSteps === true && opts.onDiagnostic !== undefined;
   }
 
   /** Complete lines seen so far (buildjson.ts maps them back to its events). */
@@ -106,15 +130,16 @@ export class TextParser {
       else if (nl === -1) end = cr;
       else if (cr === -1) end = nl;
       else end = nl < cr ? nl : cr;
-      this.append(chunk, i, end);
-      const line = this.takePending();
+      const from = i;
       if (end === cr) {
         if (end + 1 < n) i = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
         else { this.pendingCR = true; i = n; }
       } else {
         i = end + 1;
       }
-      this.line(line);
+      if (this.pending.length === 0 && this.pendingOverflow === 0 && end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) continue;
+      this.append(chunk, from, end);
+      this.line(this.takePending());
     }
     if (i < n) this.append(chunk, i, n);
   }
@@ -156,6 +181,33 @@ export class TextParser {
     return s;
   }
 
+  /**
+   * The bulk of -m=2 output, read where it lies in the chunk (no line string): a step line of the
+   * open explanation block, which repeats the block's position. What line() would do with it (its
+   * earlier checks cannot apply to a line that starts with a position); false: not such a line.
+   */
+  private stepInPlace(chunk: string, from: number, end: number): boolean {
+    const b = this.block;
+    if (b?.kind !== 'explanation') return false;
+    const posText = b.posText;
+    // posText and the patterns hold no line terminator, so a match cannot run past `end`.
+    if (!chunk.startsWith(posText, from) || !chunk.startsWith(':   ', from + posText.length)) return false;
+    const at = from + posText.length + 2;
+    if (b.skip) {
+      if (!isStepAt(chunk, at)) return false;
+    } else if (b.defer) {
+      if (!isStepAt(chunk, at)) return false;
+      b.raw = appendRaw(b.raw, chunk.slice(at, end));
+    } else {
+      const step = parseStep(this.keep(chunk.slice(at, end)), this.opts.baseDir);
+      if (step === undefined) return false;
+      b.steps.push(step);
+    }
+    this.lineNo++;
+    b.lines++;
+    return true;
+  }
+
   private line(text: string): void {
     const lineNo = ++this.lineNo;
     if (this.pendingOverflow > 0) {
@@ -177,7 +229,7 @@ export class TextParser {
       return;
     }
     if (this.block?.kind === 'other' && text.charCodeAt(0) === 46 /* . */) {
-      this.block.steps.push({ kind: 'note', text });
+      if (!this.block.skip) this.block.steps.push({ kind: 'note', text: this.keep(text) });
       this.block.lines++;
       return;
     }
@@ -186,11 +238,21 @@ export class TextParser {
     // block's header line, and the scan only looks at the prefix and the `: ` after it).
     const b = this.block;
     if (b?.kind === 'explanation' && text.startsWith(b.posText) && text.startsWith(':   ', b.posText.length)) {
-      const step = parseStep(text.slice(b.posText.length + 2), this.opts.baseDir);
-      if (step !== undefined) {
-        b.steps.push(step);
-        b.lines++;
-        return;
+      if (b.skip || b.defer) {
+        // An unwanted block: its lines are checked for the step shape (as parseStep would) and
+        // counted; a deferred one keeps them as text.
+        if (isStepAt(text, b.posText.length + 2)) {
+          if (b.defer) b.raw = appendRaw(b.raw, text.slice(b.posText.length + 2));
+          b.lines++;
+          return;
+        }
+      } else {
+        const step = parseStep(this.keep(text.slice(b.posText.length + 2)), this.opts.baseDir);
+        if (step !== undefined) {
+          b.steps.push(step);
+          b.lines++;
+          return;
+        }
       }
     }
     const split = splitPosition(text);
@@ -201,33 +263,54 @@ export class TextParser {
     }
     const { pos, posText, message } = split;
     if (message.startsWith('  ')) {
-      const step = parseStep(message, this.opts.baseDir);
+      const step = parseStep(this.keep(message), this.opts.baseDir);
       if (step !== undefined) {
         if (this.block?.kind === 'explanation' && this.block.posText === posText) {
-          this.block.steps.push(step);
+          if (this.block.defer) this.block.raw = appendRaw(this.block.raw, message);
+          else if (!this.block.skip) this.block.steps.push(step);
           this.block.lines++;
           return;
         }
         // A step whose header we never saw (e.g. the input starts mid-block): keep it
         // as an explanation of its own rather than dropping it.
         this.closeBlock();
-        this.block = { kind: 'explanation', posText, pos, message: '', expr: '', func: undefined, steps: [step], inputLine: lineNo, lines: 1 };
+        const want = this.wants('explanation', pos, '');
+        const skip = want !== true;
+        const defer = !skip && this.deferSteps;
+        this.block = {
+          kind: 'explanation', posText, pos, message: '', expr: '', func: undefined, steps: skip || defer ? [] : [step], inputLine: lineNo, lines: 1,
+          skip, bare: want === 'bare', defer, raw: defer ? message : '',
+        };
         return;
       }
     }
     this.closeBlock();
     const header = parseExplanationHeader(message);
     if (header !== undefined) {
-      this.block = { kind: 'explanation', posText, pos, message, expr: header.expr, func: header.func, steps: [], inputLine: lineNo, lines: 1 };
+      const want = this.wants('explanation', pos, header.expr);
+      this.block = {
+        kind: 'explanation', posText, pos, message, expr: header.expr, func: header.func, steps: [], inputLine: lineNo, lines: 1,
+        skip: want !== true, bare: want === 'bare', defer: want === true && this.deferSteps, raw: '',
+      };
       return;
     }
     if (message.startsWith('Before inlining:') || message.startsWith('After inlining')) {
       // -m=3: the IR of the call follows on lines without a position, up to a blank line.
-      this.block = { kind: 'other', posText, pos, message, expr: '', func: undefined, steps: [], inputLine: lineNo, lines: 1 };
+      const want = this.wants('other', pos, '');
+      this.block = { kind: 'other', posText, pos, message, expr: '', func: undefined, steps: [], inputLine: lineNo, lines: 1, skip: want !== true, bare: want === 'bare', defer: false, raw: '' };
       return;
     }
     const { kind, expr } = classify(message);
-    this.emit(this.diagnostic(pos, kind, expr, message, lineNo), 1);
+    if (this.wants(kind, pos, expr) !== false) this.emit(this.diagnostic(pos, kind, expr, message, lineNo), 1);
+    else this.count(kind, 1);
+  }
+
+  /** The `want` option's answer; absFile is resolved as diagnostic() resolves it. */
+  private wants(kind: DiagnosticKind, pos: PrintedPosition, expr: string): boolean | 'bare' {
+    const want = this.opts.want;
+    if (want === undefined) return true;
+    const abs = this.opts.baseDir !== undefined ? resolveFile(this.opts.baseDir, pos.file) : undefined;
+    return want(kind, abs ?? pos.file, pos.line, pos.column, expr);
   }
 
   private header(desc: string): void {
@@ -236,10 +319,10 @@ export class TextParser {
     if (desc.startsWith('[')) return;
     const sp = desc.indexOf(' [');
     if (sp >= 0 && desc.endsWith(']')) {
-      this.pkg = desc.slice(0, sp);
-      this.variant = desc.slice(sp + 2, -1);
+      this.pkg = detach(desc.slice(0, sp));
+      this.variant = detach(desc.slice(sp + 2, -1));
     } else {
-      this.pkg = desc;
+      this.pkg = detach(desc);
       this.variant = undefined;
     }
   }
@@ -261,11 +344,14 @@ export class TextParser {
       this.addUnparsed(lineNo, text);
       return;
     }
-    this.emit(this.diagnostic({ file, line: 0, column: null }, kind, expr, message, lineNo), 1);
+    const pos = { file, line: 0, column: null };
+    if (this.wants(kind, pos, expr) !== false) this.emit(this.diagnostic(pos, kind, expr, message, lineNo), 1);
+    else this.count(kind, 1);
   }
 
   private diagnostic(pos: PrintedPosition, kind: DiagnosticKind, expr: string, message: string, inputLine: number): MutableDiagnostic {
-    const d: MutableDiagnostic = { file: pos.file, line: pos.line, column: pos.column, kind, expr, message, inputLine };
+    const keep = this.keep;
+    const d: MutableDiagnostic = { file: keep(pos.file), line: pos.line, column: pos.column, kind, expr: keep(expr), message: keep(message), inputLine };
     const abs = this.opts.baseDir !== undefined ? resolveFile(this.opts.baseDir, pos.file) : undefined;
     if (abs !== undefined) d.absFile = abs;
     if (this.pkg !== undefined) d.package = this.pkg;
@@ -277,23 +363,42 @@ export class TextParser {
     const b = this.block;
     if (b === undefined) return;
     this.block = undefined;
+    if (b.skip && !b.bare) {
+      this.count(b.kind, b.lines);
+      return;
+    }
     const d = this.diagnostic(b.pos, b.kind, b.expr, b.message, b.inputLine);
-    if (b.func !== undefined) d.func = b.func;
-    d.steps = b.steps;
-    this.emit(d, b.lines);
+    if (b.func !== undefined) d.func = this.keep(b.func);
+    if (b.bare) {
+      this.emit(d, b.lines);
+      return;
+    }
+    if (!b.defer) {
+      d.steps = b.steps;
+      this.emit(d, b.lines);
+      return;
+    }
+    // One flat copy of the block's step lines (see detach); parsed when asked for, as they would have been.
+    const raw = detach(b.raw);
+    const baseDir = this.opts.baseDir;
+    this.emit(d, b.lines, raw === '' ? undefined : () => raw.split('\n').map((m) => parseStep(m, baseDir) ?? { kind: 'note', text: m }));
   }
 
-  private emit(d: Diagnostic, lines: number): void {
+  private emit(d: Diagnostic, lines: number, steps?: () => FlowStep[]): void {
+    this.count(d.kind, lines);
+    if (this.opts.onDiagnostic) this.opts.onDiagnostic(d, steps);
+    else this.diagnostics.push(d);
+  }
+
+  private count(kind: DiagnosticKind, lines: number): void {
     this.counts.diagnostics++;
     this.counts.diagnosticLines += lines;
-    this.byKind[d.kind] = (this.byKind[d.kind] ?? 0) + 1;
-    if (this.opts.onDiagnostic) this.opts.onDiagnostic(d);
-    else this.diagnostics.push(d);
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
   }
 
   private addUnparsed(line: number, text: string): void {
     this.counts.unparsed++;
-    const u = { line, text };
+    const u = { line, text: this.keep(text) };
     if (this.opts.onUnparsed) this.opts.onUnparsed(u);
     else this.unparsed.push(u);
   }
@@ -319,6 +424,16 @@ interface OpenBlock {
   readonly steps: FlowStep[];
   readonly inputLine: number;
   lines: number;
+  /** The `want` option declined it (or its steps, `bare`): lines are counted, steps not kept. */
+  readonly skip: boolean;
+  readonly bare: boolean;
+  /** deferSteps: the step lines are kept in `raw` (after `POS: `, joined by `\n`), not parsed. */
+  readonly defer: boolean;
+  raw: string;
+}
+
+function appendRaw(raw: string, step: string): string {
+  return raw === '' ? step : raw + '\n' + step;
 }
 
 const unknownLine = '<unknown line number>: ';
@@ -409,6 +524,23 @@ const flowReasons = new Set([
   'non-constant size',
 ]);
 const longestReason = 40;
+
+/**
+ * detach copies a string that V8 would otherwise keep as a slice of the input chunk it came from (a
+ * slice of 13 or more characters keeps its whole parent alive): when few of a chunk's diagnostics
+ * are kept, the chunk can then die young instead of being kept whole for one of them.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** isStepAt: whether text from `at` is a step line (parseStep would return a step), without building it. */
+function isStepAt(text: string, at: number): boolean {
+  let i = at;
+  while (i < text.length && text.charCodeAt(i) === 32) i++;
+  if (i - at === 2) return text.startsWith('flow: ', i) || text.startsWith('warning: ', i);
+  return i - at === 4 && text.startsWith('from ', i);
+}
 
 function parseStep(message: string, baseDir: string | undefined): FlowStep | undefined {
   // message still has its indentation: `  flow: …`, `    from …`, `  warning: …`.

@@ -25,7 +25,7 @@
 import { classThresholdsForN, constructPredictions, type ConstructSpec, type TypeShape } from '../alloc/constructs.ts';
 import { classify, stackPrediction, unknownPrediction, type Prediction } from '../alloc/malloc.ts';
 import type { AllocatorRules } from '../alloc/versions.ts';
-import type { Diagnostic, FlowStep } from '../escape/diagnostic.ts';
+import type { Diagnostic, DiagnosticKind, FlowStep } from '../escape/diagnostic.ts';
 import { utf8ColumnToUtf16 } from '../escape/position.ts';
 import { resolveFile } from '../escape/text.ts';
 import type { AllocationSite, Construct, DynamicClassRange, FlowStepAt, TypeFacts } from './site.ts';
@@ -107,6 +107,21 @@ export interface JoinOptions {
 
 const key = (file: string, line: number, col: number | null | undefined) => `${file}\0${line}\0${col ?? 0}`;
 
+/**
+ * Position keys with the file as a small number: the keys of the join's maps are built per
+ * diagnostic and hashed once each, and an absolute path is most of a key's length (the file
+ * strings themselves repeat, and a string's hash is computed once).
+ */
+class PositionKeys {
+  private readonly ids = new Map<string, number>();
+
+  of(file: string, line: number, col: number | null | undefined): string {
+    let id = this.ids.get(file);
+    if (id === undefined) this.ids.set(file, (id = this.ids.size));
+    return `${id}:${line}:${col ?? 0}`;
+  }
+}
+
 function toTypeFacts(t: FactType | undefined): TypeFacts | null {
   if (!t) return null;
   return { name: t.name, size: t.size, align: t.align, ptrBytes: t.ptrBytes };
@@ -163,7 +178,7 @@ export function exprShape(expr: string): ExprShape {
   return { kind: 'value' };
 }
 
-const allocKinds = new Set(['escapes', 'moved-to-heap', 'does-not-escape']);
+const allocKinds: ReadonlySet<DiagnosticKind> = new Set(['escapes', 'moved-to-heap', 'does-not-escape']);
 
 function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
   if (d.kind === 'moved-to-heap') return f.kind === 'var' && f.name === d.expr;
@@ -181,6 +196,100 @@ function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
   }
 }
 
+/** The keys under which joinSites finds the explanation of a subject at position key `k` (the first block for a key wins). */
+function explanationKeys(k: string, expr: string): [string, string] {
+  return [`${k}\0${expr}`, `${k}\0${expr.startsWith('append(') ? 'append' : expr}`];
+}
+
+/**
+ * SiteCollector keeps, from a stream of diagnostics, what joinSites reads: the allocation
+ * diagnostics that can become sites, and the steps of an explanation only when it is the first of
+ * its subject (the join takes the first) and, in the end, some kept allocation's subject. Its
+ * `want` is a TextParser `want` filter and `add` its onDiagnostic; with the parser's deferSteps,
+ * steps are parsed only for those explanations. So the -m=2 text of every other diagnostic
+ * (inlining notes, parameter leaks, repeated explanations) is never built, or built without steps
+ * with `keepAll` (analyze counts every diagnostic per package). joinSites(collector.diagnostics(), …)
+ * equals joinSites of the whole parse (test/unit/site-collector.test.ts).
+ */
+export class SiteCollector {
+  private readonly kept: Diagnostic[] = [];
+  /** Deferred steps of kept explanations, by index in `kept`. */
+  private readonly deferred = new Map<number, () => readonly FlowStep[]>();
+  private readonly explained = new Set<string>();
+  private readonly keys = new PositionKeys();
+  private readonly keepAll: boolean;
+  private built: Diagnostic[] | undefined;
+
+  constructor(opts: { readonly keepAll?: boolean } = {}) {
+    this.keepAll = opts.keepAll === true;
+  }
+
+  readonly want = (kind: DiagnosticKind, file: string, line: number, column: number | null, expr: string): boolean | 'bare' => {
+    if (kind === 'explanation') {
+      const [k1, k2] = explanationKeys(this.keys.of(file, line, column), expr);
+      if (!this.explained.has(k1) || !this.explained.has(k2)) return true;
+      return this.keepAll ? 'bare' : false;
+    }
+    if (this.keepAll) return true;
+    // A parameter or plain value that does not escape never becomes a site (joinSites skips it
+    // whatever the facts say, and its duplicates the same way).
+    if (kind === 'does-not-escape') return exprShape(expr).kind !== 'value';
+    return allocKinds.has(kind);
+  };
+
+  readonly add = (d: Diagnostic, steps?: () => readonly FlowStep[]): void => {
+    if (this.built) throw new Error('SiteCollector.add after diagnostics()');
+    if (d.kind === 'explanation') {
+      // As joinSites reads them: a block without steps explains nothing and claims no key.
+      if (steps !== undefined || d.steps?.length) {
+        const [k1, k2] = explanationKeys(this.keys.of(d.absFile ?? d.file, d.line, d.column), d.expr);
+        if (!this.explained.has(k1) || !this.explained.has(k2)) {
+          this.explained.add(k1);
+          this.explained.add(k2);
+          if (steps !== undefined) this.deferred.set(this.kept.length, steps);
+        } else if (!this.keepAll) {
+          return;
+        }
+      } else if (!this.keepAll) {
+        return;
+      }
+    } else if (!this.keepAll && !allocKinds.has(d.kind)) {
+      return;
+    }
+    this.kept.push(d);
+  };
+
+  /**
+   * The kept diagnostics in input order. A deferred explanation gets its steps when a kept
+   * allocation has its subject; otherwise joinSites would not read it, and it is dropped (kept
+   * without steps with keepAll).
+   */
+  diagnostics(): Diagnostic[] {
+    if (this.built) return this.built;
+    const subjects = new Set<string>();
+    for (const d of this.kept) {
+      if (allocKinds.has(d.kind)) subjects.add(`${this.keys.of(d.absFile ?? d.file, d.line, d.column)}\0${d.expr}`);
+    }
+    const out: Diagnostic[] = [];
+    for (let i = 0; i < this.kept.length; i++) {
+      const d = this.kept[i]!;
+      const steps = this.deferred.get(i);
+      if (steps !== undefined) {
+        const [k1, k2] = explanationKeys(this.keys.of(d.absFile ?? d.file, d.line, d.column), d.expr);
+        if (subjects.has(k1) || subjects.has(k2)) {
+          // The collector's own object (the parser hands each out once): completed in place, no spread.
+          (d as { steps?: readonly FlowStep[] }).steps = steps();
+        } else if (!this.keepAll) {
+          continue;
+        }
+      }
+      out.push(d);
+    }
+    this.deferred.clear();
+    return (this.built = out);
+  }
+}
+
 /**
  * joinSites turns allocation diagnostics into AllocationSites (see the overview above).
  * Diagnostics that are not about an allocation (parameters, inlining) are ignored;
@@ -188,6 +297,8 @@ function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
  */
 export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[], opts: JoinOptions): AllocationSite[] {
   const rules = opts.rules;
+  const keys = new PositionKeys();
+  const key = keys.of.bind(keys);
   const byPos = new Map<string, TypeFact[]>();
   const byTypeName = new Map<string, TypeFact[]>();
   for (const f of facts) {
@@ -203,12 +314,11 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       }
     }
   }
-  const explanations = new Map<string, FlowStep[]>();
+  const explanations = new Map<string, readonly FlowStep[]>();
   for (const d of diagnostics) {
     if (d.kind !== 'explanation' || !d.steps?.length) continue;
-    const k = key(d.absFile ?? d.file, d.line, d.column);
-    for (const kk of [`${k}\0${d.expr}`, `${k}\0${d.expr.startsWith('append(') ? 'append' : d.expr}`]) {
-      if (!explanations.has(kk)) explanations.set(kk, [...d.steps]);
+    for (const kk of explanationKeys(key(d.absFile ?? d.file, d.line, d.column), d.expr)) {
+      if (!explanations.has(kk)) explanations.set(kk, d.steps);
     }
   }
   const lineText = opts.lineText ?? (() => undefined);
@@ -220,16 +330,20 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
 
   const seen = new Set<string>();
   const sites: AllocationSite[] = [];
+  // Sites explained by the same block (a subject under its two keys, or reported twice) share its
+  // converted steps: the conversion reads source lines.
+  const reasons = new Map<readonly FlowStep[], readonly FlowStepAt[]>();
   for (const d of diagnostics) {
     if (!allocKinds.has(d.kind) || d.column === null) continue;
     const file = d.absFile ?? (opts.baseDir ? resolveFile(opts.baseDir, d.file) : undefined);
     if (!file) continue; // <autogenerated>, $WORK/…: no source to point at
-    const dedup = `${key(file, d.line, d.column)}\0${d.expr}\0${d.kind}`;
+    const at = key(file, d.line, d.column);
+    const dedup = `${at}\0${d.expr}\0${d.kind}`;
     if (seen.has(dedup)) continue;
     seen.add(dedup);
     const s = exprShape(d.expr);
     // The construct's own fact first (a string concat), then a boxing of the same expression.
-    const here = (byPos.get(key(file, d.line, d.column)) ?? []).filter((f) => factMatches(f, s, d))
+    const here = (byPos.get(at) ?? []).filter((f) => factMatches(f, s, d))
       .sort((a, b) => Number(a.kind === 'iface') - Number(b.kind === 'iface'));
     let fact = here[0];
     let via = 'position';
@@ -257,7 +371,8 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     }
     const escapes = d.kind !== 'does-not-escape';
     const steps = explanations.get(`${key(d.absFile ?? d.file, d.line, d.column)}\0${d.expr}`) ?? [];
-    const reason: FlowStepAt[] = steps.map((st) => {
+    let reason = reasons.get(steps);
+    if (reason === undefined) reasons.set(steps, reason = steps.map((st) => {
       const at = st.file && opts.baseDir ? resolveFile(opts.baseDir, st.file) : undefined;
       // Built by assignment, not spreads: object spread is slow on Node 20 (bench/RESULTS.md).
       const step: { -readonly [K in keyof FlowStepAt]: FlowStepAt[K] } = { text: st.text };
@@ -267,16 +382,17 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       step.line = st.line;
       if (st.column) step.column = toUtf16(at, st.line, st.column);
       return step;
-    });
+    }));
     const built = buildSite(d, s, fact, escapes, rules);
-    sites.push({
-      file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason,
-      ...built,
-      ...(via === 'type name' ? { notes: [...(built.notes ?? []), 'inlined: type facts matched by type name'] } : {}),
-      ...(via === 'resolved' ? { notes: [...(built.notes ?? []), `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`] } : {}),
-      ...(d.package ? { package: d.package } : {}),
-      ...(fact?.func ?? d.func ? { func: fact?.func ?? d.func } : {}),
-    });
+    // Assigned, not spread (see above); the keys keep the order the spreads gave them (JSON output).
+    const site: { -readonly [K in keyof AllocationSite]: AllocationSite[K] } = Object.assign(
+      { file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason }, built);
+    if (via === 'type name') site.notes = [...(built.notes ?? []), 'inlined: type facts matched by type name'];
+    if (via === 'resolved') site.notes = [...(built.notes ?? []), `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`];
+    if (d.package) site.package = d.package;
+    const func = fact?.func ?? d.func;
+    if (func) site.func = func;
+    sites.push(site);
   }
   return sites;
 }
