@@ -24,7 +24,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { parseText, TextParser } from '../core/escape/text.ts';
-import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
+import { joinSites, resolvedKey, SiteCollector, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
 import type { AnalysisCache } from './cache.ts';
@@ -127,7 +127,10 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
   let linesBefore = 0; // unparsed line numbers count through all outputs, in order
   const addParse = (text: string, baseDir: string, failed: boolean) => {
-    const r = parseText(text, { baseDir });
+    // Every diagnostic is built, but -m=2 steps only for the explanations the join reads (SiteCollector).
+    const collector = new SiteCollector({ keepAll: true });
+    const parsed = parseText(text, { baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true });
+    const r: ParseResult = { ...parsed, diagnostics: collector.diagnostics() };
     if (r.unparsed.length > 0) {
       const headers = headerLines(text);
       r.unparsed.forEach((u, i) => {
@@ -348,11 +351,16 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
 
 /** parseFileStreamed parses a compiler-output file chunk by chunk (memory grows with the diagnostics, not the file). */
 async function parseFileStreamed(file: string, baseDir: string): Promise<ParseResult> {
-  const p = new TextParser({ baseDir });
+  const collector = new SiteCollector({ keepAll: true }); // as in addParse
+  const p = new TextParser({ baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true });
   const decoder = new TextDecoder('utf-8');
-  for await (const chunk of createReadStream(file)) p.push(decoder.decode(chunk as Buffer, { stream: true }));
+  // 1 MiB reads, decoded 32 KiB at a time: each piece's string then dies in V8's young generation.
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    for (let o = 0; o < b.length; o += 32 << 10) p.push(decoder.decode(b.subarray(o, o + (32 << 10)), { stream: true }));
+  }
   p.push(decoder.decode());
-  return p.end();
+  return { ...p.end(), diagnostics: collector.diagnostics() };
 }
 
 /** The package of a cmd/go `# pkg` or `# pkg [pkg.test]` header, without the variant. */
