@@ -76,6 +76,14 @@ export async function benchCompare(opts: CompareOptions): Promise<{ figures: Fig
       { bench: 'before/after', metric: `parse time, ${label}`, value: `${fmt(b!.parseMs / a!.parseMs)} (${fmt(b!.parseMs, 0)} → ${fmt(a!.parseMs, 0)} ms)` },
       { bench: 'before/after', metric: `join time, ${label}`, value: `${fmt(b!.joinMs / a!.joinMs)} (${fmt(b!.joinMs, 0)} → ${fmt(a!.joinMs, 0)} ms; ${b!.sites} → ${a!.sites} sites)` },
       { bench: 'before/after', metric: `parse+join peak RSS, ${label}`, value: `${fmt(b!.maxRssKiB / a!.maxRssKiB)} (${fmt(b!.maxRssKiB / 1024, 0)} → ${fmt(a!.maxRssKiB / 1024, 0)} MiB)` },
+      {
+        bench: 'before/after', metric: `parse+join wall time, ${label}`,
+        value: `${fmt((b!.parseMs + b!.joinMs) / (a!.parseMs + a!.joinMs))} (${fmt(b!.parseMs + b!.joinMs, 0)} → ${fmt(a!.parseMs + a!.joinMs, 0)} ms)`,
+      },
+      {
+        bench: 'before/after', metric: `parse+join CPU time (all threads), ${label}`,
+        value: `${fmt((b!.parseCpuMs + b!.joinCpuMs) / (a!.parseCpuMs + a!.joinCpuMs))} (${fmt(b!.parseCpuMs + b!.joinCpuMs, 0)} → ${fmt(a!.parseCpuMs + a!.joinCpuMs, 0)} ms)`,
+      },
     );
   }
   if (opts.traceFile) {

@@ -1,14 +1,21 @@
 // One measurement of benchmark 1 (parser.ts) in a process of its own, so that the peak RSS it
-// reports is the parser's. Usage: node --import tsx bench/parse-child.ts parse|baseline FILE [--join]
+// reports is the parser's. Usage: node --import tsx bench/parse-child.ts parse|baseline FILE [--join] [--sites-only]
+// --sites-only: the collector keeps only what the join reads (no keepAll; analyze.ts keeps every diagnostic).
 // Prints one JSON line (parser.ts ChildResult). GHL_GO_VERSION picks the rules for the join.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { rulesFor } from '../src/core/alloc/versions.ts';
 import type { Diagnostic } from '../src/core/escape/diagnostic.ts';
-import { TextParser } from '../src/core/escape/text.ts';
-import { joinSites } from '../src/core/sites/join.ts';
+import { TextParser, type TextParserOptions } from '../src/core/escape/text.ts';
+import * as joinModule from '../src/core/sites/join.ts';
+
+const { joinSites } = joinModule;
+// The collector (join.ts) exists from the streaming parse→join on; compare.ts runs this script
+// beside older sources too, which parse everything.
+const SiteCollector = (joinModule as Partial<typeof joinModule>).SiteCollector;
 
 const chunkBytes = 1 << 20;
+const decodeBytes = 32 << 10;
 
 /**
  * The baseline: what any line-oriented reader of this text has to do at least — readline over
@@ -26,18 +33,33 @@ async function baseline(file: string): Promise<{ lines: number; matched: number 
   return { lines, matched };
 }
 
-/** The product's path: TextParser fed the same stream; diagnostics kept, as analyze.ts keeps them. */
-function parse(file: string): Promise<{ diagnostics: Diagnostic[]; lines: number; unparsed: number }> {
+/**
+ * The product's path: TextParser fed the same stream, keeping what analyze.ts keeps (with the
+ * collector: what the join reads; before it: every diagnostic). `diagnostics` is the parser's count.
+ */
+function parse(file: string, sitesOnly: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
   return new Promise((res, rej) => {
-    const diagnostics: Diagnostic[] = [];
     let unparsed = 0;
-    const p = new TextParser({ baseDir: process.cwd(), onDiagnostic: (d) => diagnostics.push(d), onUnparsed: () => unparsed++ });
-    const s = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
-    s.on('data', (c) => p.push(c as string));
+    const all: Diagnostic[] = [];
+    const collector = SiteCollector ? new SiteCollector({ keepAll: !sitesOnly }) : undefined; // keepAll as analyze.ts
+    const opts: TextParserOptions = collector
+      ? { baseDir: process.cwd(), want: collector.want, onDiagnostic: collector.add, deferSteps: true, onUnparsed: () => unparsed++ }
+      : { baseDir: process.cwd(), onDiagnostic: (d) => all.push(d), onUnparsed: () => unparsed++ };
+    const p = new TextParser(opts);
+    // Read and decoded as analyze.ts reads a saved output (parseFileStreamed): 1 MiB reads, one
+    // streaming TextDecoder (2× string_decoder's speed on Node 20 for this text, where every `flow:`
+    // line has a `←`) over 32 KiB pieces, so that each piece's string dies in V8's young generation.
+    const decoder = new TextDecoder('utf-8');
+    const s = createReadStream(file, { highWaterMark: chunkBytes });
+    s.on('data', (c) => {
+      const b = c as Buffer;
+      for (let o = 0; o < b.length; o += decodeBytes) p.push(decoder.decode(b.subarray(o, o + decodeBytes), { stream: true }));
+    });
     s.on('error', rej);
     s.on('end', () => {
+      p.push(decoder.decode());
       const r = p.end();
-      res({ diagnostics, lines: r.stats.lines, unparsed });
+      res({ kept: collector ? collector.diagnostics() : all, diagnostics: r.stats.diagnostics, lines: r.stats.lines, unparsed });
     });
   });
 }
@@ -66,22 +88,30 @@ async function main(): Promise<void> {
   if ((mode !== 'parse' && mode !== 'baseline') || !file) throw new Error('usage: parse-child.ts parse|baseline FILE [--join]');
   const bytes = statSync(file).size;
   const t0 = performance.now();
+  const c0 = cpuMs();
   if (mode === 'baseline') {
     const b = await baseline(file);
     const parseMs = performance.now() - t0;
-    out({ mode, bytes, lines: b.lines, diagnostics: b.matched, unparsed: b.lines - b.matched, parseMs, joinMs: 0, sites: 0 });
+    out({ mode, bytes, lines: b.lines, diagnostics: b.matched, unparsed: b.lines - b.matched, parseMs, joinMs: 0, sites: 0, parseCpuMs: cpuMs() - c0, joinCpuMs: 0 });
     return;
   }
-  const p = await parse(file);
+  const p = await parse(file, rest.includes('--sites-only'));
   const parseMs = performance.now() - t0;
+  const c1 = cpuMs();
   let joinMs = 0;
   let sites = 0;
   if (rest.includes('--join')) {
     const t1 = performance.now();
-    sites = join(p.diagnostics);
+    sites = join(p.kept);
     joinMs = performance.now() - t1;
   }
-  out({ mode, bytes, lines: p.lines, diagnostics: p.diagnostics.length, unparsed: p.unparsed, parseMs, joinMs, sites });
+  out({ mode, bytes, lines: p.lines, diagnostics: p.diagnostics, unparsed: p.unparsed, parseMs, joinMs, sites, parseCpuMs: c1 - c0, joinCpuMs: cpuMs() - c1 });
+}
+
+/** CPU time of this process (all threads: V8's GC helpers too), ms: steadier than wall time on a loaded machine. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function out(r: Record<string, unknown>): void {

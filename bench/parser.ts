@@ -17,6 +17,9 @@ export interface ChildResult {
   readonly unparsed: number;
   readonly parseMs: number;
   readonly joinMs: number;
+  /** CPU time (all threads) of the parse and of the join, ms. */
+  readonly parseCpuMs: number;
+  readonly joinCpuMs: number;
   readonly sites: number;
   readonly maxRssKiB: number;
 }
@@ -45,8 +48,8 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
 
 /** runChild runs parse-child.ts (or `script`, a copy beside older sources) on `file` in its own node process. */
 export async function runChild(mode: 'parse' | 'baseline', file: string,
-  opts: { join?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
-  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), [mode, file, ...(opts.join ? ['--join'] : [])],
+  opts: { join?: boolean; sitesOnly?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
+  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), [mode, file, ...(opts.join ? ['--join'] : []), ...(opts.sitesOnly ? ['--sites-only'] : [])],
     opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {});
 }
 
@@ -62,15 +65,20 @@ export async function benchParser(std: StdOutput, repeats = 3): Promise<ParserBe
   const size = (await stat(std.file)).size;
   let parse: ChildResult | undefined;
   let baseline: ChildResult | undefined;
+  let sitesOnly: ChildResult | undefined;
+  const total = (r: ChildResult) => r.parseMs + r.joinMs;
   // Interleaved so that a burst of noise hits both.
   for (let i = 0; i < repeats; i++) {
     const b = await runChild('baseline', std.file);
     const p = await runChild('parse', std.file, { join: true });
+    const so = await runChild('parse', std.file, { join: true, sitesOnly: true });
     if (!baseline || b.parseMs < baseline.parseMs) baseline = b;
-    if (!parse || p.parseMs + p.joinMs < parse.parseMs + parse.joinMs) parse = p;
+    if (!parse || total(p) < total(parse)) parse = p;
+    if (!sitesOnly || total(so) < total(sitesOnly)) sitesOnly = so;
   }
   const p = parse!;
   const b = baseline!;
+  const so = sitesOnly!;
   const mbps = (ms: number) => mib(size) / (ms / 1000);
   const figures: Figure[] = [
     { bench: 'parser', metric: 'input', value: `${fmt(mib(size), 1)} MiB, ${p.lines} lines, ${p.diagnostics} diagnostics, ${p.unparsed} unparsed, ${p.sites} sites` },
@@ -79,6 +87,14 @@ export async function benchParser(std: StdOutput, repeats = 3): Promise<ParserBe
     { bench: 'parser', metric: 'parse time ÷ baseline time', value: fmt(p.parseMs / b.parseMs) },
     { bench: 'parser', metric: 'join time (no type facts: the helper skips std)', value: `${fmt(p.joinMs, 0)} ms` },
     { bench: 'parser', metric: 'peak RSS parse+join (baseline)', value: `${fmt(p.maxRssKiB / 1024, 0)} MiB (${fmt(b.maxRssKiB / 1024, 0)} MiB)` },
+    {
+      bench: 'parser', metric: 'CPU time, all threads: parse, join (baseline parse)',
+      value: `${fmt(p.parseCpuMs, 0)} ms, ${fmt(p.joinCpuMs, 0)} ms (${fmt(b.parseCpuMs, 0)} ms)`,
+    },
+    {
+      bench: 'parser', metric: 'sites only (no keepAll: analyze keeps every diagnostic): parse, join, peak RSS',
+      value: `${fmt(so.parseMs, 0)} ms, ${fmt(so.joinMs, 0)} ms, ${fmt(so.maxRssKiB / 1024, 0)} MiB (CPU ${fmt(so.parseCpuMs, 0)} + ${fmt(so.joinCpuMs, 0)} ms; ${so.sites} sites)`,
+    },
   ];
   if (std.compileMs !== undefined) {
     const ratio = (p.parseMs + p.joinMs) / std.compileMs;
