@@ -155,7 +155,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** goToLine: Control+G with "L" or "L:C". */
+/** goToLine: Control+G with "L" or "L:C" (C visual: see visualColumn). */
 export async function goToLine(page: Page, line: number | string): Promise<void> {
   await page.locator('.monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+G');
@@ -194,14 +194,26 @@ export async function hoverOn(page: Page, line: number, lineText: string, token:
 }
 
 /**
- * hoverAt puts the caret at line:column (Go to Line accepts "L:C", C in characters) and opens
- * the hover from the keyboard (Show or Focus Hover), for tokens the mouse cannot single out.
+ * visualColumn: Go to Line's column for the 1-based UTF-16 `column` of `lineText` (it counts a tab
+ * up to the next multiple of the tab size, 4 here, as the status bar does).
  */
-export async function hoverAt(page: Page, line: number, column: number, onFail: (n: string) => Promise<void>): Promise<Locator> {
+export function visualColumn(lineText: string, column: number): number {
+  let col = 1;
+  for (const ch of lineText.slice(0, column - 1)) col = ch === '\t' ? col + 4 - ((col - 1) % 4) : col + 1;
+  return col;
+}
+
+/**
+ * hoverAt puts the caret at line:column of `file` (column as the compiler counts, converted for
+ * Go to Line) and opens the hover from the keyboard (Show or Focus Hover), for tokens the mouse
+ * cannot single out.
+ */
+export async function hoverAt(page: Page, file: string, line: number, column: number, onFail: (n: string) => Promise<void>): Promise<Locator> {
+  const col = visualColumn(readFileSync(file, 'utf8').split('\n')[line - 1] ?? '', column);
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press('Escape');
-    await goToLine(page, `${line}:${column}`);
-    await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${line},` }).first().waitFor({ timeout: 10_000 });
+    await goToLine(page, `${line}:${col}`);
+    await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${line}, Col ${col}` }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+I');
     const hover = visibleHover(page);

@@ -86,7 +86,7 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
 
   /** checkHover: our hover at the site shows `literals` as text, renders no markup from them, links only to our command. */
   async function checkHover(s: AllocationSite, literals: readonly string[], name: string): Promise<Locator> {
-    const hover = await hoverAt(page, s.line, s.column, shot);
+    const hover = await hoverAt(page, s.file, s.line, s.column, shot);
     await shot(`hostile-hover-${name}`);
     // Our parts only: the keyboard hover also holds the editor's own parts (e.g. "Follow link" on a URL in the source).
     const ours = hover.locator('.hover-contents').filter({ hasText: 'Go Heap Lens' });
@@ -187,6 +187,9 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
       window.__ghlViolations = [];
       window.addEventListener('securitypolicyviolation', (e) => window.__ghlViolations!.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
+    // The canary first: a payload that ran is the failure that matters most.
+    const early = await html.evaluate(() => ({ canary: window.__ghlCanary, title: document.title }));
+    assert.deepEqual(early, { canary: undefined, title: 'Simulate Heap' }, 'an injected payload ran inside the webview');
     const rows = (await frame.locator('#workload tbody tr').allInnerTexts()).join('\n');
     for (const w of [`"<script>document.title='pwned'</script>" + x`, '<img src=x onerror=window.__ghlCanary=1><script>window.__ghlCanary=2', `${imgFile}:`, `${linkFile}:`]) {
       assert.ok(rows.includes(w), `the workload table shows ${w} as text:\n${rows}`);

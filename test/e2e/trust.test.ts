@@ -1,0 +1,140 @@
+// Issue 6 in a real VS Code: workspace trust ENABLED (code-server without --disable-workspace-trust,
+// a fresh user-data dir, no startup prompt), so the folder opens in Restricted Mode. The folder's
+// own .vscode/settings.json points go.alternateTools and go.toolsEnvVars at other programs, as an
+// attacker's repository would. While Go files are opened, edited and saved and Analyze is tried,
+// the process table is polled for any toolchain process under code-server (or carrying this
+// run's marker), and `go` on PATH is a recording wrapper around the real one: neither may see a
+// single go. "Load Compiler Output" of a recorded -m=2 file must still give hovers.
+import assert from 'node:assert/strict';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, suite, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { cannotRun, hoverAt, openWorkbench, ProcWatch, procLine, root, runCommand, skipOrFail, type Workbench } from './harness.ts';
+
+const reason = cannotRun();
+const recorded = join(root, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt');
+
+suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 600_000 }, () => {
+  if (reason) return skipOrFail(reason);
+
+  let work: string;
+  let ws: string;
+  let goLog: string;
+  let wb: Workbench | undefined;
+  let page: Page;
+  let watch: ProcWatch | undefined;
+  const marker = `GHL_E2E_RUN=trust-${process.pid}`;
+  const shot = async (name: string): Promise<void> => wb?.shot(name);
+
+  /** Every go the wrapper saw, and every toolchain process the poll saw. */
+  const spawned = (): string[] => [
+    ...(existsSync(goLog) ? readFileSync(goLog, 'utf8').split('\n').filter(Boolean).map((l) => `go wrapper: ${l}`) : []),
+    ...[...(watch?.seen.values() ?? [])].map(procLine),
+  ];
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'ghl-e2e-trust-'));
+    ws = join(work, 'constructs');
+    cpSync(join(root, 'test', 'fixtures', 'constructs'), ws, { recursive: true });
+    cpSync(recorded, join(work, 'constructs-m2.txt'));
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({
+      'go.alternateTools': { go: join(work, 'evil-go') }, 'go.toolsEnvVars': { GOFLAGS: '-toolexec=/bin/false' },
+      'goHeap.analysis.buildFlags': ['-toolexec=/bin/false'],
+    }));
+    // `go` on the server's PATH records each call, then runs the real go (nothing should reach it).
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    goLog = join(work, 'go-calls.log');
+    const realGo = join(process.env.GOROOT ?? '/usr/local/go', 'bin', 'go');
+    writeFileSync(join(bin, 'go'), `#!/bin/sh\necho "$$ $PWD: go $*" >> '${goLog}'\nexec '${existsSync(realGo) ? realGo : '/usr/local/go/bin/go'}' "$@"\n`);
+    chmodSync(join(bin, 'go'), 0o755);
+    wb = await openWorkbench({
+      work, folder: ws, readyFile: 'main.go', logName: 'code-server-trust.log', workspaceTrust: true,
+      env: { PATH: `${bin}:${process.env.PATH}`, GHL_E2E_RUN: marker.split('=')[1]! },
+    });
+    page = wb.page;
+    watch = new ProcWatch(wb.serverPid, marker);
+  });
+
+  after(async () => {
+    watch?.stop();
+    await wb?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the folder is in Restricted Mode and the extension says so', async () => {
+    // VS Code's own indicator, then ours (status item + one message).
+    await page.locator('.statusbar-item, .monaco-workbench .banner').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'main.go' }).first().click();
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'package main' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.statusbar-item').filter({ hasText: 'Go Heap: restricted' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'runs no Go toolchain in Restricted Mode' }).first()
+      .waitFor({ timeout: 30_000 });
+    await shot('trust-01-restricted');
+  });
+
+  test('opening, editing and saving Go files and trying Analyze start no go process', async () => {
+    // Another Go file through Quick Open, an edit and a save (the analyze-on-save path).
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget:visible input');
+    await page.keyboard.type('alloc.go');
+    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'alloc.go' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'package alloc' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// edited in Restricted Mode\n');
+    await page.keyboard.press('Control+S');
+    await page.locator('.editor-group-container .tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    // The Analyze commands need trust (their enablement): the palette does not list them; if it did, they would run.
+    for (const title of ['Go Heap: Analyze Workspace', 'Go Heap: Analyze Package']) {
+      await page.keyboard.press('F1');
+      await page.waitForSelector('.quick-input-widget:visible input');
+      await page.keyboard.type(title);
+      const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
+      const listed = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      await page.keyboard.press(listed ? 'Enter' : 'Escape');
+    }
+    // Give a spawned go (or a debounced save) time to show up in the poll.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(spawned(), [], 'a go process was started in Restricted Mode');
+    assert.ok(watch!.samples.length > 100, `the process table was polled (${watch!.samples.length} samples)`);
+    await shot('trust-02-no-go');
+  });
+
+  test('Load Compiler Output of a recorded file gives hovers, still without any go; the ignored settings are named', async () => {
+    await runCommand(page, 'Go Heap: Load Compiler Output');
+    // code-server's file dialog is a quick input taking a path.
+    const input = page.locator('.quick-input-widget:visible input');
+    await input.waitFor();
+    await input.fill(join(work, 'constructs-m2.txt'));
+    await page.keyboard.press('Enter');
+    // Restricted Mode cannot ask go for its version: the user picks it.
+    await page.locator('.quick-input-widget:visible').filter({ hasText: 'Which Go version printed this compiler output?' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.type('go1.26');
+    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'go1.26' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item').filter({ hasText: /Go Heap: \d+ sites · go1\.26/ }).first().waitFor({ timeout: 60_000 });
+    const warning = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Restricted Mode): ignoring' }).first();
+    await warning.waitFor({ timeout: 15_000 });
+    const w = await warning.innerText();
+    // vscode-go's settings reach the extension (their owner is not installed to restrict them); our own
+    // buildFlags is in restrictedConfigurations, so VS Code itself withholds the workspace's value.
+    for (const named of ['go.alternateTools', 'go.toolsEnvVars']) assert.ok(w.includes(named), `${named} named in: ${w}`);
+    assert.ok(!w.includes('goHeap.analysis.buildFlags'), `VS Code withholds a restricted setting: ${w}`);
+    // alloc.go is open (previous test): hover the recorded site &Point{...} at alloc/alloc.go:21:9.
+    const m = /^alloc\/alloc\.go:(\d+):(\d+): (&Point\{\.\.\.\}) escapes to heap$/m.exec(readFileSync(recorded, 'utf8'));
+    assert.ok(m, 'the recorded output has the &Point{...} site');
+    await page.locator('.editor-group-container .tab').filter({ hasText: 'alloc.go' }).first().click();
+    const hover = await hoverAt(page, join(ws, 'alloc', 'alloc.go'), Number(m[1]), Number(m[2]), shot);
+    const text = (await hover.innerText()).replace(/\u00a0/g, ' ');
+    assert.ok(text.includes('&Point{...}') && text.includes('escapes to heap'), text);
+    assert.match(text, /go1\.26 amd64/);
+    await shot('trust-03-loaded-hover');
+    await page.keyboard.press('Escape');
+    assert.deepEqual(spawned(), [], 'a go process was started in Restricted Mode');
+  });
+});
