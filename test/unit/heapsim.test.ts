@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite, test } from 'node:test';
+import { gcMarkTermination, gcStart } from '../../src/core/alloc/gc.ts';
 import { HeapSim, simulate, type SimulationReport } from '../../src/core/alloc/heapsim.ts';
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import { rulesFor, type AllocatorRules, type Experiments } from '../../src/core/alloc/versions.ts';
@@ -242,6 +243,21 @@ suite('GC cycles', () => {
     const off = run(rules, [alloc(64, false, (64 << 20) / 64, false)], { gogc: 'off' }).report();
     assert.equal(off.gcCycles, 0);
     assert.equal(off.heapGoalBytes, null);
+  });
+
+  test('during a mark: new objects are black, the greyed tiny block survives once, and a kept object in it keeps it', () => {
+    const rules = rulesFor('1.26');
+    const sim = run(rules, [alloc(8, false, 1, false), alloc(64, false, 10, false)], { gogc: 'off' });
+    gcStart(sim.heap, sim.mcaches, sim.gc, false); // greys the tiny block (garbage so far)
+    sim.apply(alloc(8, false, 1, true)); // packs into the greyed block: now live, counted once
+    sim.apply(alloc(64, false, 5, false)); // black: survives this cycle
+    gcMarkTermination(sim.heap, sim.mcaches, 0, sim.gc, true);
+    let r = sim.report();
+    assert.equal(r.heapMarkedBytes, 16 + 5 * 64);
+    assert.deepEqual([r.heapObjects, r.freesBySizeClass[1], r.freesBySizeClass[5]], [6, 0, 10]);
+    sim.apply({ gc: true }); // the black objects are garbage in the next cycle; the kept block stays
+    r = sim.report();
+    assert.deepEqual([r.heapObjects, r.heapMarkedBytes, r.freesBySizeClass[5]], [1, 16, 15]);
   });
 
   test('GOGC=50 collects more often than GOGC=200', () => {
