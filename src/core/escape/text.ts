@@ -96,6 +96,7 @@ export class TextParser {
   /** With `want`, what is kept is copied out of the input (see detach). */
   private readonly keep: (s: string) => string;
   private readonly deferSteps: boolean;
+  private lastFile = { printed: '', copy: '' };
 
   constructor(opts: TextParserOptions = {}) {
     this.opts = opts;
@@ -350,8 +351,20 @@ export class TextParser {
   }
 
   private diagnostic(pos: PrintedPosition, kind: DiagnosticKind, expr: string, message: string, inputLine: number): MutableDiagnostic {
-    const keep = this.keep;
-    const d: MutableDiagnostic = { file: keep(pos.file), line: pos.line, column: pos.column, kind, expr: keep(expr), message: keep(message), inputLine };
+    let file = pos.file;
+    let kept = message;
+    let subject = expr;
+    if (this.opts.want !== undefined) {
+      // Copies (see detach), shared where they can be: consecutive diagnostics name the same file,
+      // and the subject is a part of the message.
+      const last = this.lastFile;
+      if (file === last.printed) file = last.copy;
+      else this.lastFile = { printed: file, copy: (file = detach(file)) };
+      kept = detach(message);
+      const at = expr === '' ? -1 : kept.indexOf(expr);
+      subject = at >= 0 ? kept.slice(at, at + expr.length) : detach(expr);
+    }
+    const d: MutableDiagnostic = { file, line: pos.line, column: pos.column, kind, expr: subject, message: kept, inputLine };
     const abs = this.opts.baseDir !== undefined ? resolveFile(this.opts.baseDir, pos.file) : undefined;
     if (abs !== undefined) d.absFile = abs;
     if (this.pkg !== undefined) d.package = this.pkg;

@@ -270,21 +270,15 @@ export class SiteCollector {
     for (const d of this.kept) {
       if (allocKinds.has(d.kind)) subjects.add(`${this.keys.of(d.absFile ?? d.file, d.line, d.column)}\0${d.expr}`);
     }
-    const out: Diagnostic[] = [];
-    for (let i = 0; i < this.kept.length; i++) {
+    const dropped = new Set<number>();
+    for (const [i, steps] of this.deferred) {
       const d = this.kept[i]!;
-      const steps = this.deferred.get(i);
-      if (steps !== undefined) {
-        const [k1, k2] = explanationKeys(this.keys.of(d.absFile ?? d.file, d.line, d.column), d.expr);
-        if (subjects.has(k1) || subjects.has(k2)) {
-          // The collector's own object (the parser hands each out once): completed in place, no spread.
-          (d as { steps?: readonly FlowStep[] }).steps = steps();
-        } else if (!this.keepAll) {
-          continue;
-        }
-      }
-      out.push(d);
+      const [k1, k2] = explanationKeys(this.keys.of(d.absFile ?? d.file, d.line, d.column), d.expr);
+      // The collector's own object (the parser hands each out once): completed in place, no spread.
+      if (subjects.has(k1) || subjects.has(k2)) (d as { steps?: readonly FlowStep[] }).steps = steps();
+      else if (!this.keepAll) dropped.add(i);
     }
+    const out = dropped.size === 0 ? this.kept : this.kept.filter((_, i) => !dropped.has(i));
     this.deferred.clear();
     return (this.built = out);
   }
