@@ -66,9 +66,9 @@ export interface RunGoOptions {
   readonly onCommand?: (argv: readonly string[], cwd: string) => void;
   readonly spawn?: Spawner;
   /**
-   * Most bytes runGo buffers of stdout, and of stderr, for GoRun (default defaultMaxOutputBytes).
-   * Past it the process group is killed and runGo rejects with outputTooLarge. Streams given to
-   * onStdout/onStderr are not buffered and have no limit.
+   * Most bytes runGo buffers of stdout, and of stderr, for GoRun (default and upper bound:
+   * defaultMaxOutputBytes). Past it the process group is killed and runGo rejects with
+   * outputTooLarge. Streams given to onStdout/onStderr are not buffered and have no limit.
    */
   readonly maxOutputBytes?: number;
   /**
