@@ -37,7 +37,8 @@ async function baseline(file: string): Promise<{ lines: number; matched: number 
  * The product's path: TextParser fed the same stream, keeping what analyze.ts keeps (with the
  * collector: what the join reads; before it: every diagnostic). `diagnostics` is the parser's count.
  */
-function parse(file: string, sitesOnly: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
+function parse(file: string, sitesOnly: boolean, bytes: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
+  if (bytes) return parseBytes(file, sitesOnly);
   return new Promise((res, rej) => {
     let unparsed = 0;
     const all: Diagnostic[] = [];
@@ -64,6 +65,25 @@ function parse(file: string, sitesOnly: boolean): Promise<{ kept: readonly Diagn
   });
 }
 
+// Imported before the clock starts, and only with --bytes: compare.ts runs this script beside older
+// sources, which have no bytes.ts.
+const byteParser = process.argv.includes('--bytes')
+  ? Promise.all([import('../src/core/escape/bytes.ts'), import('../src/toolchain/utf8.ts')]).then(([b, u]) => ({ ByteTextParser: b.ByteTextParser, utf8Decode: u.bufferUtf8Decode }))
+  : undefined;
+
+/** The byte-level path (analyze.ts from the byte parser on): 1 MiB reads handed over undecoded. */
+async function parseBytes(file: string, sitesOnly: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
+  const { ByteTextParser, utf8Decode } = await byteParser!;
+  let unparsed = 0;
+  const collector = new SiteCollector!({ keepAll: !sitesOnly });
+  const p = new ByteTextParser({
+    baseDir: process.cwd(), want: collector.want, onDiagnostic: collector.add, deferSteps: true, onUnparsed: () => unparsed++, decode: utf8Decode,
+  });
+  for await (const c of createReadStream(file, { highWaterMark: chunkBytes })) p.push(c as Buffer);
+  const r = p.end();
+  return { kept: collector.diagnostics(), diagnostics: r.stats.diagnostics, lines: r.stats.lines, unparsed };
+}
+
 /** The join as analyze.ts runs it, with its source line reader (UTF-16 columns) and no type facts. */
 function join(diagnostics: readonly Diagnostic[]): number {
   const cache = new Map<string, string[] | null>();
@@ -87,6 +107,7 @@ async function main(): Promise<void> {
   const [mode, file, ...rest] = process.argv.slice(2);
   if ((mode !== 'parse' && mode !== 'baseline') || !file) throw new Error('usage: parse-child.ts parse|baseline FILE [--join]');
   const bytes = statSync(file).size;
+  await byteParser;
   const t0 = performance.now();
   const c0 = cpuMs();
   if (mode === 'baseline') {
@@ -95,7 +116,7 @@ async function main(): Promise<void> {
     out({ mode, bytes, lines: b.lines, diagnostics: b.matched, unparsed: b.lines - b.matched, parseMs, joinMs: 0, sites: 0, parseCpuMs: cpuMs() - c0, joinCpuMs: 0 });
     return;
   }
-  const p = await parse(file, rest.includes('--sites-only'));
+  const p = await parse(file, rest.includes('--sites-only'), rest.includes('--bytes'));
   const parseMs = performance.now() - t0;
   const c1 = cpuMs();
   let joinMs = 0;

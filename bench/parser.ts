@@ -48,8 +48,9 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
 
 /** runChild runs parse-child.ts (or `script`, a copy beside older sources) on `file` in its own node process. */
 export async function runChild(mode: 'parse' | 'baseline', file: string,
-  opts: { join?: boolean; sitesOnly?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
-  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'), [mode, file, ...(opts.join ? ['--join'] : []), ...(opts.sitesOnly ? ['--sites-only'] : [])],
+  opts: { join?: boolean; sitesOnly?: boolean; bytes?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
+  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'),
+    [mode, file, ...(opts.join ? ['--join'] : []), ...(opts.sitesOnly ? ['--sites-only'] : []), ...(opts.bytes ? ['--bytes'] : [])],
     opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {});
 }
 
@@ -66,19 +67,28 @@ export async function benchParser(std: StdOutput, repeats = 3): Promise<ParserBe
   let parse: ChildResult | undefined;
   let baseline: ChildResult | undefined;
   let sitesOnly: ChildResult | undefined;
+  let text: ChildResult | undefined;
   const total = (r: ChildResult) => r.parseMs + r.joinMs;
-  // Interleaved so that a burst of noise hits both.
+  const cpu = (r: ChildResult) => r.parseCpuMs + r.joinCpuMs;
+  // Interleaved so that a burst of noise hits all. `parse` is analyze's path (the byte parser,
+  // src/core/escape/bytes.ts); `text` the path before it (TextDecoder + TextParser, as at 381b863).
   for (let i = 0; i < repeats; i++) {
     const b = await runChild('baseline', std.file);
-    const p = await runChild('parse', std.file, { join: true });
-    const so = await runChild('parse', std.file, { join: true, sitesOnly: true });
+    const p = await runChild('parse', std.file, { join: true, bytes: true });
+    const t = await runChild('parse', std.file, { join: true });
+    const so = await runChild('parse', std.file, { join: true, sitesOnly: true, bytes: true });
     if (!baseline || b.parseMs < baseline.parseMs) baseline = b;
     if (!parse || total(p) < total(parse)) parse = p;
+    if (!text || total(t) < total(text)) text = t;
     if (!sitesOnly || total(so) < total(sitesOnly)) sitesOnly = so;
   }
   const p = parse!;
   const b = baseline!;
   const so = sitesOnly!;
+  const t = text!;
+  if (p.lines !== t.lines || p.diagnostics !== t.diagnostics || p.unparsed !== t.unparsed || p.sites !== t.sites) {
+    throw new Error(`the byte parser and TextParser disagree: ${JSON.stringify(p)} vs ${JSON.stringify(t)}`);
+  }
   const mbps = (ms: number) => mib(size) / (ms / 1000);
   const figures: Figure[] = [
     { bench: 'parser', metric: 'input', value: `${fmt(mib(size), 1)} MiB, ${p.lines} lines, ${p.diagnostics} diagnostics, ${p.unparsed} unparsed, ${p.sites} sites` },
@@ -96,6 +106,20 @@ export async function benchParser(std: StdOutput, repeats = 3): Promise<ParserBe
       value: `${fmt(so.parseMs, 0)} ms, ${fmt(so.joinMs, 0)} ms, ${fmt(so.maxRssKiB / 1024, 0)} MiB (CPU ${fmt(so.parseCpuMs, 0)} + ${fmt(so.joinCpuMs, 0)} ms; ${so.sites} sites)`,
     },
   ];
+  figures.push(
+    {
+      bench: 'parser', metric: 'TextDecoder + TextParser (analyze before the byte parser): parse, join, peak RSS',
+      value: `${fmt(t.parseMs, 0)} ms, ${fmt(t.joinMs, 0)} ms, ${fmt(t.maxRssKiB / 1024, 0)} MiB (CPU ${fmt(t.parseCpuMs, 0)} + ${fmt(t.joinCpuMs, 0)} ms)`,
+    },
+    {
+      bench: 'parser', metric: 'parse+join wall, CPU: TextParser ÷ byte parser (same run, best of each)',
+      value: `${fmt(total(t) / total(p))} (${fmt(total(t), 0)} → ${fmt(total(p), 0)} ms), ${fmt(cpu(t) / cpu(p))} (${fmt(cpu(t), 0)} → ${fmt(cpu(p), 0)} ms)`,
+    },
+    {
+      bench: 'parser', metric: 'parse alone wall, CPU: TextParser ÷ byte parser',
+      value: `${fmt(t.parseMs / p.parseMs)} (${fmt(t.parseMs, 0)} → ${fmt(p.parseMs, 0)} ms), ${fmt(t.parseCpuMs / p.parseCpuMs)} (${fmt(t.parseCpuMs, 0)} → ${fmt(p.parseCpuMs, 0)} ms)`,
+    },
+  );
   if (std.compileMs !== undefined) {
     const ratio = (p.parseMs + p.joinMs) / std.compileMs;
     figures.push({

@@ -23,11 +23,13 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
-import { parseText, TextParser } from '../core/escape/text.ts';
+import { ByteTextParser } from '../core/escape/bytes.ts';
+import { parseText } from '../core/escape/text.ts';
 import { joinSites, resolvedKey, SiteCollector, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
 import type { AnalysisCache } from './cache.ts';
+import { bufferUtf8Decode } from './utf8.ts';
 import { dirOf, type ReanalysedPackages } from './merge.ts';
 import { resolveTypes, runTypefacts, type TypefactsRunOptions, type TypeQuery } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
@@ -349,17 +351,16 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   }
 }
 
-/** parseFileStreamed parses a compiler-output file chunk by chunk (memory grows with the diagnostics, not the file). */
+/**
+ * parseFileStreamed parses a compiler-output file chunk by chunk (memory grows with the diagnostics,
+ * not the file). The bytes go to the byte-level parser (core/escape/bytes.ts): the step lines of the
+ * explanations the join does not read are never decoded; what it returns is what TextParser returns
+ * for the file decoded as UTF-8 (test/unit/bytes-parser.test.ts).
+ */
 async function parseFileStreamed(file: string, baseDir: string): Promise<ParseResult> {
   const collector = new SiteCollector({ keepAll: true }); // as in addParse
-  const p = new TextParser({ baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true });
-  const decoder = new TextDecoder('utf-8');
-  // 1 MiB reads, decoded 32 KiB at a time: each piece's string then dies in V8's young generation.
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const b = chunk as Buffer;
-    for (let o = 0; o < b.length; o += 32 << 10) p.push(decoder.decode(b.subarray(o, o + (32 << 10)), { stream: true }));
-  }
-  p.push(decoder.decode());
+  const p = new ByteTextParser({ baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true, decode: bufferUtf8Decode });
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) p.push(chunk as Buffer);
   return { ...p.end(), diagnostics: collector.diagnostics() };
 }
 

@@ -145,6 +145,42 @@ export class TextParser {
     if (i < n) this.append(chunk, i, n);
   }
 
+  /**
+   * For bytes.ts (the byte-level front end, which finds line ends itself): one whole line, without
+   * its terminator, handled as push() handles a line.
+   */
+  pushLine(text: string): void {
+    if (this.ended) throw new Error('TextParser.pushLine after end');
+    if (this.pending.length === 0 && this.pendingOverflow === 0 && text.length <= this.maxLine && this.stepInPlace(text, 0, text.length)) return;
+    this.append(text, 0, text.length);
+    this.line(this.takePending());
+  }
+
+  /** For bytes.ts: the start of a line that continues (no terminator in text). */
+  pushPartial(text: string): void {
+    if (this.ended) throw new Error('TextParser.pushPartial after end');
+    this.append(text, 0, text.length);
+  }
+
+  /**
+   * For bytes.ts: the open explanation block when its step lines are only counted (skip) or kept
+   * as text (defer), so that the caller can check them where they lie in its bytes, as stepInPlace
+   * does; undefined otherwise. The same object while the block is open.
+   */
+  get openSteps(): { readonly posText: string; readonly defer: boolean } | undefined {
+    const b = this.block;
+    if (b?.kind !== 'explanation' || !(b.skip || b.defer) || this.pending.length > 0 || this.pendingOverflow > 0) return undefined;
+    return b;
+  }
+
+  /** For bytes.ts: a step line of the openSteps block, checked as stepInPlace checks it; `raw` is its text after `POS: ` when the block defers. */
+  stepLine(raw: string | undefined): void {
+    const b = this.block!;
+    if (b.defer) b.raw = appendRaw(b.raw, raw ?? '');
+    this.lineNo++;
+    b.lines++;
+  }
+
   end(): ParseResult {
     if (!this.ended) {
       this.ended = true;
