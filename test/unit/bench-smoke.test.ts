@@ -106,7 +106,10 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
     const trace = join(work, 'cmp-trace.txt');
     writeFileSync(trace, makeTrace(sizes, 2000).map((o) => `${o.bytes} ${o.pointers ? 'scan' : 'noscan'} ${o.count} ${o.keep ? 'keep' : 'drop'}\n`).join(''));
     const c = await benchCompare({ goVersion: goVersion!, stdFile: tinyOutput, traceFile: trace, hoverSites: r.fileSites, repeats: 1, hoverSamples: 50 });
-    assert.equal(c.figures.length, 5);
+    const names = c.figures.map((f) => f.metric.replace(/,.*$/, '').replace(/ on a \d+-site file$/, ''));
+    assert.deepEqual(names, ['parse time', 'join time', 'parse+join peak RSS', 'parse+join wall time', 'parse+join CPU time (all threads)',
+      'simulator time on the trace', 'hover p50 / p99']);
+    for (const f of c.figures) assert.match(f.value, /^\d+(\.\d+)? /, `${f.metric}: a ratio first, then its terms (${f.value})`);
   });
 });
 
