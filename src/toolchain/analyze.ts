@@ -6,7 +6,7 @@
 //	   `go build -gcflags=-m=2 -o /dev/null [flags] PATTERNS` (or `go test -c` for test
 //	   variants) and the type-facts helper (typefacts.ts) over the same packages,
 //	   both with the -overlay of unsaved buffers.
-//	3. Parse the compiler output (core/escape/text.ts); types named by allocations that
+//	3. Parse the compiler output as it arrives (core/escape/bytes.ts over text.ts); types named by allocations that
 //	   were inlined from other packages (`&errors.errorString{...}`) are looked up in the
 //	   dependencies by the helper's -resolve mode; then join it all with the type facts
 //	   (core/sites/join.ts, which has the overview of the join).
@@ -24,7 +24,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { ByteTextParser } from '../core/escape/bytes.ts';
-import { parseText } from '../core/escape/text.ts';
 import { joinSites, resolvedKey, SiteCollector, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
@@ -128,19 +127,31 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   // Diagnostics per go command cwd: relative `at POS` paths of -m=2 steps resolve against it.
   const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
   let linesBefore = 0; // unparsed line numbers count through all outputs, in order
-  const addParse = (text: string, baseDir: string, failed: boolean) => {
-    // Every diagnostic is built, but -m=2 steps only for the explanations the join reads (SiteCollector).
+  /**
+   * The parse of one go command's stderr, fed its bytes as they arrive (runGo onStderrBytes), so
+   * that it runs while the compiler does and the output is never held whole: every diagnostic is
+   * built, but -m=2 steps only for the explanations the join reads (SiteCollector), and the step
+   * lines of the others are never decoded (core/escape/bytes.ts).
+   */
+  const streamParse = (baseDir: string) => {
     const collector = new SiteCollector({ keepAll: true });
-    const parsed = parseText(text, { baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true });
-    const r: ParseResult = { ...parsed, diagnostics: collector.diagnostics() };
-    if (r.unparsed.length > 0) {
-      const headers = headerLines(text);
-      r.unparsed.forEach((u, i) => {
-        const pkg = sectionOf(headers, u.line);
-        if (pkg !== undefined) unparsedPkg.set(unparsedLines.length + i, pkg);
-      });
-    }
-    addResult(r, baseDir, failed);
+    // `# pkg` lines, for the section of each unparsed line.
+    const headers: { line: number; pkg: string }[] = [];
+    const p = new ByteTextParser({
+      baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true, decode: bufferUtf8Decode,
+      onHeaderLine: (line, text) => headers.push({ line, pkg: basePackage(text.slice(2).trim()) }),
+    });
+    return {
+      push: (b: Uint8Array) => p.push(b),
+      end: (failed: boolean) => {
+        const r: ParseResult = { ...p.end(), diagnostics: collector.diagnostics() };
+        r.unparsed.forEach((u, i) => {
+          const pkg = sectionOf(headers, u.line);
+          if (pkg !== undefined) unparsedPkg.set(unparsedLines.length + i, pkg);
+        });
+        addResult(r, baseDir, failed);
+      },
+    };
   };
   const addResult = (r: ParseResult, baseDir: string, failed: boolean) => {
     for (const u of r.unparsed) unparsedLines.push({ line: u.line + linesBefore, text: u.text });
@@ -193,7 +204,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         const modEnv = await envOf(mod);
         env ??= modEnv;
         const patterns = opts.packages?.length ? opts.packages : (set.patterns ?? ['./...']);
-        const [build, tf] = await Promise.allSettled([buildModule(mod, patterns), typefactsFor(mod, patterns, modEnv)]);
+        const parse = streamParse(mod);
+        const [build, tf] = await Promise.allSettled([buildModule(mod, patterns, parse.push), typefactsFor(mod, patterns, modEnv)]);
         if (build.status === 'rejected') throw build.reason;
         if (tf.status === 'rejected') {
           if (ToolchainError.is(tf.reason) && (tf.reason.reason === 'cancelled' || tf.reason.reason === 'timeout' || tf.reason.reason === 'goNotFound')) throw tf.reason;
@@ -207,7 +219,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
           if (tf.value.unparsed.length) errors.push({ kind: 'typefacts', message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}` });
         }
         const before = diagnostics.length;
-        addParse(build.value.stderr, mod, build.value.exitCode !== 0);
+        parse.end(build.value.exitCode !== 0);
         if (tf.status === 'fulfilled') {
           // Allocations inlined from other packages name their type but have no fact here.
           const queries = typeQueries(diagnostics.slice(before), tf.value.facts);
@@ -300,20 +312,20 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     return out;
   }
 
-  async function buildModule(mod: string, patterns: readonly string[]) {
+  async function buildModule(mod: string, patterns: readonly string[], onStderrBytes: (b: Uint8Array) => void) {
     const flags = [...(opts.buildFlags ?? [])];
     if (opts.buildTags?.length) flags.push(`-tags=${opts.buildTags.join(',')}`);
     if (overlay) flags.push(`-overlay=${overlay.path}`);
     if (!opts.includeTests) {
       // cmd/go special-cases -o /dev/null: nothing is written, every package is still compiled.
-      return runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', ...flags, '--', ...patterns], { ...run, cwd: mod });
+      return runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', ...flags, '--', ...patterns], { ...run, cwd: mod, onStderrBytes });
     }
     // Test variants: `go test -c` compiles each package with its _test files (and packages
     // without tests as plain packages); -o into a temp dir because there may be many.
     const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
     try {
       // No `--` here: go test passes everything after it to the test binary (patterns are checked not to start with '-').
-      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], { ...run, cwd: mod });
+      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], { ...run, cwd: mod, onStderrBytes });
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -368,20 +380,6 @@ async function parseFileStreamed(file: string, baseDir: string): Promise<ParseRe
 function basePackage(pkg: string): string {
   const i = pkg.indexOf(' [');
   return i < 0 ? pkg : pkg.slice(0, i);
-}
-
-/** headerLines: the 1-based line numbers and packages of the `# pkg` headers in cmd/go output, in order. */
-function headerLines(text: string): { line: number; pkg: string }[] {
-  const out: { line: number; pkg: string }[] = [];
-  let line = 1;
-  for (let i = 0; i < text.length;) {
-    const nl = text.indexOf('\n', i);
-    const end = nl < 0 ? text.length : nl;
-    if (text.startsWith('# ', i)) out.push({ line, pkg: basePackage(text.slice(i + 2, end).trim()) });
-    i = end + 1;
-    line++;
-  }
-  return out;
 }
 
 /** sectionOf: the package of the last header before `line`. */

@@ -78,6 +78,12 @@ export interface RunGoOptions {
    */
   readonly onStdout?: (text: string) => void;
   readonly onStderr?: (text: string) => void;
+  /**
+   * onStderr with the bytes as they arrive, undecoded (for the byte-level parser,
+   * core/escape/bytes.ts, which decodes only what it keeps); the same rules as onStderr, and it
+   * takes the place of onStderr when both are given. The chunk must not be modified.
+   */
+  readonly onStderrBytes?: (chunk: Uint8Array) => void;
 }
 
 export interface GoRun {
@@ -203,15 +209,16 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       killedFor = why;
       killTree(child);
     };
-    const capture = (name: 'stdout' | 'stderr', consumer: ((text: string) => void) | undefined) => {
+    const capture = (name: 'stdout' | 'stderr', textConsumer: ((text: string) => void) | undefined, bytesConsumer?: (chunk: Uint8Array) => void) => {
+      const decoder = textConsumer && !bytesConsumer ? new TextDecoder('utf-8') : undefined;
+      const consumer = bytesConsumer ?? (textConsumer ? (b: Buffer) => textConsumer(decoder!.decode(b, { stream: true })) : undefined);
       const c = new Captured(!consumer);
-      const decoder = consumer ? new TextDecoder('utf-8') : undefined;
       child[name]?.on('data', (b: Buffer) => {
         if (killedFor) return; // being killed: what still arrives is dropped
         c.push(b);
         if (consumer) {
           try {
-            consumer(decoder!.decode(b, { stream: true }));
+            consumer(b);
           } catch (e) {
             consumerError = e;
             stop('consumerFailed');
@@ -227,12 +234,12 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
         /** flush hands the decoder's held-back bytes (a split final character) to the consumer. */
         flush: () => {
           const rest = decoder?.decode();
-          if (consumer && rest) consumer(rest);
+          if (textConsumer && rest) textConsumer(rest);
         },
       };
     };
     const out = capture('stdout', opts.onStdout);
-    const err = capture('stderr', opts.onStderr);
+    const err = capture('stderr', opts.onStderr, opts.onStderrBytes);
     const onAbort = () => stop('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => stop('timeout'), timeoutMs);

@@ -180,6 +180,18 @@ suite('ByteTextParser equals TextParser over TextDecoder', () => {
     assertSame(bytes, rec.baseDir, chunks, 5, ['all']);
   });
 
+  test('onHeaderLine: every `# ` line with its line number, across chunk splits', () => {
+    const rec = m2();
+    const bytes = new Uint8Array(readFileSync(rec.path));
+    const want = readFileSync(rec.path, 'utf8').split('\n').flatMap((l, i) => (l.startsWith('# ') ? [[i + 1, l]] : []));
+    assert.ok(want.length > 0);
+    const got: [number, string][] = [];
+    const p = new ByteTextParser({ decode: bufferUtf8Decode, onHeaderLine: (line, text) => got.push([line, text]) });
+    for (const c of split(bytes, Array.from({ length: 50 }, (_, i) => i * 331))) p.push(c);
+    p.end();
+    assert.deepEqual(got, want);
+  });
+
   test('std output of go build -gcflags=-m=2 std (.cache/std-m2.txt)', { timeout: 600_000 }, (t) => {
     if (process.env['GHL_STD_EQUIVALENCE'] !== '1') {
       t.skip('not compared on the 144 MiB std output unless GHL_STD_EQUIVALENCE=1 (≈1 min of 2 cores, too long for npm test)');

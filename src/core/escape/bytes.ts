@@ -18,6 +18,12 @@ export type Utf8Decode = (bytes: Uint8Array, start: number, end: number) => stri
 
 export interface ByteTextParserOptions extends TextParserOptions {
   readonly decode: Utf8Decode;
+  /**
+   * Called with each line that starts with `# ` (cmd/go's package headers, and their second
+   * `# [desc]` lines) and its 1-based line number, before it is parsed; for a line longer than
+   * 1 MiB, with its first MiB or so.
+   */
+  readonly onHeaderLine?: (line: number, text: string) => void;
 }
 
 /** A line that runs on across chunks is decoded and handed on in pieces of about this size. */
@@ -41,10 +47,14 @@ export class ByteTextParser {
   private ended = false;
   private block: object | undefined;
   private blockPos: Uint8Array = new Uint8Array(0);
+  private readonly onHeaderLine: ((line: number, text: string) => void) | undefined;
+  /** Part of the current line was handed on already (flushCarry). */
+  private lineStarted = false;
 
   constructor(opts: ByteTextParserOptions) {
     this.p = new TextParser(opts);
     this.decode = opts.decode;
+    this.onHeaderLine = opts.onHeaderLine;
     this.maxLine = opts.maxLineLength ?? defaultMaxLineLength;
   }
 
@@ -79,7 +89,7 @@ export class ByteTextParser {
         const b = concat(this.carry, this.carryBytes);
         this.carry = [];
         this.carryBytes = 0;
-        this.p.pushPartial(this.decode(b, 0, b.length));
+        this.partial(this.decode(b, 0, b.length));
       }
     }
     return this.p.end();
@@ -114,11 +124,11 @@ export class ByteTextParser {
         const b = concat(this.carry, this.carryBytes + end - from);
         this.carry = [];
         this.carryBytes = 0;
-        this.p.pushLine(this.decode(b, 0, b.length));
+        this.line(this.decode(b, 0, b.length));
         continue;
       }
       if (end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) continue;
-      this.p.pushLine(this.decode(chunk, from, end));
+      this.line(this.decode(chunk, from, end));
     }
     if (i < n) {
       // Copied: the caller may reuse its buffer.
@@ -126,6 +136,22 @@ export class ByteTextParser {
       this.carryBytes += n - i;
       if (this.carryBytes >= carryFlushBytes) this.flushCarry();
     }
+  }
+
+  private line(text: string): void {
+    if (!this.lineStarted) this.header(text);
+    this.lineStarted = false;
+    this.p.pushLine(text);
+  }
+
+  private partial(text: string): void {
+    if (!this.lineStarted) this.header(text);
+    this.lineStarted = true;
+    this.p.pushPartial(text);
+  }
+
+  private header(text: string): void {
+    if (this.onHeaderLine !== undefined && text.charCodeAt(0) === 35 && text.charCodeAt(1) === 32) this.onHeaderLine(this.p.linesSeen + 1, text);
   }
 
   /** Hands on the decoded start of a long unfinished line, up to a point where decoding can be split. */
@@ -138,7 +164,7 @@ export class ByteTextParser {
     for (let k = b.length - 1; k >= 0 && k >= b.length - 4; k--) {
       if ((b[k]! & 0xc0) !== 0x80) { cut = k; break; }
     }
-    this.p.pushPartial(this.decode(b, 0, cut));
+    this.partial(this.decode(b, 0, cut));
     const rest = b.slice(cut);
     this.carry = rest.length > 0 ? [rest] : [];
     this.carryBytes = rest.length;
