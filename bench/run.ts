@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   if (want('profile')) {
     await timedStage('profile', async () => {
       // The slowest stage of a user's day is the parse of a big build's output (stage 1 input), through
-    // the path analyze takes (the byte front end).
+      // the path analyze takes (the byte front end).
       const { runChild } = await import('./parser.ts');
       await runChild('parse', stdFile, { join: true, bytes: true, cpuProfDir: profDir });
       const f = (await readdir(profDir)).find((n) => n.endsWith('.cpuprofile'));
