@@ -7,15 +7,19 @@
 //	           expressions: quotes, `: `, braces, generics, unterminated strings, `) at (`
 //	blocks     -m=2 explanation blocks cut at a random character (truncated output)
 //	recorded   windows of the recorded real outputs (test/fixtures/recorded) with random edits
-// joined by a random mix of \n, \r\n and \r. The checks (checkText, checkBuildJson, checkLogopt)
-// return a description of the first broken property, or undefined.
+// joined by a random mix of \n, \r\n and \r. The checks (checkText, checkBytes, checkBuildJson,
+// checkLogopt) return a description of the first broken property, or undefined.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseBuildJson } from '../src/core/escape/buildjson.ts';
 import type { ParseResult } from '../src/core/escape/diagnostic.ts';
 import { parseLogopt, type LogoptFile } from '../src/core/escape/logopt.ts';
-import { TextParser } from '../src/core/escape/text.ts';
+import { ByteTextParser } from '../src/core/escape/bytes.ts';
+import type { Diagnostic, UnparsedLine } from '../src/core/escape/diagnostic.ts';
+import { TextParser, type TextParserOptions } from '../src/core/escape/text.ts';
+import { SiteCollector } from '../src/core/sites/join.ts';
+import { utf8Decode } from '../src/toolchain/utf8.ts';
 
 const recordedDir = join(__dirname, '..', 'test', 'fixtures', 'recorded');
 
@@ -257,6 +261,54 @@ export function checkText(input: string, split = -1): string | undefined {
     } catch (e) {
       return `text parser threw on chunked input: ${(e as Error).stack ?? String(e)}`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * checkBytes: the path analyze takes (ByteTextParser over the raw bytes, in chunks cut at `cuts`,
+ * feeding a keepAll SiteCollector) never throws and equals the reference — TextParser over a
+ * streaming TextDecoder of the same bytes, same collector — in stats, unparsed lines and every
+ * diagnostic. `latin1` turns the input into bytes one per char (invalid UTF-8 whenever a char is
+ * ≥ 0x80), otherwise the bytes are its UTF-8 encoding.
+ */
+export function checkBytes(input: string, cuts: readonly number[], latin1: boolean): string | undefined {
+  const bytes = latin1 ? Uint8Array.from(input, (c) => c.charCodeAt(0) & 0xff) : new TextEncoder().encode(input);
+  const run = (feed: (opts: TextParserOptions) => ParseResult) => {
+    const c = new SiteCollector({ keepAll: true });
+    const unparsed: UnparsedLine[] = [];
+    const r = feed({ baseDir: '/work/m', want: c.want, onDiagnostic: c.add, deferSteps: true, onUnparsed: (u) => unparsed.push(u) });
+    return { stats: r.stats, unparsed, diagnostics: c.diagnostics() as Diagnostic[] };
+  };
+  let want, got;
+  try {
+    want = run((opts) => {
+      const p = new TextParser(opts);
+      const dec = new TextDecoder('utf-8');
+      p.push(dec.decode(bytes, { stream: true }));
+      p.push(dec.decode());
+      return p.end();
+    });
+  } catch (e) {
+    return `reference text parser threw: ${(e as Error).stack ?? String(e)}`;
+  }
+  try {
+    got = run((opts) => {
+      const p = new ByteTextParser({ ...opts, decode: utf8Decode });
+      const at = [...new Set(cuts.map((k) => k % (bytes.length + 1)))].sort((a, b) => a - b);
+      let prev = 0;
+      for (const k of at) {
+        p.push(bytes.subarray(prev, k));
+        prev = k;
+      }
+      p.push(bytes.subarray(prev));
+      return p.end();
+    });
+  } catch (e) {
+    return `byte parser threw: ${(e as Error).stack ?? String(e)}`;
+  }
+  for (const k of ['stats', 'unparsed', 'diagnostics'] as const) {
+    if (JSON.stringify(got[k]) !== JSON.stringify(want[k])) return `bytes: ${k} differ from TextParser over TextDecoder (${latin1 ? 'latin1' : 'utf-8'}, cuts ${cuts.join(',')})`;
   }
   return undefined;
 }

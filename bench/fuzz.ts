@@ -2,14 +2,16 @@
 // same properties on a small budget inside `npm test`).
 //
 //	1. Property fuzzing of the three compiler-output parsers with the inputs of fuzz-inputs.ts:
-//	   --runs N inputs in total (default 10^6: 70% text, 15% go build -json, 15% -json=0,DIR
-//	   log), split over --workers processes with distinct seeds. Any failure prints its seed and
+//	   --runs N inputs in total (default 10^6: 50% text, 20% the byte parser analyze uses (against
+//	   TextParser), 15% go build -json, 15% -json=0,DIR log), split over --workers processes with
+//	   distinct seeds. Any failure prints its seed and
 //	   path so `fc.assert(…, { seed, path })` replays it.
 //	2. Linear time: the time to parse 2× and 4× an input relative to 1× (best of 5), for random
 //	   corpora and for the pathological shapes.
 //	3. Big input: --big-mb MiB (default 1024) of real compiler output piped through
 //	   `go-heap-lens parse - --stats` (dist/cli.js); peak RSS (/usr/bin/time) against a 1 MiB run.
-// Usage: node --import tsx bench/fuzz.ts [--runs N] [--workers W] [--big-mb M] [--skip-fuzz] [--skip-big] [--skip-linear]
+// Usage: node --import tsx bench/fuzz.ts [--runs N] [--workers W] [--family NAME] [--big-mb M] [--skip-fuzz] [--skip-big] [--skip-linear]
+// --family runs all N inputs through the families whose name contains NAME (e.g. `bytes`).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ import { parseBuildJson } from '../src/core/escape/buildjson.ts';
 import { parseLogopt } from '../src/core/escape/logopt.ts';
 import { parseText, TextParser } from '../src/core/escape/text.ts';
 import {
-  buildJsonInputArb, checkBuildJson, checkLogopt, checkText, logoptInputArb, recordedCorpus, textInputArb,
+  buildJsonInputArb, checkBuildJson, checkBytes, checkLogopt, checkText, logoptInputArb, recordedCorpus, textInputArb,
 } from './fuzz-inputs.ts';
 
 const root = join(__dirname, '..');
@@ -27,6 +29,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '1000000' }, workers: { type: 'string', default: '2' }, worker: { type: 'string' },
     seed: { type: 'string', default: String(0x9e3779b9) }, 'big-mb': { type: 'string', default: '1024' },
+    family: { type: 'string' },
     'skip-big': { type: 'boolean', default: false }, 'skip-fuzz': { type: 'boolean', default: false }, 'skip-linear': { type: 'boolean', default: false },
   },
 });
@@ -39,16 +42,22 @@ interface FamilyResult { family: string; runs: number; failures: number; ms: num
 function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
   const corpus = recordedCorpus();
   const plan: [string, number, () => fc.IPropertyWithHooks<never> | fc.IProperty<never>][] = [];
-  const textRuns = Math.round(runs * 0.7);
+  const textRuns = Math.round(runs * 0.5);
+  const bytesRuns = Math.round(runs * 0.2);
   const bjRuns = Math.round(runs * 0.15);
   const fail = (b: string | undefined): void => {
     if (b) throw new Error(b);
   };
   plan.push(['text (-m, -m=2)', textRuns, () => fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k % 4 === 0 ? k : -1))) as never]);
+  plan.push(['bytes (analyze: ByteTextParser vs TextParser)', bytesRuns, () => fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(),
+    (s, cuts, latin1) => fail(checkBytes(s, cuts, latin1))) as never]);
   plan.push(['go build -json', bjRuns, () => fc.property(buildJsonInputArb(corpus.buildJson), (s) => fail(checkBuildJson(s))) as never]);
-  plan.push(['-json=0,DIR log', runs - textRuns - bjRuns, () => fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))) as never]);
+  plan.push(['-json=0,DIR log', runs - textRuns - bytesRuns - bjRuns, () => fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))) as never]);
+  const only = values.family;
+  const chosen = only === undefined ? plan : plan.filter(([f]) => f.includes(only)).map(([f, , p]): (typeof plan)[number] => [f, runs, p]);
+  if (chosen.length === 0) throw new Error(`--family ${only}: no family matches (${plan.map(([f]) => f).join('; ')})`);
   const out: FamilyResult[] = [];
-  for (const [family, n, prop] of plan) {
+  for (const [family, n, prop] of chosen) {
     const t0 = performance.now();
     const res: FamilyResult = { family, runs: 0, failures: 0, ms: 0 };
     // Batches with their own seeds, so a long run reports progress and a failure replays fast.
@@ -71,7 +80,8 @@ function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
 
 function runWorker(i: number, n: number, runs: number, seed: number): Promise<FamilyResult[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--worker', String(i), '--runs', String(runs), '--seed', String(seed + i * 7919)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--worker', String(i), '--runs', String(runs), '--seed', String(seed + i * 7919),
+      ...(values.family !== undefined ? ['--family', values.family] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

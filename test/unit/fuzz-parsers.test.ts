@@ -12,7 +12,7 @@ import { parseText, TextParser } from '../../src/core/escape/text.ts';
 import { main } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/io.ts';
 import {
-  buildJsonInputArb, checkBuildJson, checkLogopt, checkText, countLines, logoptInputArb, recordedCorpus, textInputArb,
+  buildJsonInputArb, checkBuildJson, checkBytes, checkLogopt, checkText, countLines, logoptInputArb, recordedCorpus, textInputArb,
 } from '../../bench/fuzz-inputs.ts';
 
 const corpus = recordedCorpus();
@@ -26,6 +26,11 @@ suite('fuzz: parsers never throw and account for every line', () => {
 
   test('text parser: hostile and mutated inputs, split into two chunks anywhere', () => {
     fc.assert(fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k))), { numRuns: 1500 });
+  });
+
+  test('byte parser (analyze\'s path): the same inputs as bytes in random chunks equal TextParser over TextDecoder', () => {
+    fc.assert(fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(),
+      (s, cuts, latin1) => fail(checkBytes(s, cuts, latin1))), { numRuns: 800 });
   });
 
   test('go build -json parser: events with hostile text, broken JSON, mutated recordings', () => {
