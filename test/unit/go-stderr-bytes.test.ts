@@ -2,21 +2,11 @@
 // them (invalid UTF-8 and characters split across writes included), in place of onStderr, and
 // GoRun keeps only an excerpt of a long stream, as for onStderr.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import { errorExcerptBytes, runGo } from '../../src/toolchain/go.ts';
+import { fakeGoDir } from './helpers/fakego.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'ghl-stderr-bytes-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function fakeGo(name: string, body: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, `#!/bin/sh\n${body}\n`);
-  chmodSync(p, 0o755);
-  return p;
-}
+const { dir, fakeGo } = fakeGoDir('ghl-stderr-bytes-');
 
 suite('runGo onStderrBytes', () => {
   test('the bytes as written, split characters and invalid UTF-8 included; onStderr is not called', async () => {

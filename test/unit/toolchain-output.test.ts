@@ -4,23 +4,13 @@
 // not capped; error details keep only an excerpt.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import { defaultSpawner as spawnChild, errorExcerptBytes, runGo, ToolchainError } from '../../src/toolchain/go.ts';
+import { fakeGoDir } from './helpers/fakego.ts';
 import { groupMembers } from './helpers/procs.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'ghl-output-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** fakeGo writes an executable shell script standing in for go. */
-function fakeGo(name: string, body: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, `#!/bin/sh\n${body}\n`);
-  chmodSync(p, 0o755);
-  return p;
-}
+const { dir, fakeGo } = fakeGoDir('ghl-output-');
 
 const line = './internal/x/x.go:12:9: &T{...} escapes to heap in f: flow: ~r0 ← &{storage for &T{...}}';
 const endlessStderr = fakeGo('endless-stderr', `exec yes '${line}' >&2`);
