@@ -129,7 +129,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   let linesBefore = 0; // unparsed line numbers count through all outputs, in order
   /**
    * The parse of one go command's stderr, fed its bytes as they arrive (runGo onStderrBytes), so
-   * that it runs while the compiler does and the output is never held whole: every diagnostic is
+   * that it runs while the compiler does and the output is never held whole (a saved output file is
+   * fed the same way, 1 MiB at a time: it can exceed V8's longest string): every diagnostic is
    * built, but -m=2 steps only for the explanations the join reads (SiteCollector), and the step
    * lines of the others are never decoded (core/escape/bytes.ts).
    */
@@ -182,7 +183,9 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
       // Pasted/saved compiler output: no build. Go is still asked for its version (unless
       // given) and for type facts when the folder is a module, but is not required.
       // Streamed: a saved output can exceed the longest string V8 can hold (~512 MiB).
-      addResult(await parseFileStreamed(resolve(dir, opts.fromFile), dir), dir, false);
+      const parse = streamParse(dir);
+      for await (const chunk of createReadStream(resolve(dir, opts.fromFile), { highWaterMark: 1 << 20 })) parse.push(chunk as Buffer);
+      parse.end(false);
       const mod = set.modules[0];
       if (opts.noToolchain) {
         errors.push({ kind: 'typefacts', message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone' });
@@ -361,19 +364,6 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
       return lines?.[line - 1];
     };
   }
-}
-
-/**
- * parseFileStreamed parses a compiler-output file chunk by chunk (memory grows with the diagnostics,
- * not the file). The bytes go to the byte-level parser (core/escape/bytes.ts): the step lines of the
- * explanations the join does not read are never decoded; what it returns is what TextParser returns
- * for the file decoded as UTF-8 (test/unit/bytes-parser.test.ts).
- */
-async function parseFileStreamed(file: string, baseDir: string): Promise<ParseResult> {
-  const collector = new SiteCollector({ keepAll: true }); // as in addParse
-  const p = new ByteTextParser({ baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true, decode: bufferUtf8Decode });
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) p.push(chunk as Buffer);
-  return { ...p.end(), diagnostics: collector.diagnostics() };
 }
 
 /** The package of a cmd/go `# pkg` or `# pkg [pkg.test]` header, without the variant. */
