@@ -56,6 +56,10 @@ suite('parseWorkload', () => {
       /workload needs about .* spans by this op; the simulator handles up to 2097152/],
     ['kept objects beyond the address space', withOp(a({ bytes: 2 ** 40, pointers: false, count: 300 })),
       /more than the 48-bit heap address space of amd64/],
+    ['a kept heap the simulator will not map (1 TB objects: minutes and gigabytes before this bound)', withOp(a({ bytes: 1e12, pointers: true, count: 100 })),
+      /heap would hold about [\d.]+e\+14 bytes at once by this op; the simulator maps up to 256 GiB/],
+    ['one garbage object the simulator will not map', withOp(a({ bytes: 2 ** 39, pointers: false, count: 1, keep: false })),
+      /heap would hold about 5\.50e\+11 bytes at once/],
     ['kept objects beyond a 32-bit address space', withOp(a({ bytes: 2 ** 30, pointers: false, count: 5 }), { arch: '386' }),
       /more than the 32-bit heap address space of 386/],
   ];

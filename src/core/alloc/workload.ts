@@ -52,6 +52,13 @@ export const maxProcs = 256;
  */
 export const maxSimulatedSpans = 1 << 21;
 
+/**
+ * The most heap the simulator maps at once: the kept objects plus the op's own object when it is
+ * large (256 GiB). Its cost grows with the heap it maps (arenas, pages), so a 1 TB object, kept
+ * or not, is an error here instead of minutes of CPU and gigabytes of memory.
+ */
+export const maxSimulatedHeapBytes = 2 ** 38;
+
 export function isAllocOp(op: WorkloadOp): op is AllocOp {
   return 'alloc' in op;
 }
@@ -190,6 +197,11 @@ export function validateWorkload(raw: unknown): Workload {
     if (spans > maxSimulatedSpans) {
       fail(ap, `the workload needs about ${spans.toExponential(2)} spans by this op; the simulator handles up to ${maxSimulatedSpans} ` +
         `(about ${(maxSimulatedSpans * 8192) / 2 ** 30} GiB of 8 KiB spans)`);
+    }
+    const mapped = keptBytes + (pred.kind === 'large' && count > 0 ? pred.slotBytes : 0);
+    if (mapped > maxSimulatedHeapBytes) {
+      fail(ap, `the heap would hold about ${mapped.toExponential(2)} bytes at once by this op; the simulator maps up to ` +
+        `${maxSimulatedHeapBytes / 2 ** 30} GiB`);
     }
     ops.push({ alloc: p === undefined ? { bytes, pointers, count, keep } : { bytes, pointers, count, keep, p } });
   });
