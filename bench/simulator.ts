@@ -19,6 +19,7 @@ import type { Diagnostic } from '../src/core/escape/diagnostic.ts';
 import { TextParser } from '../src/core/escape/text.ts';
 import { joinSites, resolvedKey, typeQueries, type ResolvedType } from '../src/core/sites/join.ts';
 import type { AllocationSite } from '../src/core/sites/site.ts';
+import { sourceLineReader } from '../src/toolchain/analyze.ts';
 import { ensureTypefactsHelper, parseTypefactsOutput, resolveTypes } from '../src/toolchain/typefacts.ts';
 import {
   loopCycles, medianOf, parseGCTrace, prologueOps, runtimeEndRatios, runtimeTriggerRatios, traceText, type TraceOp,
@@ -226,19 +227,7 @@ export async function stdSizes(stdFile: string, opts: { goBin?: string; goVersio
   for (const rt of await resolveTypes({ goVersion: opts.goVersion, goBinary: goBin, env, cwd: repoRoot, patterns: ['std'], arch: 'amd64' }, queries)) {
     resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
   }
-  const files = new Map<string, string[] | null>();
-  const lineText = (f: string, line: number): string | undefined => {
-    let lines = files.get(f);
-    if (lines === undefined) {
-      try {
-        lines = readFileSync(f, 'utf8').split('\n');
-      } catch {
-        lines = null;
-      }
-      files.set(f, lines);
-    }
-    return lines?.[line - 1];
-  };
+  const lineText = sourceLineReader();
   const sites = joinSites(diagnostics, tf.facts, { rules: rulesFor(opts.goVersion, 'amd64'), lineText, baseDir: repoRoot, resolved });
   const heap = sites.filter((s) => s.escapes);
   const sizes = sizesFromSites(heap);

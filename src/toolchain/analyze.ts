@@ -256,7 +256,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, diagnosticsByDir: countsByDir(), unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
   }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
-  const lineText = lineReader();
+  const lineText = sourceLineReader(opts.overlay);
   const sites = batches.flatMap((b) => joinSites(b.diagnostics, facts, { rules, lineText, baseDir: b.baseDir, resolved }));
   return {
     goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts, diagnosticsByDir: countsByDir(),
@@ -348,22 +348,27 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     return runTypefacts(typefactsOptions(mod, patterns, e), opts.cache?.queriesFor(mod, patterns ?? ['./...']) ?? []);
   }
 
-  function lineReader(): (file: string, line: number) => string | undefined {
-    const cache = new Map<string, string[] | null>();
-    return (file, line) => {
-      let lines = cache.get(file);
-      if (lines === undefined) {
-        const unsaved = opts.overlay?.get(file);
-        try {
-          lines = (unsaved ?? readFileSync(file, 'utf8')).split('\n');
-        } catch {
-          lines = null;
-        }
-        cache.set(file, lines);
+}
+
+/**
+ * sourceLineReader: the join's source lines (1-based), each file read once; an unsaved buffer in
+ * `overlay` stands for its file. A file that cannot be read has no lines.
+ */
+export function sourceLineReader(overlay?: ReadonlyMap<string, string>): (file: string, line: number) => string | undefined {
+  const cache = new Map<string, string[] | null>();
+  return (file, line) => {
+    let lines = cache.get(file);
+    if (lines === undefined) {
+      const unsaved = overlay?.get(file);
+      try {
+        lines = (unsaved ?? readFileSync(file, 'utf8')).split('\n');
+      } catch {
+        lines = null;
       }
-      return lines?.[line - 1];
-    };
-  }
+      cache.set(file, lines);
+    }
+    return lines?.[line - 1];
+  };
 }
 
 /** The package of a cmd/go `# pkg` or `# pkg [pkg.test]` header, without the variant. */
