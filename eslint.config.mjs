@@ -21,19 +21,27 @@ export default tseslint.config(
     files: ['src/core/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', pure],
-      'no-restricted-globals': ['error',
-        { name: 'setTimeout', message: 'core is pure: no timers' }, { name: 'setInterval', message: 'core is pure: no timers' },
-        { name: 'Date', message: 'core is deterministic: no clocks' }, { name: 'process', message: 'core is pure: no process' },
-        { name: 'require', message: 'core is pure' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'core is pure: no timers' },
+        { name: 'setInterval', message: 'core is pure: no timers' },
+        { name: 'Date', message: 'core is deterministic: no clocks' },
+        { name: 'process', message: 'core is pure: no process' },
+        { name: 'require', message: 'core is pure' },
+      ],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'core is deterministic' }],
     },
   },
   {
     files: ['webview/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', ...nodeModules], message: 'webview/ is a browser bundle.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', ...nodeModules], message: 'webview/ is a browser bundle.' }] }],
+    },
   },
   {
     files: ['src/toolchain/**/*.ts', 'src/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['vscode'], message: 'Only src/ui imports vscode (design.md §3).' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode'], message: 'Only src/ui imports vscode (design.md §3).' }] }],
+    },
   },
 );

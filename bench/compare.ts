@@ -74,15 +74,29 @@ export async function benchCompare(opts: CompareOptions): Promise<{ figures: Fig
       if (!a || y.parseMs + y.joinMs < a.parseMs + a.joinMs) a = y;
     }
     figures.push(
-      { bench: 'before/after', metric: `parse time, ${label}`, value: `${fmt(b!.parseMs / a!.parseMs)} (${fmt(b!.parseMs, 0)} → ${fmt(a!.parseMs, 0)} ms)` },
-      { bench: 'before/after', metric: `join time, ${label}`, value: `${fmt(b!.joinMs / a!.joinMs)} (${fmt(b!.joinMs, 0)} → ${fmt(a!.joinMs, 0)} ms; ${b!.sites} → ${a!.sites} sites)` },
-      { bench: 'before/after', metric: `parse+join peak RSS, ${label}`, value: `${fmt(b!.maxRssKiB / a!.maxRssKiB)} (${fmt(b!.maxRssKiB / 1024, 0)} → ${fmt(a!.maxRssKiB / 1024, 0)} MiB)` },
       {
-        bench: 'before/after', metric: `parse+join wall time, ${label}`,
+        bench: 'before/after',
+        metric: `parse time, ${label}`,
+        value: `${fmt(b!.parseMs / a!.parseMs)} (${fmt(b!.parseMs, 0)} → ${fmt(a!.parseMs, 0)} ms)`,
+      },
+      {
+        bench: 'before/after',
+        metric: `join time, ${label}`,
+        value: `${fmt(b!.joinMs / a!.joinMs)} (${fmt(b!.joinMs, 0)} → ${fmt(a!.joinMs, 0)} ms; ${b!.sites} → ${a!.sites} sites)`,
+      },
+      {
+        bench: 'before/after',
+        metric: `parse+join peak RSS, ${label}`,
+        value: `${fmt(b!.maxRssKiB / a!.maxRssKiB)} (${fmt(b!.maxRssKiB / 1024, 0)} → ${fmt(a!.maxRssKiB / 1024, 0)} MiB)`,
+      },
+      {
+        bench: 'before/after',
+        metric: `parse+join wall time, ${label}`,
         value: `${fmt((b!.parseMs + b!.joinMs) / (a!.parseMs + a!.joinMs))} (${fmt(b!.parseMs + b!.joinMs, 0)} → ${fmt(a!.parseMs + a!.joinMs, 0)} ms)`,
       },
       {
-        bench: 'before/after', metric: `parse+join CPU time (all threads), ${label}`,
+        bench: 'before/after',
+        metric: `parse+join CPU time (all threads), ${label}`,
         value: `${fmt((b!.parseCpuMs + b!.joinCpuMs) / (a!.parseCpuMs + a!.joinCpuMs))} (${fmt(b!.parseCpuMs + b!.joinCpuMs, 0)} → ${fmt(a!.parseCpuMs + a!.joinCpuMs, 0)} ms)`,
       },
     );
@@ -97,13 +111,14 @@ export async function benchCompare(opts: CompareOptions): Promise<{ figures: Fig
       if (!a || y.seconds < a.seconds) a = y;
     }
     figures.push({
-      bench: 'before/after', metric: `simulator time on the trace, ${label}`,
+      bench: 'before/after',
+      metric: `simulator time on the trace, ${label}`,
       value: `${fmt(b!.seconds / a!.seconds)} (${fmt(b!.seconds, 2)} → ${fmt(a!.seconds, 2)} s, ${b!.allocs} allocations)`,
     });
   }
   if (opts.hoverSites) {
-    const before = await import(join(tree, 'src', 'ui', 'siteAt.ts')) as HoverModule;
-    const beforePresent = await import(join(tree, 'src', 'core', 'sites', 'present.ts')) as PresentModule;
+    const before = (await import(join(tree, 'src', 'ui', 'siteAt.ts'))) as HoverModule;
+    const beforePresent = (await import(join(tree, 'src', 'core', 'sites', 'present.ts'))) as PresentModule;
     const after = await import('../src/ui/siteAt.ts');
     const afterPresent = await import('../src/core/sites/present.ts');
     const n = opts.hoverSamples ?? 5000;
@@ -113,7 +128,8 @@ export async function benchCompare(opts: CompareOptions): Promise<{ figures: Fig
     const ta = hoverTimes(after, afterPresent, opts.hoverSites, n);
     const us = (ms: number) => `${fmt(ms * 1000, 0)} µs`;
     figures.push({
-      bench: 'before/after', metric: `hover p50 / p99 on a ${opts.hoverSites.length}-site file, ${label}`,
+      bench: 'before/after',
+      metric: `hover p50 / p99 on a ${opts.hoverSites.length}-site file, ${label}`,
       value: `${fmt(percentile(tb, 50) / percentile(ta, 50))} / ${fmt(percentile(tb, 99) / percentile(ta, 99))} (p50 ${us(percentile(tb, 50))} → ${us(percentile(ta, 50))}, p99 ${us(percentile(tb, 99))} → ${us(percentile(ta, 99))})`,
     });
   }

@@ -59,7 +59,10 @@ function hover(ws: Workspace, file: string, line0: number, character: number, li
   let sites: readonly AllocationSite[] = [];
   for (const byFile of ws.values()) {
     const s = byFile.get(file);
-    if (s) { sites = s; break; }
+    if (s) {
+      sites = s;
+      break;
+    }
   }
   if (sites.length === 0) return 0;
   const hit = siteAtPosition(sites, line0 + 1, character, lineLength);
@@ -79,7 +82,14 @@ function hints(sites: readonly AllocationSite[]): number {
     else byLine.set(s.line, [s]);
   }
   const ranked = ['stack', 'tiny', 'heap', 'large'];
-  const kindOf = (s: AllocationSite) => (!s.escapes || s.prediction.kind === 'stack' ? 'stack' : s.prediction.kind === 'tiny' ? 'tiny' : s.prediction.kind === 'large' ? 'large' : 'heap');
+  const kindOf = (s: AllocationSite) =>
+    !s.escapes || s.prediction.kind === 'stack'
+      ? 'stack'
+      : s.prediction.kind === 'tiny'
+        ? 'tiny'
+        : s.prediction.kind === 'large'
+          ? 'large'
+          : 'heap';
   let n = 0;
   for (const list of byLine.values()) {
     list.sort((a, b) => a.column - b.column);
@@ -88,7 +98,6 @@ function hints(sites: readonly AllocationSite[]): number {
   }
   return n;
 }
-
 
 /** lookupTimes: wall time of `n` hovers at random positions of random files of `ws` (ms, sorted). */
 function lookupTimes(ws: Workspace, n: number, seed: number): number[] {
@@ -155,24 +164,48 @@ export async function benchEditor(opts: EditorBenchOptions = {}): Promise<{ figu
   const p = (xs: number[], q: number) => percentile(xs, q);
   const us = (ms: number) => `${fmt(ms * 1000, 1)} µs`;
   const figures: Figure[] = [
-    { bench: 'editor', metric: 'sites', value: `${sites.length} distinct real sites from ${input.split('/').slice(-2).join('/')}, laid out as ${perFile} per file on ${lines} lines` },
     {
-      bench: 'editor', metric: `hover p50 / p99, file of ${perFile} sites`, value: `${us(p(tOne, 50))} / ${us(p(tOne, 99))}`,
-      target: 'p99 ≤ 1 ms', met: p(tOne, 99) <= 1,
+      bench: 'editor',
+      metric: 'sites',
+      value: `${sites.length} distinct real sites from ${input.split('/').slice(-2).join('/')}, laid out as ${perFile} per file on ${lines} lines`,
     },
     {
-      bench: 'editor', metric: `hover p50 / p99, workspace of ${perFile * files} sites`, value: `${us(p(tBig, 50))} / ${us(p(tBig, 99))}`,
-      target: 'p99 ≤ 1 ms', met: p(tBig, 99) <= 1,
+      bench: 'editor',
+      metric: `hover p50 / p99, file of ${perFile} sites`,
+      value: `${us(p(tOne, 50))} / ${us(p(tOne, 99))}`,
+      target: 'p99 ≤ 1 ms',
+      met: p(tOne, 99) <= 1,
     },
-    { bench: 'editor', metric: 'hover p99 ÷ p99 on a 10-site file', value: `${fmt(p(tOne, 99) / p(tTiny, 99))} (file), ${fmt(p(tBig, 99) / p(tTiny, 99))} (workspace); 10-site p99 ${us(p(tTiny, 99))}` },
-    { bench: 'editor', metric: `inline hints of the ${lines}-line file (render computes the whole file) p50 / max`, value: `${fmt(p(hintsFile, 50), 2)} ms / ${fmt(hintsFile[hintsFile.length - 1]!, 2)} ms` },
+    {
+      bench: 'editor',
+      metric: `hover p50 / p99, workspace of ${perFile * files} sites`,
+      value: `${us(p(tBig, 50))} / ${us(p(tBig, 99))}`,
+      target: 'p99 ≤ 1 ms',
+      met: p(tBig, 99) <= 1,
+    },
+    {
+      bench: 'editor',
+      metric: 'hover p99 ÷ p99 on a 10-site file',
+      value: `${fmt(p(tOne, 99) / p(tTiny, 99))} (file), ${fmt(p(tBig, 99) / p(tTiny, 99))} (workspace); 10-site p99 ${us(p(tTiny, 99))}`,
+    },
+    {
+      bench: 'editor',
+      metric: `inline hints of the ${lines}-line file (render computes the whole file) p50 / max`,
+      value: `${fmt(p(hintsFile, 50), 2)} ms / ${fmt(hintsFile[hintsFile.length - 1]!, 2)} ms`,
+    },
     { bench: 'editor', metric: 'hints of the file ÷ hints of a 50-line range', value: fmt(p(hintsFile, 50) / p(hintsSmall, 50), 1) },
   ];
   figures.push(...activation());
   if (opts.realActivation ?? opts.vsix ?? true) {
-    figures.push(...(await vscodeActivation().catch((e: unknown) => [{
-      bench: 'editor', metric: 'activation in VS Code (code-server)', value: `FAILED: ${(e as Error).message.split('\n')[0]} (log: bench/.cache/activation-code-server.log)`,
-    }])));
+    figures.push(
+      ...(await vscodeActivation().catch((e: unknown) => [
+        {
+          bench: 'editor',
+          metric: 'activation in VS Code (code-server)',
+          value: `FAILED: ${(e as Error).message.split('\n')[0]} (log: bench/.cache/activation-code-server.log)`,
+        },
+      ])),
+    );
   }
   if (opts.vsix ?? true) figures.push(await vsixSize());
   return { figures, fileSites };
@@ -193,10 +226,13 @@ function activation(): Figure[] {
   };
   const times = Array.from({ length: 5 }, (_, i) => compile(src, i)).sort((a, b) => a - b);
   const empty = Array.from({ length: 5 }, (_, i) => compile('module.exports = {};', i)).sort((a, b) => a - b);
-  return [{
-    bench: 'editor', metric: 'extension bundle compile (V8 alone; the activation in VS Code is measured below)',
-    value: `${fmt(percentile(times, 50), 1)} ms for ${fmt(statSync(bundle).size / 1024, 0)} KiB (empty module ${fmt(percentile(empty, 50), 2)} ms)`,
-  }];
+  return [
+    {
+      bench: 'editor',
+      metric: 'extension bundle compile (V8 alone; the activation in VS Code is measured below)',
+      value: `${fmt(percentile(times, 50), 1)} ms for ${fmt(statSync(bundle).size / 1024, 0)} KiB (empty module ${fmt(percentile(empty, 50), 2)} ms)`,
+    },
+  ];
 }
 
 /**
@@ -215,8 +251,16 @@ async function vsixSize(): Promise<Figure> {
     }
     writeFileSync(join(stage, 'README.md'), readFileSync(join(repoRoot, 'README.md'), 'utf8').replace(/!\[([^\]\n]*)\]\([^)\n]*\)/g, '$1'));
     const out = join(dir, 'go-heap-lens.vsix');
-    await runChecked(process.execPath, [join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '-o', out], { cwd: stage });
-    return { bench: 'editor', metric: 'VSIX size (vsce package of the current dist/, staged as npm run package does)', value: `${fmt(statSync(out).size / 1024, 0)} KiB` };
+    await runChecked(
+      process.execPath,
+      [join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '-o', out],
+      { cwd: stage },
+    );
+    return {
+      bench: 'editor',
+      metric: 'VSIX size (vsce package of the current dist/, staged as npm run package does)',
+      value: `${fmt(statSync(out).size / 1024, 0)} KiB`,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -245,9 +289,19 @@ export function parseActivationStats(doc: string): ActivationTimes[] {
   const out: ActivationTimes[] = [];
   for (const line of doc.slice(at).split('\n').slice(1)) {
     if (line.startsWith('##')) break;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length < 6 || !/^\d+$/.test(cells[2]!)) continue;
-    out.push({ id: cells[0]!, eager: cells[1] === 'true', loadCodeMs: Number(cells[2]), callActivateMs: Number(cells[3]), finishActivateMs: Number(cells[4]), event: cells[5]! });
+    out.push({
+      id: cells[0]!,
+      eager: cells[1] === 'true',
+      loadCodeMs: Number(cells[2]),
+      callActivateMs: Number(cells[3]),
+      finishActivateMs: Number(cells[4]),
+      event: cells[5]!,
+    });
   }
   return out;
 }
@@ -271,37 +325,76 @@ export async function vscodeActivation(runs = 5): Promise<Figure[]> {
   const env = await import('../scripts/code-server-env.mjs');
   const missing = env.missing();
   if (missing.length) {
-    return [{ bench: 'editor', metric: 'activation in VS Code (code-server)', value: `NOT MEASURED: not installed: ${missing.join(', ')} (scripts/install-code-server.sh)` }];
+    return [
+      {
+        bench: 'editor',
+        metric: 'activation in VS Code (code-server)',
+        value: `NOT MEASURED: not installed: ${missing.join(', ')} (scripts/install-code-server.sh)`,
+      },
+    ];
   }
   const work = await mkdtemp(join(benchCacheDir, 'activation-'));
   const demo = join(work, 'demo');
   cpSync(join(repoRoot, 'test', 'fixtures', 'demo'), demo, { recursive: true });
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string; activationEvents: string[]; engines: object };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+    activationEvents: string[];
+    engines: object;
+  };
   const ourId = `${pkg.publisher}.${pkg.name}`;
   // The baseline is installed like ours: a directory in the extensions dir, scanned at start.
   const base = join(work, 'run', 'extensions', `${baselineId}-0.0.1`);
   mkdirSync(base, { recursive: true });
-  writeFileSync(join(base, 'package.json'), JSON.stringify({
-    name: 'empty-activate', publisher: 'ghl-bench', version: '0.0.1', engines: pkg.engines, main: './extension.js',
-    activationEvents: [`workspaceContains:**/${baselineMarker}`, 'onLanguage:ghl-bench-baseline'],
-    contributes: { languages: [{ id: 'ghl-bench-baseline', extensions: ['.ghlbench'] }] },
-  }));
+  writeFileSync(
+    join(base, 'package.json'),
+    JSON.stringify({
+      name: 'empty-activate',
+      publisher: 'ghl-bench',
+      version: '0.0.1',
+      engines: pkg.engines,
+      main: './extension.js',
+      activationEvents: [`workspaceContains:**/${baselineMarker}`, 'onLanguage:ghl-bench-baseline'],
+      contributes: { languages: [{ id: 'ghl-bench-baseline', extensions: ['.ghlbench'] }] },
+    }),
+  );
   const baseFolder = join(work, 'baseline');
   mkdirSync(baseFolder);
   writeFileSync(join(baseFolder, baselineMarker), 'activates ghl-bench.empty-activate\n');
   writeFileSync(join(base, 'extension.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
   const port = await freePort();
-  const cs = await env.startCodeServer({ runDir: join(work, 'run'), port, logFile: join(benchCacheDir, 'activation-code-server.log'), packaged: true });
+  const cs = await env.startCodeServer({
+    runDir: join(work, 'run'),
+    port,
+    logFile: join(benchCacheDir, 'activation-code-server.log'),
+    packaged: true,
+  });
   const { chromium } = await import('playwright-core');
   const profile = join(work, 'chromium');
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: env.chromiumBin, headless: true, viewport: { width: 1600, height: 1000 },
-    env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') } as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  }).catch(async (e: unknown) => {
-    await cs.stop();
-    throw e;
-  });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: env.chromiumBin,
+      headless: true,
+      viewport: { width: 1600, height: 1000 },
+      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') } as Record<
+        string,
+        string
+      >,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    })
+    .catch(async (e: unknown) => {
+      await cs.stop();
+      throw e;
+    });
   const samples: { ours: ActivationTimes; baseline: ActivationTimes; git: ActivationTimes | undefined }[] = [];
   let keep = false;
   const t0 = Date.now();
@@ -329,7 +422,10 @@ export async function vscodeActivation(runs = 5): Promise<Figure[]> {
       samples.push({ ours: ours.times, baseline: baseline.times, git: ours.git });
     }
   } catch (e) {
-    await context.pages()[0]?.screenshot({ path: join(benchCacheDir, 'activation-failed.png') }).catch(() => undefined);
+    await context
+      .pages()[0]
+      ?.screenshot({ path: join(benchCacheDir, 'activation-failed.png') })
+      .catch(() => undefined);
     keep = true;
     throw e;
   } finally {
@@ -339,23 +435,32 @@ export async function vscodeActivation(runs = 5): Promise<Figure[]> {
     else process.stderr.write(`editor: activation failed: kept ${work}\n`);
   }
   const total = (a: ActivationTimes) => a.loadCodeMs + a.callActivateMs + a.finishActivateMs;
-  const parts = (a: ActivationTimes) => `${total(a)} ms (load ${a.loadCodeMs} + activate() ${a.callActivateMs} + promise ${a.finishActivateMs})`;
+  const parts = (a: ActivationTimes) =>
+    `${total(a)} ms (load ${a.loadCodeMs} + activate() ${a.callActivateMs} + promise ${a.finishActivateMs})`;
   /** The window load whose total is the median (so its parts add up), of ours or the baseline's. */
-  const median = (pick: (s: (typeof samples)[number]) => ActivationTimes) => [...samples].map(pick).sort((a, b) => total(a) - total(b))[(samples.length - 1) >> 1]!;
+  const median = (pick: (s: (typeof samples)[number]) => ActivationTimes) =>
+    [...samples].map(pick).sort((a, b) => total(a) - total(b))[(samples.length - 1) >> 1]!;
   const first = samples[0]!;
   const csDir = join(dirname(dirname(env.codeServerBin)), 'code-server');
   const version = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { version: string }).version;
   const versions = `code-server ${version(join(csDir, 'package.json'))}, VS Code ${version(join(csDir, 'lib', 'vscode', 'package.json'))}`;
   const events = (pick: (s: (typeof samples)[number]) => ActivationTimes) => [...new Set(samples.map((s) => pick(s).event))].join(', ');
-  const gits = samples.filter((s) => s.git).map((s) => total(s.git!)).sort((a, b) => a - b);
+  const gits = samples
+    .filter((s) => s.git)
+    .map((s) => total(s.git!))
+    .sort((a, b) => a - b);
   const all = (pick: (s: (typeof samples)[number]) => ActivationTimes) => samples.map((s) => total(pick(s))).join(', ');
   return [
     {
-      bench: 'editor', metric: `activation in VS Code (${versions}; median of ${runs} window loads each, by ${events((s) => s.ours)}; baseline by ${events((s) => s.baseline)})`,
-      value: `${parts(median((s) => s.ours))}; empty activate() baseline ${parts(median((s) => s.baseline))}` + (gits.length ? `; vscode.git ${percentile(gits, 50)} ms` : ''),
+      bench: 'editor',
+      metric: `activation in VS Code (${versions}; median of ${runs} window loads each, by ${events((s) => s.ours)}; baseline by ${events((s) => s.baseline)})`,
+      value:
+        `${parts(median((s) => s.ours))}; empty activate() baseline ${parts(median((s) => s.baseline))}` +
+        (gits.length ? `; vscode.git ${percentile(gits, 50)} ms` : ''),
     },
     {
-      bench: 'editor', metric: 'activation in VS Code, every window load (ms; the first has a cold file cache)',
+      bench: 'editor',
+      metric: 'activation in VS Code, every window load (ms; the first has a cold file cache)',
       value: `ours ${all((s) => s.ours)}; baseline ${all((s) => s.baseline)}; first: ${parts(first.ours)}`,
     },
   ];
@@ -387,7 +492,7 @@ async function readActivationStats(page: import('playwright-core').Page, want: r
     await editor.click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+C');
-    doc = await page.evaluate('navigator.clipboard.readText()') as string;
+    doc = (await page.evaluate('navigator.clipboard.readText()')) as string;
     stats = parseActivationStats(doc);
     if (want.every((id) => stats.some((s) => s.id.toLowerCase() === id.toLowerCase()))) {
       writeFileSync(join(benchCacheDir, 'activation-startup-performance.md'), doc);
@@ -395,7 +500,9 @@ async function readActivationStats(page: import('playwright-core').Page, want: r
     }
     await page.waitForTimeout(500);
   }
-  throw new Error(`Startup Performance never listed ${want.join(', ')} (found: ${stats.map((s) => s.id).join(', ') || 'no activation table'}; ${doc.length} chars)`);
+  throw new Error(
+    `Startup Performance never listed ${want.join(', ')} (found: ${stats.map((s) => s.id).join(', ') || 'no activation table'}; ${doc.length} chars)`,
+  );
 }
 
 async function runPaletteCommand(page: import('playwright-core').Page, title: string): Promise<void> {

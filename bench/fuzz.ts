@@ -21,22 +21,40 @@ import { parseBuildJson } from '../src/core/escape/buildjson.ts';
 import { parseLogopt } from '../src/core/escape/logopt.ts';
 import { parseText, TextParser } from '../src/core/escape/text.ts';
 import {
-  buildJsonInputArb, checkBuildJson, checkBytes, checkLogopt, checkText, logoptInputArb, recordedCorpus, textInputArb,
+  buildJsonInputArb,
+  checkBuildJson,
+  checkBytes,
+  checkLogopt,
+  checkText,
+  logoptInputArb,
+  recordedCorpus,
+  textInputArb,
 } from './fuzz-inputs.ts';
 
 const root = join(__dirname, '..');
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '1000000' }, workers: { type: 'string', default: '2' }, worker: { type: 'string' },
-    seed: { type: 'string', default: String(0x9e3779b9) }, 'big-mb': { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '1000000' },
+    workers: { type: 'string', default: '2' },
+    worker: { type: 'string' },
+    seed: { type: 'string', default: String(0x9e3779b9) },
+    'big-mb': { type: 'string', default: '1024' },
     family: { type: 'string' },
-    'skip-big': { type: 'boolean', default: false }, 'skip-fuzz': { type: 'boolean', default: false }, 'skip-linear': { type: 'boolean', default: false },
+    'skip-big': { type: 'boolean', default: false },
+    'skip-fuzz': { type: 'boolean', default: false },
+    'skip-linear': { type: 'boolean', default: false },
   },
 });
 
 const batchSize = 10_000;
 
-interface FamilyResult { family: string; runs: number; failures: number; ms: number; firstFailure?: string }
+interface FamilyResult {
+  family: string;
+  runs: number;
+  failures: number;
+  ms: number;
+  firstFailure?: string;
+}
 
 /** fuzzFamilies runs `runs` inputs split over the three parsers with one base seed. */
 function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
@@ -48,11 +66,25 @@ function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
   const fail = (b: string | undefined): void => {
     if (b) throw new Error(b);
   };
-  plan.push(['text (-m, -m=2)', textRuns, () => fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k % 4 === 0 ? k : -1))) as never]);
-  plan.push(['bytes (analyze: ByteTextParser vs TextParser)', bytesRuns, () => fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(),
-    (s, cuts, latin1) => fail(checkBytes(s, cuts, latin1))) as never]);
+  plan.push([
+    'text (-m, -m=2)',
+    textRuns,
+    () => fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k % 4 === 0 ? k : -1))) as never,
+  ]);
+  plan.push([
+    'bytes (analyze: ByteTextParser vs TextParser)',
+    bytesRuns,
+    () =>
+      fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), (s, cuts, latin1) =>
+        fail(checkBytes(s, cuts, latin1)),
+      ) as never,
+  ]);
   plan.push(['go build -json', bjRuns, () => fc.property(buildJsonInputArb(corpus.buildJson), (s) => fail(checkBuildJson(s))) as never]);
-  plan.push(['-json=0,DIR log', runs - textRuns - bytesRuns - bjRuns, () => fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))) as never]);
+  plan.push([
+    '-json=0,DIR log',
+    runs - textRuns - bytesRuns - bjRuns,
+    () => fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))) as never,
+  ]);
   const only = values.family;
   const chosen = only === undefined ? plan : plan.filter(([f]) => f.includes(only)).map(([f, , p]): (typeof plan)[number] => [f, runs, p]);
   if (chosen.length === 0) throw new Error(`--family ${only}: no family matches (${plan.map(([f]) => f).join('; ')})`);
@@ -70,7 +102,9 @@ function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
         res.firstFailure ??= `seed ${r.seed} path ${r.counterexamplePath}: ${String(r.errorInstance).slice(0, 2000)}`;
       }
       res.ms = performance.now() - t0;
-      process.stderr.write(`progress ${JSON.stringify({ seed, family, runs: res.runs, failures: res.failures, s: Math.round(res.ms / 1000) })}\n`);
+      process.stderr.write(
+        `progress ${JSON.stringify({ seed, family, runs: res.runs, failures: res.failures, s: Math.round(res.ms / 1000) })}\n`,
+      );
       if (r.failed && r.numRuns === 0) break;
     }
     out.push(res);
@@ -80,10 +114,24 @@ function fuzzFamilies(runs: number, seed: number): FamilyResult[] {
 
 function runWorker(i: number, n: number, runs: number, seed: number): Promise<FamilyResult[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--worker', String(i), '--runs', String(runs), '--seed', String(seed + i * 7919),
-      ...(values.family !== undefined ? ['--family', values.family] : [])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        __filename,
+        '--worker',
+        String(i),
+        '--runs',
+        String(runs),
+        '--seed',
+        String(seed + i * 7919),
+        ...(values.family !== undefined ? ['--family', values.family] : []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
     child.on('close', (code) => {
@@ -128,10 +176,14 @@ function linearity(): { shape: string; baseMB: number; ms: number[]; ratio2: num
   shapes.push(['text: 1e6 tiny lines', (k) => streamed('x\n'.repeat(1_000_000 * k)), 2_000_000]);
   shapes.push(['text (kept results): recorded output', (k) => void parseText(realText.repeat(k)), realText.length]);
   shapes.push(['build -json: random events', (k) => void parseBuildJson(randomJson.repeat(k)), randomJson.length]);
-  shapes.push(['logopt: recorded records', (k) => {
-    const content = [logoptHeader, ...Array.from({ length: 20 * k }, () => logoptLines).flat()].join('\n');
-    void parseLogopt([{ path: 'p/f.json', content }]);
-  }, 0]);
+  shapes.push([
+    'logopt: recorded records',
+    (k) => {
+      const content = [logoptHeader, ...Array.from({ length: 20 * k }, () => logoptLines).flat()].join('\n');
+      void parseLogopt([{ path: 'p/f.json', content }]);
+    },
+    0,
+  ]);
   const out = [];
   for (const [shape, run, chars] of shapes) {
     run(1); // warm up the JIT
@@ -178,7 +230,9 @@ async function main(): Promise<void> {
   const workers = Math.max(1, Number(values.workers));
   const started = Date.now();
   console.log(`fuzz: ${runs} inputs over ${workers} workers (seed ${seed}), node ${process.version}, ${new Date().toISOString()}`);
-  const per = values['skip-fuzz'] ? [] : await Promise.all(Array.from({ length: workers }, (_, i) => runWorker(i, workers, Math.ceil(runs / workers), seed)));
+  const per = values['skip-fuzz']
+    ? []
+    : await Promise.all(Array.from({ length: workers }, (_, i) => runWorker(i, workers, Math.ceil(runs / workers), seed)));
   let failures = 0;
   let total = 0;
   for (const family of per[0]?.map((f) => f.family) ?? []) {
@@ -187,21 +241,27 @@ async function main(): Promise<void> {
     const f = rows.reduce((a, r) => a + r.failures, 0);
     total += n;
     failures += f;
-    console.log(`  ${family.padEnd(18)} ${String(n).padStart(8)} inputs  ${f} failures  ${(Math.max(...rows.map((r) => r.ms)) / 1000).toFixed(0)} s`);
+    console.log(
+      `  ${family.padEnd(18)} ${String(n).padStart(8)} inputs  ${f} failures  ${(Math.max(...rows.map((r) => r.ms)) / 1000).toFixed(0)} s`,
+    );
     for (const r of rows) if (r.firstFailure) console.log(`    FAILURE ${r.firstFailure}`);
   }
   console.log(`fuzz total: ${total} inputs, ${failures} failures, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (!values['skip-linear']) {
     console.log('linear time (best of 5; ratio of 2× and 4× input to 1×):');
     for (const l of linearity()) {
-      console.log(`  ${l.shape.padEnd(34)} ${l.baseMB ? `${l.baseMB.toFixed(1)} MB` : ''} ms ${l.ms.join(' / ')}  ×2 → ${l.ratio2.toFixed(2)}  ×4 → ${l.ratio4.toFixed(2)}`);
+      console.log(
+        `  ${l.shape.padEnd(34)} ${l.baseMB ? `${l.baseMB.toFixed(1)} MB` : ''} ms ${l.ms.join(' / ')}  ×2 → ${l.ratio2.toFixed(2)}  ×4 → ${l.ratio4.toFixed(2)}`,
+      );
     }
   }
   if (!values['skip-big']) {
     const base = await bigInput(1);
     const big = await bigInput(Number(values['big-mb']));
-    console.log(`big input: ${big.mb} MiB (${big.lines} lines, ${big.unparsed} unparsed) through \`parse - --stats\` in ${big.seconds.toFixed(0)} s; ` +
-      `peak RSS ${big.peakRssMB.toFixed(0)} MB vs ${base.peakRssMB.toFixed(0)} MB for 1 MiB → growth ${(big.peakRssMB - base.peakRssMB).toFixed(0)} MB`);
+    console.log(
+      `big input: ${big.mb} MiB (${big.lines} lines, ${big.unparsed} unparsed) through \`parse - --stats\` in ${big.seconds.toFixed(0)} s; ` +
+        `peak RSS ${big.peakRssMB.toFixed(0)} MB vs ${base.peakRssMB.toFixed(0)} MB for 1 MiB → growth ${(big.peakRssMB - base.peakRssMB).toFixed(0)} MB`,
+    );
   }
   if (failures > 0) process.exitCode = 1;
 }

@@ -35,7 +35,9 @@ export function run(cmd: string, args: readonly string[], opts: ProcOptions = {}
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const child = spawn(cmd, [...args], {
-      cwd: opts.cwd, env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -51,7 +53,9 @@ export function run(cmd: string, args: readonly string[], opts: ProcOptions = {}
       const finish = () => res({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), wallMs });
       let pending = (outSink ? 1 : 0) + (errSink ? 1 : 0);
       if (pending === 0) return finish();
-      const done = () => { if (--pending === 0) finish(); };
+      const done = () => {
+        if (--pending === 0) finish();
+      };
       outSink?.end(done);
       errSink?.end(done);
     });
@@ -62,7 +66,9 @@ export function run(cmd: string, args: readonly string[], opts: ProcOptions = {}
 export async function runChecked(cmd: string, args: readonly string[], opts: ProcOptions = {}): Promise<ProcRun> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} (in ${opts.cwd ?? process.cwd()}) exited ${r.code}: ${r.stderr.trim().split('\n').slice(-8).join('\n')}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} (in ${opts.cwd ?? process.cwd()}) exited ${r.code}: ${r.stderr.trim().split('\n').slice(-8).join('\n')}`,
+    );
   }
   return r;
 }
@@ -75,7 +81,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function median(xs: readonly number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Env for a Go toolchain run: never switch toolchains, never ask the network. */
@@ -95,8 +104,11 @@ export async function machine(goBin = 'go'): Promise<Machine> {
   const c = cpus();
   const v = await run(goBin, ['version'], { env: { GOTOOLCHAIN: 'local' } });
   return {
-    cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, memGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version, go: v.stdout.trim() || `go unavailable (${v.stderr.trim()})`,
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    go: v.stdout.trim() || `go unavailable (${v.stderr.trim()})`,
   };
 }
 
@@ -118,9 +130,11 @@ export const mib = (bytes: number): number => bytes / 2 ** 20;
 export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 2 ** 32;
   };
 }
@@ -129,7 +143,11 @@ export function rng(seed: number): () => number {
  * runChildJson runs a bench child script in its own node process (through tsx; CPU-profiled into
  * `cpuProfDir` when given) and parses the JSON object it prints on its last stdout line.
  */
-export async function runChildJson<T>(script: string, args: readonly string[], opts: { cpuProfDir?: string; nodeFlags?: readonly string[] } = {}): Promise<T> {
+export async function runChildJson<T>(
+  script: string,
+  args: readonly string[],
+  opts: { cpuProfDir?: string; nodeFlags?: readonly string[] } = {},
+): Promise<T> {
   const nodeArgs = [...(opts.nodeFlags ?? []), '--import', 'tsx'];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const r = await runChecked(process.execPath, [...nodeArgs, script, ...args], { cwd: repoRoot });

@@ -38,7 +38,10 @@ const editedFile = 'container/intsets/sparse.go';
 export async function ensureModule(goBin = 'go'): Promise<string> {
   const dir = join(benchCacheDir, 'xtools');
   if (existsSync(join(dir, '.ghl-ready'))) return dir;
-  const dl = await runChecked(goBin, ['mod', 'download', '-json', moduleVersion], { cwd: benchCacheDir, env: { GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } });
+  const dl = await runChecked(goBin, ['mod', 'download', '-json', moduleVersion], {
+    cwd: benchCacheDir,
+    env: { GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
+  });
   const src = (JSON.parse(dl.stdout) as { Dir: string }).Dir;
   await rm(dir, { recursive: true, force: true });
   await cp(src, dir, { recursive: true });
@@ -54,7 +57,10 @@ async function chmodTree(dir: string): Promise<void> {
   await chmod(dir, 0o755);
 }
 
-interface Timed<T> { readonly ms: number; readonly value: T }
+interface Timed<T> {
+  readonly ms: number;
+  readonly value: T;
+}
 
 async function timed<T>(f: () => Promise<T>): Promise<Timed<T>> {
   const t0 = performance.now();
@@ -79,7 +85,12 @@ export interface ModuleBench {
   readonly figures: Figure[];
   readonly packages: number;
   readonly sites: number;
-  readonly results: { readonly cold?: AnalysisResult; readonly warm: AnalysisResult; readonly edit: AnalysisResult; readonly save: AnalysisResult };
+  readonly results: {
+    readonly cold?: AnalysisResult;
+    readonly warm: AnalysisResult;
+    readonly edit: AnalysisResult;
+    readonly save: AnalysisResult;
+  };
 }
 
 /** Wall time of each process an analysis starts, by a short name (go build, typefacts, go env). */
@@ -99,14 +110,14 @@ function timingSpawner(into: Map<string, number[]>): Spawner {
 
 export async function benchModule(opts: ModuleBenchOptions = {}): Promise<ModuleBench> {
   const goBin = opts.goBin ?? 'go';
-  const dir = opts.moduleDir ?? await ensureModule(goBin);
+  const dir = opts.moduleDir ?? (await ensureModule(goBin));
   const patterns = [...(opts.packages ?? ['./...'])];
   const edit = opts.edit ?? { pkg: editedPackage, file: editedFile };
   const kept = opts.skipCold ? (opts.keptCache ?? join(benchCacheDir, 'gocache-kept')) : undefined;
   if (kept) await mkdir(kept, { recursive: true });
-  const plainCache = kept ?? await mkdtemp(join(benchCacheDir, 'gocache-plain-'));
-  const analysisCache = kept ?? await mkdtemp(join(benchCacheDir, 'gocache-analysis-'));
-  const warmupCache = kept ?? await mkdtemp(join(benchCacheDir, 'gocache-warmup-'));
+  const plainCache = kept ?? (await mkdtemp(join(benchCacheDir, 'gocache-plain-')));
+  const analysisCache = kept ?? (await mkdtemp(join(benchCacheDir, 'gocache-analysis-')));
+  const warmupCache = kept ?? (await mkdtemp(join(benchCacheDir, 'gocache-warmup-')));
   const editPath = join(dir, edit.file);
   const original = await readFile(editPath, 'utf8');
   // The editor's session: one AnalysisCache for every analysis below, as in ui/analysis.ts.
@@ -114,16 +125,22 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
   try {
     const listed = await runChecked(goBin, ['list', ...patterns], { cwd: dir, env: goEnvFor({ GOCACHE: plainCache }) });
     const packages = listed.stdout.trim().split('\n').filter(Boolean).length;
-    const plain = (pats: readonly string[]) => timed(() => runChecked(goBin, ['build', ...pats], { cwd: dir, env: goEnvFor({ GOCACHE: plainCache }) }));
+    const plain = (pats: readonly string[]) =>
+      timed(() => runChecked(goBin, ['build', ...pats], { cwd: dir, env: goEnvFor({ GOCACHE: plainCache }) }));
     const analyzeOpts = (pats: readonly string[], gocache = analysisCache, spawn?: Spawner): AnalyzeOptions => ({
-      dir, packages: [...pats], ...(goBin !== 'go' ? { goBinary: goBin } : {}),
-      env: goEnvFor({ GOCACHE: gocache }), cache: session, ...(spawn ? { spawn } : {}),
+      dir,
+      packages: [...pats],
+      ...(goBin !== 'go' ? { goBinary: goBin } : {}),
+      env: goEnvFor({ GOCACHE: gocache }),
+      cache: session,
+      ...(spawn ? { spawn } : {}),
     });
     const checked = (r: AnalysisResult) => {
       if (r.errors.length > 0) throw new Error(`analysis of ${dir} reported errors: ${JSON.stringify(r.errors.slice(0, 3))}`);
       return r;
     };
-    const analyze = (pats: readonly string[], gocache = analysisCache) => timed(async () => checked(await analyzeWorkspace(analyzeOpts(pats, gocache))));
+    const analyze = (pats: readonly string[], gocache = analysisCache) =>
+      timed(async () => checked(await analyzeWorkspace(analyzeOpts(pats, gocache))));
     // The type-facts helper is built once per Go version into its usual cache dir; that one-time
     // build is not part of any case (the extension keeps it across sessions). Its own GOCACHE, so
     // the cold case starts empty.
@@ -158,7 +175,9 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
       const p = await plain([edit.pkg]);
       await writeFile(editPath, original);
       await appendFile(editPath, `\nvar _ = "go-heap-lens bench edit save ${i} ${nonce}"\n`);
-      const s = await timed(() => reanalyzeSaved(analyzeWorkspace, analyzeOpts(patterns, analysisCache, timingSpawner(savedProcessMs)), prev, [editPath]));
+      const s = await timed(() =>
+        reanalyzeSaved(analyzeWorkspace, analyzeOpts(patterns, analysisCache, timingSpawner(savedProcessMs)), prev, [editPath]),
+      );
       if (!s.value || s.value.full) throw new Error(`the save path analysed ${s.value ? 'the whole module' : 'nothing'}`);
       prev = checked(s.value.result);
       saves.push({ plain: p.ms, save: s.ms });
@@ -172,21 +191,47 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
     const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
     const perProcess = [...savedProcessMs].map(([k, v]) => `${k} ${fmt(median(v), 0)} ms`).join(', ');
     const figures: Figure[] = [
-      { bench: 'module', metric: 'module', value: `${moduleVersion}: ${packages} packages, ${diag} diagnostics, ${sites} sites, ${warm.value.unparsed} unparsed` },
-      ...(cold ? [{ bench: 'module', metric: 'cold: analysis ÷ go build (empty GOCACHE)', value: `${fmt(cold.analysis.ms / cold.plain.ms)} (${s(cold.analysis.ms)} ÷ ${s(cold.plain.ms)})` }] : []),
-      { bench: 'module', metric: `warm: analysis ÷ go build (cached, output replayed${kept ? '; one kept GOCACHE, --skip-cold' : ''})`, value: `${fmt(warm.ms / plainWarm.ms)} (${s(warm.ms)} ÷ ${s(plainWarm.ms)})` },
       {
-        bench: 'module', metric: `edit, whole module re-analysed ÷ go build ${edit.pkg} (context: what a save did before)`, value: `${fmt(editAll.ms / plainEdit.ms)} (${s(editAll.ms)} ÷ ${s(plainEdit.ms)})`,
+        bench: 'module',
+        metric: 'module',
+        value: `${moduleVersion}: ${packages} packages, ${diag} diagnostics, ${sites} sites, ${warm.value.unparsed} unparsed`,
+      },
+      ...(cold
+        ? [
+            {
+              bench: 'module',
+              metric: 'cold: analysis ÷ go build (empty GOCACHE)',
+              value: `${fmt(cold.analysis.ms / cold.plain.ms)} (${s(cold.analysis.ms)} ÷ ${s(cold.plain.ms)})`,
+            },
+          ]
+        : []),
+      {
+        bench: 'module',
+        metric: `warm: analysis ÷ go build (cached, output replayed${kept ? '; one kept GOCACHE, --skip-cold' : ''})`,
+        value: `${fmt(warm.ms / plainWarm.ms)} (${s(warm.ms)} ÷ ${s(plainWarm.ms)})`,
       },
       {
-        bench: 'module', metric: `edit, save path (reanalyzeSaved: ${edit.pkg} re-analysed, merged) ÷ go build ${edit.pkg}, median of 5`,
+        bench: 'module',
+        metric: `edit, whole module re-analysed ÷ go build ${edit.pkg} (context: what a save did before)`,
+        value: `${fmt(editAll.ms / plainEdit.ms)} (${s(editAll.ms)} ÷ ${s(plainEdit.ms)})`,
+      },
+      {
+        bench: 'module',
+        metric: `edit, save path (reanalyzeSaved: ${edit.pkg} re-analysed, merged) ÷ go build ${edit.pkg}, median of 5`,
         value: `${fmt(saveRatio)} (${fmt(mid.save / 1000, 2)} s ÷ ${fmt(mid.plain / 1000, 2)} s; all: ${saves.map((x) => fmt(x.save / x.plain)).join(', ')})`,
-        target: '≤ 1.5', met: saveRatio <= 1.5,
+        target: '≤ 1.5',
+        met: saveRatio <= 1.5,
       },
-      { bench: 'module', metric: 'save path: processes (median wall time each; the build and the helper run in parallel)', value: perProcess || 'none' },
+      {
+        bench: 'module',
+        metric: 'save path: processes (median wall time each; the build and the helper run in parallel)',
+        value: perProcess || 'none',
+      },
     ];
     return {
-      figures, packages, sites,
+      figures,
+      packages,
+      sites,
       results: { ...(cold ? { cold: cold.analysis.value } : {}), warm: warm.value, edit: editAll.value, save: prev },
     };
   } finally {

@@ -37,7 +37,11 @@ async function baseline(file: string): Promise<{ lines: number; matched: number 
  * The product's path: TextParser fed the same stream, keeping what analyze.ts keeps (with the
  * collector: what the join reads; before it: every diagnostic). `diagnostics` is the parser's count.
  */
-function parse(file: string, sitesOnly: boolean, bytes: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
+function parse(
+  file: string,
+  sitesOnly: boolean,
+  bytes: boolean,
+): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
   if (bytes) return parseBytes(file, sitesOnly);
   return new Promise((res, rej) => {
     let unparsed = 0;
@@ -68,16 +72,27 @@ function parse(file: string, sitesOnly: boolean, bytes: boolean): Promise<{ kept
 // Imported before the clock starts, and only with --bytes: compare.ts runs this script beside older
 // sources, which have no bytes.ts.
 const byteParser = process.argv.includes('--bytes')
-  ? Promise.all([import('../src/core/escape/bytes.ts'), import('../src/toolchain/utf8.ts')]).then(([b, u]) => ({ ByteTextParser: b.ByteTextParser, utf8Decode: u.bufferUtf8Decode }))
+  ? Promise.all([import('../src/core/escape/bytes.ts'), import('../src/toolchain/utf8.ts')]).then(([b, u]) => ({
+      ByteTextParser: b.ByteTextParser,
+      utf8Decode: u.bufferUtf8Decode,
+    }))
   : undefined;
 
 /** The byte-level path (analyze.ts from the byte parser on): 1 MiB reads handed over undecoded. */
-async function parseBytes(file: string, sitesOnly: boolean): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
+async function parseBytes(
+  file: string,
+  sitesOnly: boolean,
+): Promise<{ kept: readonly Diagnostic[]; diagnostics: number; lines: number; unparsed: number }> {
   const { ByteTextParser, utf8Decode } = await byteParser!;
   let unparsed = 0;
   const collector = new SiteCollector!({ keepAll: !sitesOnly });
   const p = new ByteTextParser({
-    baseDir: process.cwd(), want: collector.want, onDiagnostic: collector.add, deferSteps: true, onUnparsed: () => unparsed++, decode: utf8Decode,
+    baseDir: process.cwd(),
+    want: collector.want,
+    onDiagnostic: collector.add,
+    deferSteps: true,
+    onUnparsed: () => unparsed++,
+    decode: utf8Decode,
   });
   for await (const c of createReadStream(file, { highWaterMark: chunkBytes })) p.push(c as Buffer);
   const r = p.end();
@@ -113,7 +128,18 @@ async function main(): Promise<void> {
   if (mode === 'baseline') {
     const b = await baseline(file);
     const parseMs = performance.now() - t0;
-    out({ mode, bytes, lines: b.lines, diagnostics: b.matched, unparsed: b.lines - b.matched, parseMs, joinMs: 0, sites: 0, parseCpuMs: cpuMs() - c0, joinCpuMs: 0 });
+    out({
+      mode,
+      bytes,
+      lines: b.lines,
+      diagnostics: b.matched,
+      unparsed: b.lines - b.matched,
+      parseMs,
+      joinMs: 0,
+      sites: 0,
+      parseCpuMs: cpuMs() - c0,
+      joinCpuMs: 0,
+    });
     return;
   }
   const p = await parse(file, rest.includes('--sites-only'), rest.includes('--bytes'));
@@ -126,7 +152,18 @@ async function main(): Promise<void> {
     sites = join(p.kept);
     joinMs = performance.now() - t1;
   }
-  out({ mode, bytes, lines: p.lines, diagnostics: p.diagnostics, unparsed: p.unparsed, parseMs, joinMs, sites, parseCpuMs: c1 - c0, joinCpuMs: cpuMs() - c1 });
+  out({
+    mode,
+    bytes,
+    lines: p.lines,
+    diagnostics: p.diagnostics,
+    unparsed: p.unparsed,
+    parseMs,
+    joinMs,
+    sites,
+    parseCpuMs: c1 - c0,
+    joinCpuMs: cpuMs() - c1,
+  });
 }
 
 /** CPU time of this process (all threads: V8's GC helpers too), ms: steadier than wall time on a loaded machine. */

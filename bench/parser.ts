@@ -38,7 +38,9 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
   const gocache = await mkdtemp(join(benchCacheDir, 'gocache-std-'));
   try {
     const r = await runChecked(opts.goBin ?? 'go', ['build', '-gcflags=-m=2', ...(opts.packages ?? ['std'])], {
-      env: goEnvFor({ GOCACHE: gocache, GOFLAGS: '' }), stderrFile: file, cwd: benchCacheDir,
+      env: goEnvFor({ GOCACHE: gocache, GOFLAGS: '' }),
+      stderrFile: file,
+      cwd: benchCacheDir,
     });
     return { file, compileMs: r.wallMs };
   } finally {
@@ -47,11 +49,16 @@ export async function generateStdOutput(file: string, opts: { goBin?: string; pa
 }
 
 /** runChild runs parse-child.ts (or `script`, a copy beside older sources) on `file` in its own node process. */
-export async function runChild(mode: 'parse' | 'baseline', file: string,
-  opts: { join?: boolean; sitesOnly?: boolean; bytes?: boolean; cpuProfDir?: string; script?: string } = {}): Promise<ChildResult> {
-  return runChildJson<ChildResult>(opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'),
+export async function runChild(
+  mode: 'parse' | 'baseline',
+  file: string,
+  opts: { join?: boolean; sitesOnly?: boolean; bytes?: boolean; cpuProfDir?: string; script?: string } = {},
+): Promise<ChildResult> {
+  return runChildJson<ChildResult>(
+    opts.script ?? join(repoRoot, 'bench', 'parse-child.ts'),
     [mode, file, ...(opts.join ? ['--join'] : []), ...(opts.sitesOnly ? ['--sites-only'] : []), ...(opts.bytes ? ['--bytes'] : [])],
-    opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {});
+    opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {},
+  );
 }
 
 export interface ParserBench {
@@ -91,41 +98,64 @@ export async function benchParser(std: StdOutput, repeats = 3): Promise<ParserBe
   }
   const mbps = (ms: number) => mib(size) / (ms / 1000);
   const figures: Figure[] = [
-    { bench: 'parser', metric: 'input', value: `${fmt(mib(size), 1)} MiB, ${p.lines} lines, ${p.diagnostics} diagnostics, ${p.unparsed} unparsed, ${p.sites} sites` },
-    { bench: 'parser', metric: 'parse MiB/s (lines/s)', value: `${fmt(mbps(p.parseMs), 1)} (${fmt(p.lines / (p.parseMs / 1000) / 1e6, 2)} M)` },
-    { bench: 'parser', metric: 'baseline readline+regex MiB/s (lines/s)', value: `${fmt(mbps(b.parseMs), 1)} (${fmt(b.lines / (b.parseMs / 1000) / 1e6, 2)} M)` },
+    {
+      bench: 'parser',
+      metric: 'input',
+      value: `${fmt(mib(size), 1)} MiB, ${p.lines} lines, ${p.diagnostics} diagnostics, ${p.unparsed} unparsed, ${p.sites} sites`,
+    },
+    {
+      bench: 'parser',
+      metric: 'parse MiB/s (lines/s)',
+      value: `${fmt(mbps(p.parseMs), 1)} (${fmt(p.lines / (p.parseMs / 1000) / 1e6, 2)} M)`,
+    },
+    {
+      bench: 'parser',
+      metric: 'baseline readline+regex MiB/s (lines/s)',
+      value: `${fmt(mbps(b.parseMs), 1)} (${fmt(b.lines / (b.parseMs / 1000) / 1e6, 2)} M)`,
+    },
     { bench: 'parser', metric: 'parse time ÷ baseline time', value: fmt(p.parseMs / b.parseMs) },
     { bench: 'parser', metric: 'join time (no type facts: the helper skips std)', value: `${fmt(p.joinMs, 0)} ms` },
-    { bench: 'parser', metric: 'peak RSS parse+join (baseline)', value: `${fmt(p.maxRssKiB / 1024, 0)} MiB (${fmt(b.maxRssKiB / 1024, 0)} MiB)` },
     {
-      bench: 'parser', metric: 'CPU time, all threads: parse, join (baseline parse)',
+      bench: 'parser',
+      metric: 'peak RSS parse+join (baseline)',
+      value: `${fmt(p.maxRssKiB / 1024, 0)} MiB (${fmt(b.maxRssKiB / 1024, 0)} MiB)`,
+    },
+    {
+      bench: 'parser',
+      metric: 'CPU time, all threads: parse, join (baseline parse)',
       value: `${fmt(p.parseCpuMs, 0)} ms, ${fmt(p.joinCpuMs, 0)} ms (${fmt(b.parseCpuMs, 0)} ms)`,
     },
     {
-      bench: 'parser', metric: 'sites only (no keepAll: analyze keeps every diagnostic): parse, join, peak RSS',
+      bench: 'parser',
+      metric: 'sites only (no keepAll: analyze keeps every diagnostic): parse, join, peak RSS',
       value: `${fmt(so.parseMs, 0)} ms, ${fmt(so.joinMs, 0)} ms, ${fmt(so.maxRssKiB / 1024, 0)} MiB (CPU ${fmt(so.parseCpuMs, 0)} + ${fmt(so.joinCpuMs, 0)} ms; ${so.sites} sites)`,
     },
   ];
   figures.push(
     {
-      bench: 'parser', metric: 'TextDecoder + TextParser (analyze before the byte parser): parse, join, peak RSS',
+      bench: 'parser',
+      metric: 'TextDecoder + TextParser (analyze before the byte parser): parse, join, peak RSS',
       value: `${fmt(t.parseMs, 0)} ms, ${fmt(t.joinMs, 0)} ms, ${fmt(t.maxRssKiB / 1024, 0)} MiB (CPU ${fmt(t.parseCpuMs, 0)} + ${fmt(t.joinCpuMs, 0)} ms)`,
     },
     {
-      bench: 'parser', metric: 'parse+join wall, CPU: TextParser ÷ byte parser (same run, best of each)',
+      bench: 'parser',
+      metric: 'parse+join wall, CPU: TextParser ÷ byte parser (same run, best of each)',
       value: `${fmt(total(t) / total(p))} (${fmt(total(t), 0)} → ${fmt(total(p), 0)} ms), ${fmt(cpu(t) / cpu(p))} (${fmt(cpu(t), 0)} → ${fmt(cpu(p), 0)} ms)`,
     },
     {
-      bench: 'parser', metric: 'parse alone wall, CPU: TextParser ÷ byte parser',
+      bench: 'parser',
+      metric: 'parse alone wall, CPU: TextParser ÷ byte parser',
       value: `${fmt(t.parseMs / p.parseMs)} (${fmt(t.parseMs, 0)} → ${fmt(p.parseMs, 0)} ms), ${fmt(t.parseCpuMs / p.parseCpuMs)} (${fmt(t.parseCpuMs, 0)} → ${fmt(p.parseCpuMs, 0)} ms)`,
     },
   );
   if (std.compileMs !== undefined) {
     const ratio = (p.parseMs + p.joinMs) / std.compileMs;
     figures.push({
-      bench: 'parser', metric: 'parse+join ÷ compile (go build -gcflags=-m=2 std, empty GOCACHE)',
+      bench: 'parser',
+      metric: 'parse+join ÷ compile (go build -gcflags=-m=2 std, empty GOCACHE)',
       value: `${fmt(100 * ratio, 2)} % (${fmt(p.parseMs + p.joinMs, 0)} ms ÷ ${fmt(std.compileMs / 1000, 1)} s)`,
-      target: '≤ 1 %', met: ratio <= 0.01,
+      target: '≤ 1 %',
+      met: ratio <= 0.01,
     });
   }
   return { figures, parse: p, baseline: b, ...(std.compileMs !== undefined ? { compileMs: std.compileMs } : {}) };

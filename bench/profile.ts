@@ -2,7 +2,10 @@
 // per function, summed over the profile's nodes, biggest first.
 
 interface CpuProfile {
-  readonly nodes: readonly { readonly id: number; readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number } }[];
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
@@ -22,6 +25,8 @@ export function summariseProfile(json: string, top = 15): string {
     byName.set(k, (byName.get(k) ?? 0) + t);
   }
   const rows = [...byName].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return [`total ${(total / 1000).toFixed(0)} ms sampled`,
-    ...rows.map(([k, t]) => `${(t / 1000).toFixed(0).padStart(7)} ms ${(100 * t / total).toFixed(1).padStart(5)} %  ${k}`)].join('\n');
+  return [
+    `total ${(total / 1000).toFixed(0)} ms sampled`,
+    ...rows.map(([k, t]) => `${(t / 1000).toFixed(0).padStart(7)} ms ${((100 * t) / total).toFixed(1).padStart(5)} %  ${k}`),
+  ].join('\n');
 }

@@ -27,15 +27,22 @@ const stages = ['parser', 'module', 'simulator', 'editor', 'profile', 'compare']
 type Stage = (typeof stages)[number];
 
 function table(figs: readonly Figure[]): string {
-  const rows = figs.map((f) => `| ${f.bench} | ${f.metric} | ${f.value} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : '**missed**'} |`);
+  const rows = figs.map(
+    (f) => `| ${f.bench} | ${f.metric} | ${f.value} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : '**missed**'} |`,
+  );
   return ['| bench | metric | value | target | |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      only: { type: 'string' }, 'reuse-std': { type: 'boolean' }, allocs: { type: 'string' }, results: { type: 'string' },
-      go: { type: 'string' }, before: { type: 'string' }, 'skip-cold': { type: 'boolean' },
+      only: { type: 'string' },
+      'reuse-std': { type: 'boolean' },
+      allocs: { type: 'string' },
+      results: { type: 'string' },
+      go: { type: 'string' },
+      before: { type: 'string' },
+      'skip-cold': { type: 'boolean' },
     },
   });
   const only = values.only ? values.only.split(',') : [...stages];
@@ -50,7 +57,10 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const notes: string[] = [];
   const say = (f: readonly Figure[]) => {
-    for (const x of f) process.stdout.write(`${x.bench.padEnd(10)} ${x.metric}: ${x.value}${x.target ? `  [target ${x.target}: ${x.met ? 'met' : 'MISSED'}]` : ''}\n`);
+    for (const x of f)
+      process.stdout.write(
+        `${x.bench.padEnd(10)} ${x.metric}: ${x.value}${x.target ? `  [target ${x.target}: ${x.met ? 'met' : 'MISSED'}]` : ''}\n`,
+      );
     figures.push(...f);
   };
   const stageMs: Record<string, number> = {};
@@ -101,8 +111,12 @@ async function main(): Promise<void> {
       const { sizesFromSites } = await import('./simulator.ts');
       const r = await benchModule({ goBin, skipCold: values['skip-cold'] === true });
       say(r.figures);
-      if (values['skip-cold']) notes.push('--skip-cold: no cold case; one GOCACHE kept in bench/.cache/gocache-kept across runs (bench/module.ts).');
-      sizesFrom = { sizes: sizesFromSites((r.results.cold ?? r.results.warm).sites), from: `the heap sites of the ${r.packages}-package module analysis` };
+      if (values['skip-cold'])
+        notes.push('--skip-cold: no cold case; one GOCACHE kept in bench/.cache/gocache-kept across runs (bench/module.ts).');
+      sizesFrom = {
+        sizes: sizesFromSites((r.results.cold ?? r.results.warm).sites),
+        from: `the heap sites of the ${r.packages}-package module analysis`,
+      };
       await writeFile(sizesCache, JSON.stringify(sizesFrom));
     });
   }
@@ -115,9 +129,14 @@ async function main(): Promise<void> {
       if (!existsSync(stdFile) && existsSync(shared)) stdFile = shared;
       if (!existsSync(stdFile)) stdFile = (await (await import('./parser.ts')).generateStdOutput(stdFile, { goBin })).file;
       const std = await stdSizes(stdFile, { goBin, goVersion, cacheDir: benchCacheDir });
-      const unknown = Object.entries(std.unknownByReason).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${n} ${k}`).join(', ');
-      notes.push(`simulator sizes: ${std.knownSites} of the ${std.heapSites} heap sites of std have a known request size (${std.sizes.length} sizes); ` +
-        `the others, by prediction and construct: ${unknown} (unknown: the size depends on a run-time length; zero: no allocation).`);
+      const unknown = Object.entries(std.unknownByReason)
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ');
+      notes.push(
+        `simulator sizes: ${std.knownSites} of the ${std.heapSites} heap sites of std have a known request size (${std.sizes.length} sizes); ` +
+          `the others, by prediction and construct: ${unknown} (unknown: the size depends on a run-time length; zero: no allocation).`,
+      );
       const allocs = Number(values.allocs ?? 10_000_000);
       const r = await benchSimulator(std.sizes, allocs, benchCacheDir, { goBin, goVersion, sizesFrom: std.from });
       traceFile = r.traceFile;
@@ -154,10 +173,17 @@ async function main(): Promise<void> {
   if (want('compare')) {
     await timedStage('compare', async () => {
       const { benchCompare } = await import('./compare.ts');
-      say((await benchCompare({
-        ...(values.before ? { rev: values.before } : {}), goVersion,
-        ...(existsSync(stdFile) ? { stdFile } : {}), ...(traceFile ? { traceFile } : {}), ...(hoverSites ? { hoverSites } : {}),
-      })).figures);
+      say(
+        (
+          await benchCompare({
+            ...(values.before ? { rev: values.before } : {}),
+            goVersion,
+            ...(existsSync(stdFile) ? { stdFile } : {}),
+            ...(traceFile ? { traceFile } : {}),
+            ...(hoverSites ? { hoverSites } : {}),
+          })
+        ).figures,
+      );
     });
   }
 
@@ -165,9 +191,10 @@ async function main(): Promise<void> {
   const section = [
     `\n## Run of ${started.toISOString()}`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Node ${m.node}; ${m.go}; commit ${vsix.stdout.trim()}` +
-      (await uncommitted()),
-    `Stages: ${only.join(', ')} (${Object.entries(stageMs).map(([k, v]) => `${k} ${fmt(v / 1000, 0)} s`).join(', ')})`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Node ${m.node}; ${m.go}; commit ${vsix.stdout.trim()}` + (await uncommitted()),
+    `Stages: ${only.join(', ')} (${Object.entries(stageMs)
+      .map(([k, v]) => `${k} ${fmt(v / 1000, 0)} s`)
+      .join(', ')})`,
     ...notes.map((n) => `Note: ${n}`),
     '',
     table(figures),

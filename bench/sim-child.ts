@@ -37,7 +37,9 @@ function main(): void {
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const sim = new HeapSim(w.rules, { procs: w.procs, gogc: w.gogc, rootsBytes: prologue.rootsBytes });
-  for (const _ of sim.steps(w.ops)) { /* run to the end */ }
+  for (const _ of sim.steps(w.ops)) {
+    /* run to the end */
+  }
   const report = sim.report();
   const seconds = (performance.now() - t0) / 1000;
   gc();
@@ -48,11 +50,20 @@ function main(): void {
   const records = (sim.gc as { cycles?: readonly CycleRecord[] }).cycles;
   // The loop's cycles: those after the prologue's runtime.GC().
   const loop = records ? records.slice(records.map((c) => c.forced).lastIndexOf(true) + 1) : undefined;
-  process.stdout.write(JSON.stringify({
-    allocs, seconds, gcCycles: report.gcCycles, loopCycles: loop?.length ?? null,
-    triggerRatios: loop?.map((c) => c.triggeredBytes / c.goalBytes) ?? null, heapMarkedBytes: report.heapMarkedBytes,
-    heapInuseBytes: report.heapInuseBytes, heapBytes, maxRssKiB: process.resourceUsage().maxRSS, spans: sim.heap.spans.size,
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      allocs,
+      seconds,
+      gcCycles: report.gcCycles,
+      loopCycles: loop?.length ?? null,
+      triggerRatios: loop?.map((c) => c.triggeredBytes / c.goalBytes) ?? null,
+      heapMarkedBytes: report.heapMarkedBytes,
+      heapInuseBytes: report.heapInuseBytes,
+      heapBytes,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      spans: sim.heap.spans.size,
+    }) + '\n',
+  );
 }
 
 main();

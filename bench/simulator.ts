@@ -22,7 +22,14 @@ import type { AllocationSite } from '../src/core/sites/site.ts';
 import { sourceLineReader } from '../src/toolchain/analyze.ts';
 import { ensureTypefactsHelper, parseTypefactsOutput, resolveTypes } from '../src/toolchain/typefacts.ts';
 import {
-  loopCycles, medianOf, parseGCTrace, prologueOps, runtimeEndRatios, runtimeTriggerRatios, traceText, type TraceOp,
+  loopCycles,
+  medianOf,
+  parseGCTrace,
+  prologueOps,
+  runtimeEndRatios,
+  runtimeTriggerRatios,
+  traceText,
+  type TraceOp,
 } from '../test/fidelity/pacer.ts';
 import { fmt, goEnvFor, repoRoot, rng, runChecked, runChildJson, type Figure } from './lib.ts';
 
@@ -49,7 +56,6 @@ export function sizesFromSites(sites: readonly AllocationSite[]): SizeWeight[] {
   }
   return [...w.values()].sort((a, b) => a.bytes - b.bytes || Number(a.pointers) - Number(b.pointers));
 }
-
 
 const largeBytes = 32768;
 
@@ -117,10 +123,12 @@ export interface SimRun {
 export async function runReal(traceFile: string, goBin = 'go'): Promise<RealRun> {
   const dir = join(repoRoot, 'bench', 'simprog');
   const r = await runChecked(goBin, ['run', '.', traceFile], {
-    cwd: dir, env: goEnvFor({ GOMAXPROCS: '1', GOGC: '100', GOFLAGS: '', GODEBUG: 'gctrace=1,gcpacertrace=1', GOMEMLIMIT: '' }),
+    cwd: dir,
+    env: goEnvFor({ GOMAXPROCS: '1', GOGC: '100', GOFLAGS: '', GODEBUG: 'gctrace=1,gcpacertrace=1', GOMEMLIMIT: '' }),
   });
   const real = JSON.parse(r.stdout.trim()) as Omit<RealRun, 'triggerRatios' | 'endRatios' | 'tracedCycles'>;
-  if (real.mallocs < real.allocs) throw new Error(`simprog: the runtime counted ${real.mallocs} mallocs for ${real.allocs} allocations: the loop was optimised away`);
+  if (real.mallocs < real.allocs)
+    throw new Error(`simprog: the runtime counted ${real.mallocs} mallocs for ${real.allocs} allocations: the loop was optimised away`);
   const cycles = loopCycles(parseGCTrace(r.stderr));
   return { ...real, triggerRatios: runtimeTriggerRatios(cycles), endRatios: runtimeEndRatios(cycles), tracedCycles: cycles.length };
 }
@@ -134,9 +142,16 @@ export function prologueFor(real: RealRun, goVersion: string): { ops: unknown[];
   return { ops: prologueOps(real, rulesFor(goVersion, 'amd64')), rootsBytes: real.globals + real.stack };
 }
 
-export async function runSim(traceFile: string, goVersion: string, opts: { cpuProfDir?: string; script?: string; prologueFile?: string } = {}): Promise<SimRun> {
-  return runChildJson<SimRun>(opts.script ?? join(repoRoot, 'bench', 'sim-child.ts'), [traceFile, goVersion, ...(opts.prologueFile ? [opts.prologueFile] : [])],
-    { nodeFlags: ['--expose-gc'], ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}) });
+export async function runSim(
+  traceFile: string,
+  goVersion: string,
+  opts: { cpuProfDir?: string; script?: string; prologueFile?: string } = {},
+): Promise<SimRun> {
+  return runChildJson<SimRun>(
+    opts.script ?? join(repoRoot, 'bench', 'sim-child.ts'),
+    [traceFile, goVersion, ...(opts.prologueFile ? [opts.prologueFile] : [])],
+    { nodeFlags: ['--expose-gc'], ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}) },
+  );
 }
 
 export interface SimBench {
@@ -147,8 +162,12 @@ export interface SimBench {
 }
 
 /** benchSimulator writes the trace, runs both sides `repeats` times (interleaved) and keeps the best of each. */
-export async function benchSimulator(sizes: readonly SizeWeight[], totalAllocs: number, workDir: string,
-  opts: { goBin?: string; goVersion: string; repeats?: number; sizesFrom: string }): Promise<SimBench> {
+export async function benchSimulator(
+  sizes: readonly SizeWeight[],
+  totalAllocs: number,
+  workDir: string,
+  opts: { goBin?: string; goVersion: string; repeats?: number; sizesFrom: string },
+): Promise<SimBench> {
   const ops = makeTrace(sizes, totalAllocs);
   const traceFile = join(workDir, `trace-${totalAllocs}.txt`);
   await writeFile(traceFile, traceText(ops));
@@ -168,18 +187,39 @@ export async function benchSimulator(sizes: readonly SizeWeight[], totalAllocs: 
   const simRate = sim!.allocs / sim!.seconds;
   const kept = ops.filter((o) => o.keep).reduce((n, o) => n + o.count, 0);
   const figures: Figure[] = [
-    { bench: 'simulator', metric: 'trace', value: `${ops.length} runs, ${totalAllocs} allocations (${kept} kept), ${sizes.length} sizes from ${opts.sizesFrom}` },
-    { bench: 'simulator', metric: 'real runtime allocs/s (GOMAXPROCS=1, GOGC=100)', value: `${fmt(realRate / 1e6, 2)} M (${real!.numGC} GCs, ${real!.go})` },
-    { bench: 'simulator', metric: 'simulator allocs/s', value: `${fmt(simRate / 1e6, 2)} M (${sim!.gcCycles} GC cycles)` },
-    { bench: 'simulator', metric: 'simulated allocs/s ÷ real allocs/s', value: fmt(simRate / realRate), target: '≥ 1.0', met: simRate >= realRate },
-    { bench: 'simulator', metric: 'simulator heap per million allocations', value: `${fmt(sim!.heapBytes / 2 ** 20 / (totalAllocs / 1e6), 2)} MiB (peak RSS ${fmt(sim!.maxRssKiB / 1024, 0)} MiB)` },
     {
-      bench: 'simulator', metric: 'GC cycles of the loop: runtime (each run) / simulator',
+      bench: 'simulator',
+      metric: 'trace',
+      value: `${ops.length} runs, ${totalAllocs} allocations (${kept} kept), ${sizes.length} sizes from ${opts.sizesFrom}`,
+    },
+    {
+      bench: 'simulator',
+      metric: 'real runtime allocs/s (GOMAXPROCS=1, GOGC=100)',
+      value: `${fmt(realRate / 1e6, 2)} M (${real!.numGC} GCs, ${real!.go})`,
+    },
+    { bench: 'simulator', metric: 'simulator allocs/s', value: `${fmt(simRate / 1e6, 2)} M (${sim!.gcCycles} GC cycles)` },
+    {
+      bench: 'simulator',
+      metric: 'simulated allocs/s ÷ real allocs/s',
+      value: fmt(simRate / realRate),
+      target: '≥ 1.0',
+      met: simRate >= realRate,
+    },
+    {
+      bench: 'simulator',
+      metric: 'simulator heap per million allocations',
+      value: `${fmt(sim!.heapBytes / 2 ** 20 / (totalAllocs / 1e6), 2)} MiB (peak RSS ${fmt(sim!.maxRssKiB / 1024, 0)} MiB)`,
+    },
+    {
+      bench: 'simulator',
+      metric: 'GC cycles of the loop: runtime (each run) / simulator',
       value: `${realCycles.join(', ')} / ${sim!.loopCycles ?? sim!.gcCycles} (${fmt(((sim!.loopCycles ?? sim!.gcCycles) / medianOf(realCycles) - 1) * 100, 0)} % vs the runtime's median)`,
     },
     {
-      bench: 'simulator', metric: 'heapLive at trigger ÷ goal, median: runtime / simulator; at mark end ÷ goal: runtime (model: 1)',
-      value: `${fmt(medianOf(real!.triggerRatios), 3)} / ${sim!.triggerRatios ? fmt(medianOf(sim!.triggerRatios), 3) : 'n/a'}; ` +
+      bench: 'simulator',
+      metric: 'heapLive at trigger ÷ goal, median: runtime / simulator; at mark end ÷ goal: runtime (model: 1)',
+      value:
+        `${fmt(medianOf(real!.triggerRatios), 3)} / ${sim!.triggerRatios ? fmt(medianOf(sim!.triggerRatios), 3) : 'n/a'}; ` +
         `${fmt(medianOf(real!.endRatios), 3)} (max ${fmt(Math.max(...real!.endRatios), 2)})`,
     },
   ];
@@ -224,7 +264,10 @@ export async function stdSizes(stdFile: string, opts: { goBin?: string; goVersio
   if (tf.unparsed.length) throw new Error(`type-facts helper: ${tf.unparsed.length} lines not JSON, e.g. ${tf.unparsed[0]!.slice(0, 200)}`);
   const queries = typeQueries(diagnostics, tf.facts);
   const resolved = new Map<string, ResolvedType>();
-  for (const rt of await resolveTypes({ goVersion: opts.goVersion, goBinary: goBin, env, cwd: repoRoot, patterns: ['std'], arch: 'amd64' }, queries)) {
+  for (const rt of await resolveTypes(
+    { goVersion: opts.goVersion, goBinary: goBin, env, cwd: repoRoot, patterns: ['std'], arch: 'amd64' },
+    queries,
+  )) {
     resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
   }
   const lineText = sourceLineReader();
@@ -240,8 +283,12 @@ export async function stdSizes(stdFile: string, opts: { goBin?: string; goVersio
     unknownByReason[why] = (unknownByReason[why] ?? 0) + 1;
   }
   const value: StdSizes = {
-    sizes, heapSites: heap.length, knownSites, unknownByReason,
-    factsPackages: tf.packages.length, factsPackageErrors: tf.packages.filter((p) => p.errors?.length).length,
+    sizes,
+    heapSites: heap.length,
+    knownSites,
+    unknownByReason,
+    factsPackages: tf.packages.length,
+    factsPackageErrors: tf.packages.filter((p) => p.errors?.length).length,
     from: `the heap sites of std (${opts.goVersion}, go build -gcflags=-m=2 std joined with the type facts of std: ${knownSites} of ${heap.length} heap sites with a known size)`,
   };
   await writeFile(cacheFile, JSON.stringify({ key: cacheKey, value }));

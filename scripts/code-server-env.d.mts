@@ -8,10 +8,19 @@ export const codeServerBin: string;
 export const chromiumBin: string;
 export function missing(): string[];
 export function packagedFiles(): string[];
-export function prepareRunDir(runDir: string, extraSettings?: Record<string, unknown>, packaged?: boolean): { extensionsDir: string; userDataDir: string };
+export function prepareRunDir(
+  runDir: string,
+  extraSettings?: Record<string, unknown>,
+  packaged?: boolean,
+): { extensionsDir: string; userDataDir: string };
 export function startCodeServer(o: {
-  runDir: string; port: number; logFile: string; graceSeconds?: number; settings?: Record<string, unknown>; packaged?: boolean;
-  workspaceTrust?: boolean; env?: Record<string, string>;
-}):
-  Promise<{ url: string; pid: number; child: ChildProcess; stop: () => Promise<void> }>;
+  runDir: string;
+  port: number;
+  logFile: string;
+  graceSeconds?: number;
+  settings?: Record<string, unknown>;
+  packaged?: boolean;
+  workspaceTrust?: boolean;
+  env?: Record<string, string>;
+}): Promise<{ url: string; pid: number; child: ChildProcess; stop: () => Promise<void> }>;
 export function stopGroup(pid: number): Promise<void>;

@@ -22,10 +22,20 @@ export function missing() {
 }
 
 const userSettings = {
-  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'chat.disableAIFeatures': true,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden', 'editor.hover.delay': 100, 'window.restoreWindows': 'none', 'files.hotExit': 'off',
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'editor.hover.delay': 100,
+  'window.restoreWindows': 'none',
+  'files.hotExit': 'off',
 };
 
 function globToRegExp(glob) {
@@ -47,7 +57,10 @@ function globToRegExp(glob) {
  * the last matching rule wins; `!` re-includes). Used to install exactly the packaged layout.
  */
 export function packagedFiles() {
-  const rules = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const rules = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
     .map((l) => (l.startsWith('!') ? { include: true, re: globToRegExp(l.slice(1)) } : { include: false, re: globToRegExp(l) }));
   const out = [];
   const walk = (rel) => {
@@ -99,8 +112,11 @@ function goCache() {
  * user-data dir is fresh, so nothing was ever trusted), and VS Code asks nothing at startup.
  */
 const restrictedSettings = {
-  'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
-  'security.workspace.trust.untrustedFiles': 'open', 'security.workspace.trust.emptyWindow': false, 'security.workspace.trust.banner': 'always',
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+  'security.workspace.trust.emptyWindow': false,
+  'security.workspace.trust.banner': 'always',
 };
 
 /**
@@ -110,12 +126,23 @@ const restrictedSettings = {
  * folder opens in Restricted Mode. `env` is added to the server's environment (and so to the
  * extension host's and every process it starts); its PATH goes after code-server's Node.
  */
-export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5, settings = {}, packaged = false, workspaceTrust = false, env: extraEnv = {} }) {
+export async function startCodeServer({
+  runDir,
+  port,
+  logFile,
+  graceSeconds = 5,
+  settings = {},
+  packaged = false,
+  workspaceTrust = false,
+  env: extraEnv = {},
+}) {
   const { extensionsDir, userDataDir } = prepareRunDir(runDir, { ...(workspaceTrust ? restrictedSettings : {}), ...settings }, packaged);
   const gocache = goCache();
   const env = {
     ...process.env,
-    XDG_CONFIG_HOME: join(runDir, 'xdg-config'), XDG_DATA_HOME: join(runDir, 'xdg-data'), XDG_CACHE_HOME: join(runDir, 'xdg-cache'),
+    XDG_CONFIG_HOME: join(runDir, 'xdg-config'),
+    XDG_DATA_HOME: join(runDir, 'xdg-data'),
+    XDG_CACHE_HOME: join(runDir, 'xdg-cache'),
     GOTOOLCHAIN: 'local',
     ...(gocache ? { GOCACHE: gocache } : {}),
     ...extraEnv,
@@ -124,12 +151,26 @@ export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5,
   };
   const { openSync } = await import('node:fs');
   const out = openSync(logFile, 'a');
-  const child = spawn(codeServerBin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--disable-getting-started-override', '--reconnection-grace-time', String(graceSeconds),
-    '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-  ], { env, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(
+    codeServerBin,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      '--reconnection-grace-time',
+      String(graceSeconds),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+    ],
+    { env, detached: true, stdio: ['ignore', out, out] },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -137,7 +178,9 @@ export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5,
     try {
       const r = await fetch(`${url}/healthz`);
       if (r.ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url}/healthz within 60 s; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -146,10 +189,22 @@ export async function startCodeServer({ runDir, port, logFile, graceSeconds = 5,
 
 /** stopGroup: TERM the session's process group, then KILL what is left after 2 s. */
 export async function stopGroup(pid) {
-  try { process.kill(-pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   for (let i = 0; i < 20; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    try { process.kill(-pid, 0); } catch { return; }
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
   }
-  try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }

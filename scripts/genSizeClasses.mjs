@@ -8,8 +8,10 @@ import { join } from 'node:path';
 
 const goroot = process.argv[2] ?? execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
 const goVersion = execFileSync(join(goroot, 'bin', 'go'), ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
-const candidates = [['src/internal/runtime/gc/sizeclasses.go', 'SizeClassToSize', 'SizeClassToNPages', 'SizeToSizeClass8', 'SizeToSizeClass128'],
-  ['src/runtime/sizeclasses.go', 'class_to_size', 'class_to_allocnpages', 'size_to_class8', 'size_to_class128']];
+const candidates = [
+  ['src/internal/runtime/gc/sizeclasses.go', 'SizeClassToSize', 'SizeClassToNPages', 'SizeToSizeClass8', 'SizeToSizeClass128'],
+  ['src/runtime/sizeclasses.go', 'class_to_size', 'class_to_allocnpages', 'size_to_class8', 'size_to_class128'],
+];
 const found = candidates.find(([rel]) => existsSync(join(goroot, rel)));
 if (!found) throw new Error(`no sizeclasses.go under ${goroot}`);
 const [rel, sizeName, npagesName, c8Name, c128Name] = found;
@@ -18,7 +20,11 @@ const src = readFileSync(join(goroot, rel), 'utf8');
 function array(name) {
   const m = new RegExp(`var ${name} = \\[[^\\]]*\\]u?int\\d+\\{([^}]*)\\}`).exec(src);
   if (!m) throw new Error(`${name} not found in ${rel}`);
-  return m[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  return m[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
 }
 const size = array(sizeName);
 const npages = array(npagesName);

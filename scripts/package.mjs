@@ -21,5 +21,7 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/!\[([^\]\n
 writeFileSync(join(stage, 'README.md'), readme);
 const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = join(root, `${name}-${version}.vsix`);
-execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '-o', out, ...process.argv.slice(2)],
-  { cwd: stage, stdio: 'inherit' });
+execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '-o', out, ...process.argv.slice(2)], {
+  cwd: stage,
+  stdio: 'inherit',
+});

@@ -19,7 +19,9 @@ const runDir = join(e2eCache, 'start');
 mkdirSync(runDir, { recursive: true });
 const demo = join(repoRoot, 'test', 'fixtures', 'demo');
 const cs = await startCodeServer({ runDir, port, logFile: join(runDir, 'code-server.log'), graceSeconds: 60 });
-console.log(`\nGo Heap Lens demo: ${cs.url}/?folder=${encodeURIComponent(demo)}\n(code-server log: ${join(runDir, 'code-server.log')}; Ctrl+C stops it)`);
+console.log(
+  `\nGo Heap Lens demo: ${cs.url}/?folder=${encodeURIComponent(demo)}\n(code-server log: ${join(runDir, 'code-server.log')}; Ctrl+C stops it)`,
+);
 const stop = async () => {
   await cs.stop();
   process.exit(0);

@@ -22,7 +22,11 @@ function run(cmd, args, opts = {}) {
 function findTests(dir) {
   const out = [];
   let entries = [];
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const e of entries.sort()) {
     const p = join(dir, e);
     if (e === 'node_modules' || e === 'fixtures') continue;
@@ -38,7 +42,10 @@ if (!process.env.GHL_SKIP_BUILD) {
   run('npm', ['run', '--silent', 'lint']);
 }
 const files = suites.flatMap((s) => findTests(join('test', s)));
-if (files.length === 0) { console.error('no test files found'); process.exit(1); }
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
 run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   env: { ...process.env, GHL_SUITES: suites.join(',') },
 });

@@ -22,8 +22,15 @@ interface RevealArgs {
 
 function isRevealArgs(a: unknown): a is RevealArgs {
   const o = a as RevealArgs;
-  return typeof o === 'object' && o !== null && typeof o.file === 'string' && Number.isInteger(o.line) && o.line >= 1 &&
-    (o.column === undefined || (Number.isInteger(o.column) && o.column >= 1)) && (o.base === undefined || typeof o.base === 'string');
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.file === 'string' &&
+    Number.isInteger(o.line) &&
+    o.line >= 1 &&
+    (o.column === undefined || (Number.isInteger(o.column) && o.column >= 1)) &&
+    (o.base === undefined || typeof o.base === 'string')
+  );
 }
 
 /**
@@ -45,11 +52,18 @@ export function activate(context: vscode.ExtensionContext): void {
   const view = new HeapView(service);
   const hints = new InlineHints(service);
   const panel = new SimulatePanel(context.extensionUri, service, log);
-  log.info('activate', `Go Heap Lens ${String(context.extension.packageJSON.version)} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`);
+  log.info(
+    'activate',
+    `Go Heap Lens ${String(context.extension.packageJSON.version)} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`,
+  );
   const reg = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
 
   context.subscriptions.push(
-    log, service, view, hints, panel,
+    log,
+    service,
+    view,
+    hints,
+    panel,
     registerHover(service),
     reg(commandIds.showLog, () => log.show()),
     reg(commandIds.analyzeWorkspace, () => service.analyzeWorkspace('command')),
@@ -69,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): void {
     reg(commandIds.filterConstructs, () => view.pickConstructs()),
     reg(commandIds.setMinBytes, async () => {
       const v = await vscode.window.showInputBox({
-        title: 'Go Heap: hide sites smaller than (bytes)', value: String(readSettings().display.minBytes),
+        title: 'Go Heap: hide sites smaller than (bytes)',
+        value: String(readSettings().display.minBytes),
         validateInput: (s) => (/^\d+$/.test(s.trim()) ? undefined : 'A whole number of bytes, 0 for all sites'),
       });
       if (v !== undefined) await updateSetting('display.minBytes', Number(v.trim()));
@@ -77,7 +92,9 @@ export function activate(context: vscode.ExtensionContext): void {
     reg(commandIds.loadCompilerOutput, async () => {
       // Works in Restricted Mode too: there it runs no process (AnalysisService.loadFromFile).
       const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false, openLabel: 'Load', title: 'Compiler output of go build -gcflags=-m=2',
+        canSelectMany: false,
+        openLabel: 'Load',
+        title: 'Compiler output of go build -gcflags=-m=2',
         filters: { 'Compiler output': ['txt', 'log', 'out'], 'All files': ['*'] },
       });
       const file = picked?.[0]?.fsPath;

@@ -3,8 +3,17 @@
 // host side is src/ui/panel.ts. Inputs persist through vscode.setState so a restored panel
 // (WebviewPanelSerializer) comes back as the user left it.
 import {
-  counterNames, isHostToWebview, isPanelState, limits, protocolVersion, type HostToWebview, type PanelSnapshot, type PanelState,
-  type SimSettings, type WebviewToHost, type WorkloadSite,
+  counterNames,
+  isHostToWebview,
+  isPanelState,
+  limits,
+  protocolVersion,
+  type HostToWebview,
+  type PanelSnapshot,
+  type PanelState,
+  type SimSettings,
+  type WebviewToHost,
+  type WorkloadSite,
 } from '../src/protocol/messages.ts';
 import { drawPageMap } from './pagemap.ts';
 import { button, checkbox, divider, dropdown, el, registerComponents, setDisabled, table, textField } from './ui.ts';
@@ -39,9 +48,20 @@ interface Model {
 const restored = vscode.getState();
 const saved: PanelState | undefined = isPanelState(restored) ? restored : undefined;
 const model: Model = {
-  sites: [], goVersions: [], arch: 'amd64', source: '', settings: saved?.settings ?? { go: '1.26', procs: 1, gogc: 100 },
-  counts: { ...(saved?.counts ?? {}) }, keep: { ...(saved?.keep ?? {}) }, gcAtEnd: saved?.gcAtEnd ?? false,
-  runId: 0, snapshots: [], done: true, index: -1, playing: undefined, error: undefined,
+  sites: [],
+  goVersions: [],
+  arch: 'amd64',
+  source: '',
+  settings: saved?.settings ?? { go: '1.26', procs: 1, gogc: 100 },
+  counts: { ...(saved?.counts ?? {}) },
+  keep: { ...(saved?.keep ?? {}) },
+  gcAtEnd: saved?.gcAtEnd ?? false,
+  runId: 0,
+  snapshots: [],
+  done: true,
+  index: -1,
+  playing: undefined,
+  error: undefined,
 };
 
 const app = document.getElementById('app')!;
@@ -94,29 +114,45 @@ function buildSettings(): HTMLElement {
   box.setAttribute('aria-label', 'Simulation settings');
   const goOptions = model.goVersions.includes(model.settings.go) ? model.goVersions : [model.settings.go, ...model.goVersions];
   box.append(
-    dropdown('Go version', goOptions, model.settings.go, (v) => {
-      model.settings = { ...model.settings, go: v };
-      persist();
-    }, 'go-version'),
-    textField('GOMAXPROCS', String(model.settings.procs), (v) => {
-      const n = Number(v.trim());
-      const ok = /^\d+$/.test(v.trim()) && n >= 1 && n <= limits.maxProcs;
-      validity('GOMAXPROCS (1–256)', ok);
-      if (ok) {
-        model.settings = { ...model.settings, procs: n };
+    dropdown(
+      'Go version',
+      goOptions,
+      model.settings.go,
+      (v) => {
+        model.settings = { ...model.settings, go: v };
         persist();
-      }
-    }, { id: 'procs', size: 5 }),
-    textField('GOGC', String(model.settings.gogc), (v) => {
-      const t = v.trim().toLowerCase();
-      const n = Number(t);
-      const ok = t === 'off' || (/^\d+$/.test(t) && n >= 1 && n <= limits.maxGogc);
-      validity('GOGC ("off" or a positive number)', ok);
-      if (ok) {
-        model.settings = { ...model.settings, gogc: t === 'off' ? 'off' : n };
-        persist();
-      }
-    }, { id: 'gogc', size: 6 }),
+      },
+      'go-version',
+    ),
+    textField(
+      'GOMAXPROCS',
+      String(model.settings.procs),
+      (v) => {
+        const n = Number(v.trim());
+        const ok = /^\d+$/.test(v.trim()) && n >= 1 && n <= limits.maxProcs;
+        validity('GOMAXPROCS (1–256)', ok);
+        if (ok) {
+          model.settings = { ...model.settings, procs: n };
+          persist();
+        }
+      },
+      { id: 'procs', size: 5 },
+    ),
+    textField(
+      'GOGC',
+      String(model.settings.gogc),
+      (v) => {
+        const t = v.trim().toLowerCase();
+        const n = Number(t);
+        const ok = t === 'off' || (/^\d+$/.test(t) && n >= 1 && n <= limits.maxGogc);
+        validity('GOGC ("off" or a positive number)', ok);
+        if (ok) {
+          model.settings = { ...model.settings, gogc: t === 'off' ? 'off' : n };
+          persist();
+        }
+      },
+      { id: 'gogc', size: 6 },
+    ),
     el('span', `GOARCH ${model.arch}`, 'arch'),
   );
   return box;
@@ -143,7 +179,10 @@ function buildWorkload(): HTMLElement {
     button('Each site × 1', () => applyPreset(1, true, false), { secondary: true }),
     button('× 1 000 live', () => applyPreset(1000, true, false), { secondary: true }),
     button('× 100 000 live', () => applyPreset(100_000, true, false), { secondary: true }),
-    button('× 10 000 garbage + GC', () => applyPreset(10_000, false, true), { secondary: true, title: 'Allocate garbage, then run one GC cycle' }),
+    button('× 10 000 garbage + GC', () => applyPreset(10_000, false, true), {
+      secondary: true,
+      title: 'Allocate garbage, then run one GC cycle',
+    }),
     checkbox('GC after the workload', model.gcAtEnd, (v) => {
       model.gcAtEnd = v;
       persist();
@@ -156,7 +195,9 @@ function buildWorkload(): HTMLElement {
   }
   const t = el('table', undefined, 'grid workload-table');
   t.id = 'workload';
-  t.appendChild(el('caption', 'Each analysed heap site × an editable count (keep: the objects stay live; otherwise they are garbage for the next GC)'));
+  t.appendChild(
+    el('caption', 'Each analysed heap site × an editable count (keep: the objects stay live; otherwise they are garbage for the next GC)'),
+  );
   const head = el('tr');
   for (const h of ['Site', 'Where', 'Bytes', 'Lands in', 'Count', 'Keep']) {
     const th = el('th', h);
@@ -173,21 +214,33 @@ function buildWorkload(): HTMLElement {
     label.addEventListener('click', () => vscode.postMessage({ type: 'reveal', v: protocolVersion, siteId: s.id }));
     const c1 = el('td');
     c1.appendChild(label);
-    const count = textField('', String(countOf(s)), (v) => {
-      const n = parseCount(v);
-      validity(`count of ${s.label}`, n !== undefined);
-      if (n !== undefined) {
-        model.counts[s.id] = n;
-        persist();
-      }
-    }, { size: 10, ariaLabel: `count of ${s.label} at ${s.where}` });
+    const count = textField(
+      '',
+      String(countOf(s)),
+      (v) => {
+        const n = parseCount(v);
+        validity(`count of ${s.label}`, n !== undefined);
+        if (n !== undefined) {
+          model.counts[s.id] = n;
+          persist();
+        }
+      },
+      { size: 10, ariaLabel: `count of ${s.label} at ${s.where}` },
+    );
     const c5 = el('td');
     c5.appendChild(count);
     const c6 = el('td');
-    c6.appendChild(checkbox('', keepOf(s), (v) => {
-      model.keep[s.id] = v;
-      persist();
-    }, `keep ${s.label} live`));
+    c6.appendChild(
+      checkbox(
+        '',
+        keepOf(s),
+        (v) => {
+          model.keep[s.id] = v;
+          persist();
+        },
+        `keep ${s.label} live`,
+      ),
+    );
     tr.append(c1, el('td', s.where), el('td', String(s.bytes), 'num'), el('td', s.hint), c5, c6);
     body.appendChild(tr);
   }
@@ -203,7 +256,10 @@ function buildControls(): HTMLElement {
   controls.back = button('◀ Step back', () => go(model.index - 1), { id: 'step-back', secondary: true });
   controls.step = button('Step ▶', () => go(model.index + 1), { id: 'step', secondary: true });
   controls.play = button('Play', () => togglePlay(), { id: 'play', secondary: true });
-  controls.cancel = button('Cancel', () => vscode.postMessage({ type: 'cancel', v: protocolVersion, runId: model.runId }), { id: 'cancel', secondary: true });
+  controls.cancel = button('Cancel', () => vscode.postMessage({ type: 'cancel', v: protocolVersion, runId: model.runId }), {
+    id: 'cancel',
+    secondary: true,
+  });
   box.append(controls.run, controls.back, controls.step, controls.play, controls.cancel, status);
   updateControls();
   return box;
@@ -266,9 +322,17 @@ function updateControls(): void {
 // ---- rendering one snapshot -----------------------------------------------------------
 
 const counterLabels: Record<(typeof counterNames)[number], string> = {
-  heapInuseBytes: 'HeapInuse (bytes in in-use spans)', spansInUse: 'Spans in use', pagesInUse: 'Pages in use', largeObjects: 'Large objects',
-  tinyAllocs: 'Tiny allocs (packed into a block)', mcacheRefills: 'mcache refills', heapGrows: 'Heap grows', arenas: 'Arenas (64 MiB)',
-  internalWasteBytes: 'Internal waste (rounding + headers)', externalFreeBytes: 'Free slots in in-use spans (bytes)', gcCycles: 'GC cycles',
+  heapInuseBytes: 'HeapInuse (bytes in in-use spans)',
+  spansInUse: 'Spans in use',
+  pagesInUse: 'Pages in use',
+  largeObjects: 'Large objects',
+  tinyAllocs: 'Tiny allocs (packed into a block)',
+  mcacheRefills: 'mcache refills',
+  heapGrows: 'Heap grows',
+  arenas: 'Arenas (64 MiB)',
+  internalWasteBytes: 'Internal waste (rounding + headers)',
+  externalFreeBytes: 'Free slots in in-use spans (bytes)',
+  gcCycles: 'GC cycles',
 };
 
 function renderSnapshot(): void {
@@ -296,8 +360,12 @@ function renderSnapshot(): void {
   counters.appendChild(tb);
 
   const inuse = s.counters.heapInuseBytes;
-  const frag = el('p', `Fragmentation: ${pct(s.counters.internalWasteBytes, inuse)} of HeapInuse lost to rounding and headers, ` +
-    `${pct(s.counters.externalFreeBytes, inuse)} in free slots of in-use spans.`, 'fragmentation');
+  const frag = el(
+    'p',
+    `Fragmentation: ${pct(s.counters.internalWasteBytes, inuse)} of HeapInuse lost to rounding and headers, ` +
+      `${pct(s.counters.externalFreeBytes, inuse)} in free slots of in-use spans.`,
+    'fragmentation',
+  );
   frag.id = 'fragmentation';
 
   const mapBox = el('figure', undefined, 'pagemap');
@@ -306,23 +374,50 @@ function renderSnapshot(): void {
   canvas.width = 768;
   canvas.setAttribute('role', 'img');
   const pagesNotDrawn = drawPageMap(canvas, s.pages);
-  const caption = `${s.pages.arenas} arena${s.pages.arenas === 1 ? '' : 's'}, ${s.pages.pagesMapped} pages mapped, ${s.pages.spans.length + s.pages.spansLeftOff} spans` +
+  const caption =
+    `${s.pages.arenas} arena${s.pages.arenas === 1 ? '' : 's'}, ${s.pages.pagesMapped} pages mapped, ${s.pages.spans.length + s.pages.spansLeftOff} spans` +
     (s.pages.spansLeftOff ? ` (${s.pages.spansLeftOff} spans not drawn: a snapshot carries at most ${limits.maxSpansPerSnapshot})` : '') +
     (pagesNotDrawn ? ` (${pagesNotDrawn} pages of drawn spans past the map's last row not drawn)` : '');
   canvas.setAttribute('aria-label', `Page map: ${caption}`);
-  mapBox.append(canvas, el('figcaption', `mheap: arenas → pages → spans. ${caption}. Each cell is a page; colour is the span class, brightness how full the span is.`));
+  mapBox.append(
+    canvas,
+    el(
+      'figcaption',
+      `mheap: arenas → pages → spans. ${caption}. Each cell is a page; colour is the span class, brightness how full the span is.`,
+    ),
+  );
 
-  const classes = table('Per span class', ['Span class', 'Size class', 'Slot B', 'Kind', 'Spans', 'Objects', 'Free slots'],
-    s.classes.map((c) => [c.spanClass, c.sizeClass, c.slotBytes, c.sizeClass === 0 ? (c.noscan ? 'large noscan' : 'large scan') : c.noscan ? 'noscan' : 'scan', c.spans, c.objects, c.freeSlots]),
-    'classes');
+  const classes = table(
+    'Per span class',
+    ['Span class', 'Size class', 'Slot B', 'Kind', 'Spans', 'Objects', 'Free slots'],
+    s.classes.map((c) => [
+      c.spanClass,
+      c.sizeClass,
+      c.slotBytes,
+      c.sizeClass === 0 ? (c.noscan ? 'large noscan' : 'large scan') : c.noscan ? 'noscan' : 'scan',
+      c.spans,
+      c.objects,
+      c.freeSlots,
+    ]),
+    'classes',
+  );
   const mcaches = el('section', undefined, 'mcaches');
   mcaches.appendChild(el('h3', 'mcache per P'));
   for (const m of s.mcaches) {
-    mcaches.appendChild(table(`P${m.p}${m.tinyOffset === null ? '' : ` · tiny block offset ${m.tinyOffset}`}`, ['Span class', 'allocCount', 'nelems'],
-      m.spans.map((x) => [x.spanClass, x.allocCount, x.nelems])));
+    mcaches.appendChild(
+      table(
+        `P${m.p}${m.tinyOffset === null ? '' : ` · tiny block offset ${m.tinyOffset}`}`,
+        ['Span class', 'allocCount', 'nelems'],
+        m.spans.map((x) => [x.spanClass, x.allocCount, x.nelems]),
+      ),
+    );
   }
-  const centrals = table('mcentral span sets', ['Span class', 'partial swept', 'partial unswept', 'full swept', 'full unswept'],
-    s.mcentrals.map((c) => [c.spanClass, c.partialSwept, c.partialUnswept, c.fullSwept, c.fullUnswept]), 'mcentrals');
+  const centrals = table(
+    'mcentral span sets',
+    ['Span class', 'partial swept', 'partial unswept', 'full swept', 'full unswept'],
+    s.mcentrals.map((c) => [c.spanClass, c.partialSwept, c.partialUnswept, c.fullSwept, c.fullUnswept]),
+    'mcentrals',
+  );
   output.replaceChildren(stepLine, counters, frag, mapBox, classes, mcaches, centrals);
 }
 

@@ -3,7 +3,13 @@
 // so swapping the library (the toolkit is archived upstream) touches only this file.
 // Every text argument is set with textContent/value, never parsed as HTML.
 import {
-  provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDivider, vsCodeDropdown, vsCodeOption, vsCodeTextField,
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeDivider,
+  vsCodeDropdown,
+  vsCodeOption,
+  vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
@@ -11,7 +17,14 @@ let registered = false;
 export function registerComponents(): void {
   if (registered) return;
   registered = true;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDivider(), vsCodeDropdown(), vsCodeOption(), vsCodeTextField());
+  provideVSCodeDesignSystem().register(
+    vsCodeButton(),
+    vsCodeCheckbox(),
+    vsCodeDivider(),
+    vsCodeDropdown(),
+    vsCodeOption(),
+    vsCodeTextField(),
+  );
 }
 
 /** el creates an element with plain-text content. */
@@ -40,7 +53,12 @@ export function setDisabled(e: HTMLElement, disabled: boolean): void {
 }
 
 /** textField: a labelled input; `onChange` gets the raw string on every edit. */
-export function textField(label: string, value: string, onChange: (v: string) => void, opts: { id?: string; size?: number; ariaLabel?: string } = {}): HTMLElement & { value: string } {
+export function textField(
+  label: string,
+  value: string,
+  onChange: (v: string) => void,
+  opts: { id?: string; size?: number; ariaLabel?: string } = {},
+): HTMLElement & { value: string } {
   const f = document.createElement('vscode-text-field') as HTMLElement & { value: string };
   f.textContent = label;
   f.setAttribute('value', value);
@@ -52,7 +70,13 @@ export function textField(label: string, value: string, onChange: (v: string) =>
   return f;
 }
 
-export function dropdown(label: string, options: readonly string[], value: string, onChange: (v: string) => void, id?: string): HTMLElement {
+export function dropdown(
+  label: string,
+  options: readonly string[],
+  value: string,
+  onChange: (v: string) => void,
+  id?: string,
+): HTMLElement {
   const wrap = el('div', undefined, 'field');
   const lab = el('label', label);
   const d = document.createElement('vscode-dropdown') as HTMLElement & { value: string };
@@ -86,7 +110,12 @@ export function divider(): HTMLElement {
 }
 
 /** table: a plain, accessible table of text cells (numbers right-aligned by the stylesheet). */
-export function table(caption: string, headers: readonly string[], rows: readonly (readonly (string | number)[])[], id?: string): HTMLTableElement {
+export function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  id?: string,
+): HTMLTableElement {
   const t = el('table', undefined, 'grid');
   if (id) t.id = id;
   t.appendChild(el('caption', caption));

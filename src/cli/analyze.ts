@@ -18,13 +18,16 @@ export function splitFlags(s: string): string[] {
 }
 
 function siteMessage(s: AllocationSite): string {
-  const verdict = s.construct === 'moved-to-heap' ? `moved to heap: ${s.expr}` : `${s.expr} ${s.escapes ? 'escapes to heap' : 'does not escape'}`;
+  const verdict =
+    s.construct === 'moved-to-heap' ? `moved to heap: ${s.expr}` : `${s.expr} ${s.escapes ? 'escapes to heap' : 'does not escape'}`;
   const what = `${constructLabel(s.construct)}${s.type ? ` ${s.type.name}` : ''}`;
   const p = s.prediction;
   let where = objectSummary(p);
   if (p.kind === 'unknown' && s.unknownReason) where += `: ${s.unknownReason}`;
   if (s.dynamic?.length) {
-    const shown = s.dynamic.filter((r) => r.prediction.kind !== 'zero').slice(0, 3)
+    const shown = s.dynamic
+      .filter((r) => r.prediction.kind !== 'zero')
+      .slice(0, 3)
       .map((r) => `n ${r.minN}..${r.maxN ?? '∞'} → ${objectSummary(r.prediction)}`);
     where += ` [${shown.join('; ')}${s.dynamic.length > 4 ? '; …' : ''}]`;
   }
@@ -40,8 +43,10 @@ function relPath(base: string, file: string): string {
 function textOutput(r: AnalysisResult, base: string): string {
   const lines = r.sites.map((s) => `${relPath(base, s.file)}:${s.line}:${s.column}: ${siteMessage(s)}`);
   const heap = r.sites.filter((s) => s.escapes).length;
-  lines.push(`# ${r.sites.length} sites (${heap} heap, ${r.sites.length - heap} stack) on ${r.goVersion}/${r.arch}${r.experiments ? ` GOEXPERIMENT=${r.experiments}` : ''}; ` +
-    `${r.unparsed} unparsed lines; ${r.durationMs} ms`);
+  lines.push(
+    `# ${r.sites.length} sites (${heap} heap, ${r.sites.length - heap} stack) on ${r.goVersion}/${r.arch}${r.experiments ? ` GOEXPERIMENT=${r.experiments}` : ''}; ` +
+      `${r.unparsed} unparsed lines; ${r.durationMs} ms`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -57,47 +62,68 @@ export function sarifLog(r: AnalysisResult, base: string): unknown {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'go-heap-lens',
-          informationUri: 'https://example.invalid/go-heap-lens',
-          rules: rules.map((id) => ({ id, shortDescription: { text: ruleText(id) } })),
-        },
-      },
-      originalUriBaseIds: { SRCROOT: { uri: baseUri } },
-      columnKind: 'utf16CodeUnits',
-      results: r.sites.map((s) => {
-        const rel = relPath(base, s.file);
-        const inBase = rel !== s.file;
-        return {
-          ruleId: ruleId(s),
-          ruleIndex: rules.indexOf(ruleId(s)),
-          level: 'note',
-          message: { text: siteMessage(s) },
-          locations: [{
-            physicalLocation: {
-              artifactLocation: inBase ? { uri: encodeURI(rel), uriBaseId: 'SRCROOT' } : { uri: pathToFileURL(s.file).href },
-              region: { startLine: s.line, startColumn: s.column },
-            },
-          }],
-          properties: {
-            construct: s.construct, expr: s.expr, escapes: s.escapes, type: s.type, prediction: s.prediction,
-            ...(s.unknownReason ? { unknownReason: s.unknownReason } : {}),
-            ...(s.package ? { package: s.package } : {}),
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'go-heap-lens',
+            informationUri: 'https://example.invalid/go-heap-lens',
+            rules: rules.map((id) => ({ id, shortDescription: { text: ruleText(id) } })),
           },
-        };
-      }),
-      invocations: [{
-        executionSuccessful: !r.errors.some((e) => e.kind === 'build' || e.kind === 'noModules'),
-        toolExecutionNotifications: r.errors.map((e) => ({
-          level: 'error',
-          message: { text: e.message },
-          ...(e.file && e.line ? { locations: [{ physicalLocation: { artifactLocation: { uri: pathToFileURL(resolve(base, e.file)).href }, region: { startLine: e.line } } }] } : {}),
-        })),
-      }],
-      properties: { goVersion: r.goVersion, arch: r.arch, experiments: r.experiments, unparsed: r.unparsed },
-    }],
+        },
+        originalUriBaseIds: { SRCROOT: { uri: baseUri } },
+        columnKind: 'utf16CodeUnits',
+        results: r.sites.map((s) => {
+          const rel = relPath(base, s.file);
+          const inBase = rel !== s.file;
+          return {
+            ruleId: ruleId(s),
+            ruleIndex: rules.indexOf(ruleId(s)),
+            level: 'note',
+            message: { text: siteMessage(s) },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: inBase ? { uri: encodeURI(rel), uriBaseId: 'SRCROOT' } : { uri: pathToFileURL(s.file).href },
+                  region: { startLine: s.line, startColumn: s.column },
+                },
+              },
+            ],
+            properties: {
+              construct: s.construct,
+              expr: s.expr,
+              escapes: s.escapes,
+              type: s.type,
+              prediction: s.prediction,
+              ...(s.unknownReason ? { unknownReason: s.unknownReason } : {}),
+              ...(s.package ? { package: s.package } : {}),
+            },
+          };
+        }),
+        invocations: [
+          {
+            executionSuccessful: !r.errors.some((e) => e.kind === 'build' || e.kind === 'noModules'),
+            toolExecutionNotifications: r.errors.map((e) => ({
+              level: 'error',
+              message: { text: e.message },
+              ...(e.file && e.line
+                ? {
+                    locations: [
+                      {
+                        physicalLocation: {
+                          artifactLocation: { uri: pathToFileURL(resolve(base, e.file)).href },
+                          region: { startLine: e.line },
+                        },
+                      },
+                    ],
+                  }
+                : {}),
+            })),
+          },
+        ],
+        properties: { goVersion: r.goVersion, arch: r.arch, experiments: r.experiments, unparsed: r.unparsed },
+      },
+    ],
   };
 }
 
@@ -110,17 +136,27 @@ function ruleText(id: string): string {
   return `${construct} allocation ${where === 'heap' ? 'that escapes to the heap' : 'kept on the stack'}`;
 }
 
-const usage = 'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
+const usage =
+  'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
 
 export const run: Command = async (argv, io: CliIO) => {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv], allowPositionals: true, allowNegative: false,
+      args: [...argv],
+      allowPositionals: true,
+      allowNegative: false,
       options: {
-        json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, text: { type: 'boolean', default: false },
-        packages: { type: 'string', multiple: true }, 'build-flags': { type: 'string' }, tags: { type: 'string' },
-        tests: { type: 'boolean', default: false }, go: { type: 'string' }, arch: { type: 'string' }, 'from-file': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        sarif: { type: 'boolean', default: false },
+        text: { type: 'boolean', default: false },
+        packages: { type: 'string', multiple: true },
+        'build-flags': { type: 'string' },
+        tags: { type: 'string' },
+        tests: { type: 'boolean', default: false },
+        go: { type: 'string' },
+        arch: { type: 'string' },
+        'from-file': { type: 'string' },
         timeout: { type: 'string' },
       },
     });
@@ -136,7 +172,8 @@ export const run: Command = async (argv, io: CliIO) => {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
   const opts: AnalyzeOptions = {
-    dir, env,
+    dir,
+    env,
     ...(values.packages ? { packages: values.packages.flatMap((p) => p.split(',')).filter(Boolean) } : {}),
     ...(values['build-flags'] ? { buildFlags: splitFlags(values['build-flags']) } : {}),
     ...(values.tags ? { buildTags: values.tags.split(',').filter(Boolean) } : {}),

@@ -19,15 +19,24 @@ export function formatPrediction(p: Prediction): string {
     case 'zero':
       return head + 'zero-size: returns &zerobase, no allocation';
     case 'tiny':
-      return head + `tiny: packed into 16 B blocks (${p.tinyPerBlock} per block) in span class ${p.spanClass} (${spanClassName(p.spanClass)}), ` +
-        `${p.objectsPerSpan} blocks per ${p.npages}-page span`;
+      return (
+        head +
+        `tiny: packed into 16 B blocks (${p.tinyPerBlock} per block) in span class ${p.spanClass} (${spanClassName(p.spanClass)}), ` +
+        `${p.objectsPerSpan} blocks per ${p.npages}-page span`
+      );
     case 'small':
-      return head + `size class ${p.sizeClass} (${p.slotBytes} B slot${p.headerBytes ? `, incl. ${p.headerBytes} B malloc header` : ''}), ` +
+      return (
+        head +
+        `size class ${p.sizeClass} (${p.slotBytes} B slot${p.headerBytes ? `, incl. ${p.headerBytes} B malloc header` : ''}), ` +
         `span class ${p.spanClass} (${spanClassName(p.spanClass)}), ${p.objectsPerSpan} objects per ${p.npages}-page span, ` +
-        `${p.wasteBytes} B wasted per object`;
+        `${p.wasteBytes} B wasted per object`
+      );
     case 'large':
-      return head + `large: span class ${p.spanClass} (${spanClassName(p.spanClass)}), ${p.npages} pages (${p.slotBytes} B), ` +
-        `${p.wasteBytes} B wasted`;
+      return (
+        head +
+        `large: span class ${p.spanClass} (${spanClassName(p.spanClass)}), ${p.npages} pages (${p.slotBytes} B), ` +
+        `${p.wasteBytes} B wasted`
+      );
     default:
       return head + p.kind;
   }
@@ -37,11 +46,16 @@ export const run: Command = async (argv, io) => {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv], allowPositionals: true, allowNegative: false,
+      args: [...argv],
+      allowPositionals: true,
+      allowNegative: false,
       options: {
-        pointers: { type: 'boolean', default: false }, go: { type: 'string', default: defaultGo },
-        arch: { type: 'string', default: 'amd64' }, goexperiment: { type: 'string', default: '' },
-        json: { type: 'boolean', default: false }, stdin: { type: 'boolean', default: false },
+        pointers: { type: 'boolean', default: false },
+        go: { type: 'string', default: defaultGo },
+        arch: { type: 'string', default: 'amd64' },
+        goexperiment: { type: 'string', default: '' },
+        json: { type: 'boolean', default: false },
+        stdin: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -66,8 +80,12 @@ export const run: Command = async (argv, io) => {
  * A bad line is reported with its line number and makes the exit code 2, but the other lines are
  * still answered, so a batch never loses its good results.
  */
-async function classifyStream(input: AsyncIterable<string | Uint8Array>, rules: AllocatorRules, emit: (p: Prediction) => void,
-  warn: (msg: string) => void): Promise<number> {
+async function classifyStream(
+  input: AsyncIterable<string | Uint8Array>,
+  rules: AllocatorRules,
+  emit: (p: Prediction) => void,
+  warn: (msg: string) => void,
+): Promise<number> {
   let code = exitOk;
   let pending = '';
   let lineNo = 0;

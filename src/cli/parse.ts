@@ -23,10 +23,13 @@ export const run: Command = async (argv, io) => {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv], allowPositionals: true,
+      args: [...argv],
+      allowPositionals: true,
       options: {
-        json: { type: 'boolean', default: false }, stats: { type: 'boolean', default: false },
-        'base-dir': { type: 'string' }, format: { type: 'string', default: 'auto' },
+        json: { type: 'boolean', default: false },
+        stats: { type: 'boolean', default: false },
+        'base-dir': { type: 'string' },
+        format: { type: 'string', default: 'auto' },
       },
     });
   } catch (e) {
@@ -35,7 +38,8 @@ export const run: Command = async (argv, io) => {
   const { values, positionals } = parsed;
   if (values.json && values.stats) throw new UsageError(`--json and --stats exclude each other\n${usageLine}`);
   if (positionals.length > 1) throw new UsageError(`parse takes at most one input file\n${usageLine}`);
-  if (!['auto', 'text', 'buildjson'].includes(values.format)) throw new UsageError(`--format must be auto, text or buildjson\n${usageLine}`);
+  if (!['auto', 'text', 'buildjson'].includes(values.format))
+    throw new UsageError(`--format must be auto, text or buildjson\n${usageLine}`);
   const input = positionals[0] ?? '-';
   const baseDir = values['base-dir'] !== undefined ? resolve(io.cwd, values['base-dir']) : undefined;
 
@@ -58,7 +62,8 @@ export const run: Command = async (argv, io) => {
       if (typeof chunk !== 'string') {
         if (sniffed < binarySniffBytes) {
           const end = Math.min(chunk.length, binarySniffBytes - sniffed);
-          if (chunk.subarray(0, end).includes(0)) throw new UsageError(`${shownName(input)}: looks like binary data (NUL bytes), not compiler output`);
+          if (chunk.subarray(0, end).includes(0))
+            throw new UsageError(`${shownName(input)}: looks like binary data (NUL bytes), not compiler output`);
           sniffed += end;
         }
       }
@@ -96,8 +101,11 @@ async function openFile(path: string, shown: string): Promise<AsyncIterable<Uint
 }
 
 function pickParser(
-  format: string, firstText: string, baseDir: string | undefined,
-  onDiagnostic: (d: Diagnostic) => void, onUnparsed: (u: UnparsedLine) => void,
+  format: string,
+  firstText: string,
+  baseDir: string | undefined,
+  onDiagnostic: (d: Diagnostic) => void,
+  onUnparsed: (u: UnparsedLine) => void,
 ): TextParser | BuildJsonParser {
   const json = format === 'buildjson' || (format === 'auto' && firstText.trimStart().startsWith('{'));
   if (!json) return new TextParser({ ...(baseDir !== undefined ? { baseDir } : {}), onDiagnostic, onUnparsed });
@@ -112,7 +120,10 @@ class JsonWriter {
   private buf: string[] = [];
   private bufChars = 0;
   private count = 0;
-  constructor(private readonly io: CliIO, enabled: boolean) {
+  constructor(
+    private readonly io: CliIO,
+    enabled: boolean,
+  ) {
     if (enabled) this.io.stdout('{"diagnostics":[');
   }
   diagnostic(d: Diagnostic): void {

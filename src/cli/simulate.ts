@@ -43,13 +43,31 @@ export function formatReport(r: SimulationReport): string {
   ];
   const header = ['class', 'slot B', 'pages', 'spans', 'objects', 'free slots', 'scan spans', 'noscan spans', 'allocs', 'frees'];
   const rows = r.bySizeClass.map((c) => [
-    String(c.sizeClass), String(c.slotBytes), String(c.npages), String(c.spans), String(c.objects), String(c.freeSlots),
-    String(c.scan.spans), String(c.noscan.spans), String(r.allocsBySizeClass[c.sizeClass - 1]), String(r.freesBySizeClass[c.sizeClass - 1]),
+    String(c.sizeClass),
+    String(c.slotBytes),
+    String(c.npages),
+    String(c.spans),
+    String(c.objects),
+    String(c.freeSlots),
+    String(c.scan.spans),
+    String(c.noscan.spans),
+    String(r.allocsBySizeClass[c.sizeClass - 1]),
+    String(r.freesBySizeClass[c.sizeClass - 1]),
   ]);
   const large = r.allocsBySizeClass[r.allocsBySizeClass.length - 1]!;
   if (r.largeObjects > 0 || large > 0) {
-    rows.push(['large', '-', String(r.largePages), String(r.largeObjects), String(r.largeObjects), '0', '-', '-', String(large),
-      String(r.freesBySizeClass[r.freesBySizeClass.length - 1])]);
+    rows.push([
+      'large',
+      '-',
+      String(r.largePages),
+      String(r.largeObjects),
+      String(r.largeObjects),
+      '0',
+      '-',
+      '-',
+      String(large),
+      String(r.freesBySizeClass[r.freesBySizeClass.length - 1]),
+    ]);
   }
   if (rows.length === 0) {
     lines.push('no spans in use');
@@ -66,8 +84,12 @@ export function formatReport(r: SimulationReport): string {
  * live, in source order. Sites that stay on the stack allocate nothing; sites whose size the
  * analysis could not know are left out and counted, so nothing is dropped silently.
  */
-export function workloadFromSites(sites: readonly AllocationSite[], goVersion: string, arch: string, count: number):
-  { workload: Workload; skippedUnknown: number } {
+export function workloadFromSites(
+  sites: readonly AllocationSite[],
+  goVersion: string,
+  arch: string,
+  count: number,
+): { workload: Workload; skippedUnknown: number } {
   const ops: WorkloadOp[] = [];
   let skippedUnknown = 0;
   const heapObject = (p: Prediction) => p.kind === 'tiny' || p.kind === 'small' || p.kind === 'large';
@@ -85,9 +107,12 @@ export const run: Command = async (argv, io) => {
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...argv], allowPositionals: false,
+      args: [...argv],
+      allowPositionals: false,
       options: {
-        workload: { type: 'string' }, 'from-analysis': { type: 'string' }, count: { type: 'string' },
+        workload: { type: 'string' },
+        'from-analysis': { type: 'string' },
+        count: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     }));
@@ -111,7 +136,9 @@ export const run: Command = async (argv, io) => {
     let analysis;
     try {
       analysis = await analyzeWorkspace({
-        dir: resolve(io.cwd, values['from-analysis']!), env, ...(io.env['GO_HEAP_LENS_GO'] ? { goBinary: io.env['GO_HEAP_LENS_GO'] } : {}),
+        dir: resolve(io.cwd, values['from-analysis']!),
+        env,
+        ...(io.env['GO_HEAP_LENS_GO'] ? { goBinary: io.env['GO_HEAP_LENS_GO'] } : {}),
       });
     } catch (e) {
       if (ToolchainError.is(e)) {

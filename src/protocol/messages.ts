@@ -37,8 +37,17 @@ export interface WorkloadRow {
 }
 
 export const counterNames = [
-  'heapInuseBytes', 'spansInUse', 'pagesInUse', 'largeObjects', 'tinyAllocs', 'mcacheRefills', 'heapGrows', 'arenas',
-  'internalWasteBytes', 'externalFreeBytes', 'gcCycles',
+  'heapInuseBytes',
+  'spansInUse',
+  'pagesInUse',
+  'largeObjects',
+  'tinyAllocs',
+  'mcacheRefills',
+  'heapGrows',
+  'arenas',
+  'internalWasteBytes',
+  'externalFreeBytes',
+  'gcCycles',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 
@@ -91,16 +100,29 @@ export interface PanelSnapshot {
 }
 
 export type HostToWebview =
-  | { readonly type: 'init'; readonly v: 1; readonly sites: readonly WorkloadSite[]; readonly settings: SimSettings;
-    readonly goVersions: readonly string[]; readonly arch: string; readonly source: string }
+  | {
+      readonly type: 'init';
+      readonly v: 1;
+      readonly sites: readonly WorkloadSite[];
+      readonly settings: SimSettings;
+      readonly goVersions: readonly string[];
+      readonly arch: string;
+      readonly source: string;
+    }
   | { readonly type: 'snapshots'; readonly v: 1; readonly runId: number; readonly batch: readonly PanelSnapshot[]; readonly done: boolean }
   | { readonly type: 'error'; readonly v: 1; readonly message: string; readonly runId?: number };
 
 export type WebviewToHost =
   | { readonly type: 'ready'; readonly v: 1 }
-  | { readonly type: 'run'; readonly v: 1; readonly runId: number; readonly settings: SimSettings; readonly rows: readonly WorkloadRow[];
-    /** Append a GC after the allocations (frees the rows with keep=false). */
-    readonly gcAtEnd: boolean }
+  | {
+      readonly type: 'run';
+      readonly v: 1;
+      readonly runId: number;
+      readonly settings: SimSettings;
+      readonly rows: readonly WorkloadRow[];
+      /** Append a GC after the allocations (frees the rows with keep=false). */
+      readonly gcAtEnd: boolean;
+    }
   | { readonly type: 'cancel'; readonly v: 1; readonly runId: number }
   | { readonly type: 'reveal'; readonly v: 1; readonly siteId: string };
 
@@ -126,8 +148,13 @@ function isStr(v: unknown, max = 4096): v is string {
 }
 
 export function isSimSettings(v: unknown): v is SimSettings {
-  return isObj(v) && isStr(v.go, 16) && /^(go)?1\.\d+(\.\d+)?$/.test(v.go) && isInt(v.procs, 1, limits.maxProcs) &&
-    (v.gogc === 'off' || isInt(v.gogc, 1, limits.maxGogc));
+  return (
+    isObj(v) &&
+    isStr(v.go, 16) &&
+    /^(go)?1\.\d+(\.\d+)?$/.test(v.go) &&
+    isInt(v.procs, 1, limits.maxProcs) &&
+    (v.gogc === 'off' || isInt(v.gogc, 1, limits.maxGogc))
+  );
 }
 
 function isRow(v: unknown): v is WorkloadRow {
@@ -135,7 +162,15 @@ function isRow(v: unknown): v is WorkloadRow {
 }
 
 function isSite(v: unknown): v is WorkloadSite {
-  return isObj(v) && isStr(v.id) && isStr(v.label) && isStr(v.where) && isInt(v.bytes, 0, 2 ** 48) && typeof v.pointers === 'boolean' && isStr(v.hint);
+  return (
+    isObj(v) &&
+    isStr(v.id) &&
+    isStr(v.label) &&
+    isStr(v.where) &&
+    isInt(v.bytes, 0, 2 ** 48) &&
+    typeof v.pointers === 'boolean' &&
+    isStr(v.hint)
+  );
 }
 
 function isCounters(v: unknown): v is Record<CounterName, number> {
@@ -147,16 +182,43 @@ function allInts(v: unknown, keys: readonly string[]): boolean {
 }
 
 function isSnapshot(v: unknown): v is PanelSnapshot {
-  if (!isObj(v) || !isInt(v.step, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.totalSteps, 0, Number.MAX_SAFE_INTEGER) || !isStr(v.label)) return false;
+  if (!isObj(v) || !isInt(v.step, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.totalSteps, 0, Number.MAX_SAFE_INTEGER) || !isStr(v.label))
+    return false;
   if (!isCounters(v.counters)) return false;
-  if (!Array.isArray(v.classes) || !v.classes.every((c) => allInts(c, ['spanClass', 'sizeClass', 'slotBytes', 'spans', 'objects', 'freeSlots']) &&
-    typeof (c as Obj).noscan === 'boolean')) return false;
-  if (!Array.isArray(v.mcaches) || !v.mcaches.every((m) => isObj(m) && isNum(m.p) && (m.tinyOffset === null || isNum(m.tinyOffset)) &&
-    Array.isArray(m.spans) && m.spans.every((s) => allInts(s, ['spanClass', 'allocCount', 'nelems'])))) return false;
-  if (!Array.isArray(v.mcentrals) || !v.mcentrals.every((c) => allInts(c, ['spanClass', 'partialSwept', 'partialUnswept', 'fullSwept', 'fullUnswept']))) return false;
+  if (
+    !Array.isArray(v.classes) ||
+    !v.classes.every(
+      (c) => allInts(c, ['spanClass', 'sizeClass', 'slotBytes', 'spans', 'objects', 'freeSlots']) && typeof (c as Obj).noscan === 'boolean',
+    )
+  )
+    return false;
+  if (
+    !Array.isArray(v.mcaches) ||
+    !v.mcaches.every(
+      (m) =>
+        isObj(m) &&
+        isNum(m.p) &&
+        (m.tinyOffset === null || isNum(m.tinyOffset)) &&
+        Array.isArray(m.spans) &&
+        m.spans.every((s) => allInts(s, ['spanClass', 'allocCount', 'nelems'])),
+    )
+  )
+    return false;
+  if (
+    !Array.isArray(v.mcentrals) ||
+    !v.mcentrals.every((c) => allInts(c, ['spanClass', 'partialSwept', 'partialUnswept', 'fullSwept', 'fullUnswept']))
+  )
+    return false;
   const p = v.pages;
-  return isObj(p) && isNum(p.arenas) && isNum(p.pagesMapped) && isNum(p.spansLeftOff) && Array.isArray(p.spans) &&
-    p.spans.length <= limits.maxSpansPerSnapshot && p.spans.every((s) => allInts(s, ['basePage', 'npages', 'spanClass', 'allocCount', 'nelems']));
+  return (
+    isObj(p) &&
+    isNum(p.arenas) &&
+    isNum(p.pagesMapped) &&
+    isNum(p.spansLeftOff) &&
+    Array.isArray(p.spans) &&
+    p.spans.length <= limits.maxSpansPerSnapshot &&
+    p.spans.every((s) => allInts(s, ['basePage', 'npages', 'spanClass', 'allocCount', 'nelems']))
+  );
 }
 
 /** isWebviewToHost: the host's check of everything the webview sends. */
@@ -166,8 +228,14 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     case 'ready':
       return true;
     case 'run':
-      return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) && isSimSettings(m.settings) && typeof m.gcAtEnd === 'boolean' &&
-        Array.isArray(m.rows) && m.rows.length <= limits.maxRows && m.rows.every(isRow);
+      return (
+        isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) &&
+        isSimSettings(m.settings) &&
+        typeof m.gcAtEnd === 'boolean' &&
+        Array.isArray(m.rows) &&
+        m.rows.length <= limits.maxRows &&
+        m.rows.every(isRow)
+      );
     case 'cancel':
       return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER);
     case 'reveal':
@@ -182,10 +250,19 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
   if (!isObj(m) || m.v !== protocolVersion) return false;
   switch (m.type) {
     case 'init':
-      return Array.isArray(m.sites) && m.sites.every(isSite) && isSimSettings(m.settings) && Array.isArray(m.goVersions) &&
-        m.goVersions.every((g) => isStr(g, 16)) && isStr(m.arch, 32) && isStr(m.source);
+      return (
+        Array.isArray(m.sites) &&
+        m.sites.every(isSite) &&
+        isSimSettings(m.settings) &&
+        Array.isArray(m.goVersions) &&
+        m.goVersions.every((g) => isStr(g, 16)) &&
+        isStr(m.arch, 32) &&
+        isStr(m.source)
+      );
     case 'snapshots':
-      return isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) && typeof m.done === 'boolean' && Array.isArray(m.batch) && m.batch.every(isSnapshot);
+      return (
+        isInt(m.runId, 0, Number.MAX_SAFE_INTEGER) && typeof m.done === 'boolean' && Array.isArray(m.batch) && m.batch.every(isSnapshot)
+      );
     case 'error':
       return isStr(m.message, 65536) && (m.runId === undefined || isInt(m.runId, 0, Number.MAX_SAFE_INTEGER));
     default:
@@ -203,7 +280,14 @@ export interface PanelState {
 }
 
 export function isPanelState(s: unknown): s is PanelState {
-  return isObj(s) && s.v === protocolVersion && isSimSettings(s.settings) && typeof s.gcAtEnd === 'boolean' &&
-    isObj(s.counts) && Object.values(s.counts).every((c) => isInt(c, 0, limits.maxCount)) &&
-    isObj(s.keep) && Object.values(s.keep).every((k) => typeof k === 'boolean');
+  return (
+    isObj(s) &&
+    s.v === protocolVersion &&
+    isSimSettings(s.settings) &&
+    typeof s.gcAtEnd === 'boolean' &&
+    isObj(s.counts) &&
+    Object.values(s.counts).every((c) => isInt(c, 0, limits.maxCount)) &&
+    isObj(s.keep) &&
+    Object.values(s.keep).every((k) => typeof k === 'boolean')
+  );
 }

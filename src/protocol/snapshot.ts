@@ -13,7 +13,10 @@ import { limits, type ClassRow, type PanelSnapshot, type SimSettings, type Workl
  * At most `maxRows` (a run takes no more, limits.maxRows), in analysis order; `leftOff` counts
  * the heap sites beyond them, so the panel can say how many it does not list.
  */
-export function workloadSites(sites: readonly AllocationSite[], maxRows: number = limits.maxRows): { rows: WorkloadSite[]; byId: Map<string, AllocationSite>; leftOff: number } {
+export function workloadSites(
+  sites: readonly AllocationSite[],
+  maxRows: number = limits.maxRows,
+): { rows: WorkloadSite[]; byId: Map<string, AllocationSite>; leftOff: number } {
   const rows: WorkloadSite[] = [];
   const byId = new Map<string, AllocationSite>();
   const skipped = new Set<string>();
@@ -41,8 +44,13 @@ export interface RowSite {
 }
 
 /** The raw workload (design.md §4 format) for validateWorkload, plus a label per op. */
-export function buildWorkload(settings: SimSettings, arch: string, rows: readonly WorkloadRow[], sites: ReadonlyMap<string, RowSite>,
-  gcAtEnd: boolean): { workload: { go: string; arch: string; procs: number; gogc: number | 'off'; ops: WorkloadOp[] }; labels: string[] } {
+export function buildWorkload(
+  settings: SimSettings,
+  arch: string,
+  rows: readonly WorkloadRow[],
+  sites: ReadonlyMap<string, RowSite>,
+  gcAtEnd: boolean,
+): { workload: { go: string; arch: string; procs: number; gogc: number | 'off'; ops: WorkloadOp[] }; labels: string[] } {
   const ops: WorkloadOp[] = [];
   const labels: string[] = [];
   for (const r of rows) {
@@ -50,7 +58,9 @@ export function buildWorkload(settings: SimSettings, arch: string, rows: readonl
     if (!s) throw new Error(`the workload names a site the last analysis does not have (${r.id}); re-open the panel`);
     if (r.count === 0) continue;
     ops.push({ alloc: { bytes: s.bytes, pointers: s.pointers, count: r.count, keep: r.keep } });
-    labels.push(`${r.count.toLocaleString('en-US')} × ${s.label} (${s.bytes} B ${s.pointers ? 'scan' : 'noscan'}${r.keep ? '' : ', garbage'})`);
+    labels.push(
+      `${r.count.toLocaleString('en-US')} × ${s.label} (${s.bytes} B ${s.pointers ? 'scan' : 'noscan'}${r.keep ? '' : ', garbage'})`,
+    );
   }
   if (gcAtEnd) {
     ops.push({ gc: true });
@@ -67,8 +77,15 @@ export function toPanelSnapshot(s: HeapSnapshot, step: number, totalSteps: numbe
     for (const noscan of [false, true]) {
       const k = noscan ? c.noscan : c.scan;
       if (k.spans === 0 && k.objects === 0) continue;
-      classes.push({ spanClass: (c.sizeClass << 1) | (noscan ? 1 : 0), sizeClass: c.sizeClass, noscan, slotBytes: c.slotBytes, spans: k.spans,
-        objects: k.objects, freeSlots: k.freeSlots });
+      classes.push({
+        spanClass: (c.sizeClass << 1) | (noscan ? 1 : 0),
+        sizeClass: c.sizeClass,
+        noscan,
+        slotBytes: c.slotBytes,
+        spans: k.spans,
+        objects: k.objects,
+        freeSlots: k.freeSlots,
+      });
     }
   }
   if (r.largeObjects > 0) {
@@ -76,25 +93,47 @@ export function toPanelSnapshot(s: HeapSnapshot, step: number, totalSteps: numbe
     for (const noscan of [false, true]) {
       const mine = large.filter((x) => ((x.spanClass & 1) === 1) === noscan);
       if (mine.length) {
-        classes.push({ spanClass: noscan ? 1 : 0, sizeClass: 0, noscan, slotBytes: 0, spans: mine.length,
-          objects: mine.reduce((n, x) => n + x.allocCount, 0), freeSlots: 0 });
+        classes.push({
+          spanClass: noscan ? 1 : 0,
+          sizeClass: 0,
+          noscan,
+          slotBytes: 0,
+          spans: mine.length,
+          objects: mine.reduce((n, x) => n + x.allocCount, 0),
+          freeSlots: 0,
+        });
       }
     }
   }
   classes.sort((a, b) => a.spanClass - b.spanClass);
   const spans = s.spans.slice(0, limits.maxSpansPerSnapshot).map((x) => ({
-    basePage: x.basePage, npages: x.npages, spanClass: x.spanClass, allocCount: x.allocCount, nelems: x.nelems,
+    basePage: x.basePage,
+    npages: x.npages,
+    spanClass: x.spanClass,
+    allocCount: x.allocCount,
+    nelems: x.nelems,
   }));
   return {
-    step, totalSteps, label,
+    step,
+    totalSteps,
+    label,
     counters: {
-      heapInuseBytes: r.heapInuseBytes, spansInUse: r.spansInUse, pagesInUse: r.pagesInUse, largeObjects: r.largeObjects,
-      tinyAllocs: r.tinyAllocs, mcacheRefills: r.mcacheRefills, heapGrows: r.heapGrows, arenas: r.arenas,
-      internalWasteBytes: r.internalWasteBytes, externalFreeBytes: r.externalFreeBytes, gcCycles: r.gcCycles,
+      heapInuseBytes: r.heapInuseBytes,
+      spansInUse: r.spansInUse,
+      pagesInUse: r.pagesInUse,
+      largeObjects: r.largeObjects,
+      tinyAllocs: r.tinyAllocs,
+      mcacheRefills: r.mcacheRefills,
+      heapGrows: r.heapGrows,
+      arenas: r.arenas,
+      internalWasteBytes: r.internalWasteBytes,
+      externalFreeBytes: r.externalFreeBytes,
+      gcCycles: r.gcCycles,
     },
     classes,
     mcaches: s.mcaches.map((m) => ({
-      p: m.p, spans: m.spans.map((x) => ({ spanClass: x.spanClass, allocCount: x.allocCount, nelems: x.nelems })),
+      p: m.p,
+      spans: m.spans.map((x) => ({ spanClass: x.spanClass, allocCount: x.allocCount, nelems: x.nelems })),
       tinyOffset: m.tiny.active ? m.tiny.offset : null,
     })),
     mcentrals: s.mcentrals.map((c) => ({ ...c })),

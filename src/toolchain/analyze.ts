@@ -101,7 +101,12 @@ export interface AnalysisResult {
 
 /** Compiler messages that are errors, not optimisation notes (kind `other` from a failed build). */
 function isCompileError(d: Diagnostic): boolean {
-  return d.kind === 'other' && !/^(index bounds check elided|imprecise interface call|zero-copy string->\[\]byte conversion|.* capturing by (value|ref): .*|.* ignoring self-assignment in .*|.* will be kept alive|function (result|results|arg) will be kept alive|dereference will be kept alive|expr is unknown to bloop pass|function .* considered 'big'.*|.*devirtualiz.*|assuming .* is unsafe uintptr|marking .* as escaping .*uintptr|mutates param: .*|calls param: .*|loop variable .*|.* does not escape, mutate, or call|cannot inline .*)$/.test(d.message);
+  return (
+    d.kind === 'other' &&
+    !/^(index bounds check elided|imprecise interface call|zero-copy string->\[\]byte conversion|.* capturing by (value|ref): .*|.* ignoring self-assignment in .*|.* will be kept alive|function (result|results|arg) will be kept alive|dereference will be kept alive|expr is unknown to bloop pass|function .* considered 'big'.*|.*devirtualiz.*|assuming .* is unsafe uintptr|marking .* as escaping .*uintptr|mutates param: .*|calls param: .*|loop variable .*|.* does not escape, mutate, or call|cannot inline .*)$/.test(
+      d.message,
+    )
+  );
 }
 
 /** analyzeWorkspace runs the whole pipeline for `opts.dir` (see the overview above). */
@@ -139,7 +144,11 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     // `# pkg` lines, for the section of each unparsed line.
     const headers: { line: number; pkg: string }[] = [];
     const p = new ByteTextParser({
-      baseDir, want: collector.want, onDiagnostic: collector.add, deferSteps: true, decode: bufferUtf8Decode,
+      baseDir,
+      want: collector.want,
+      onDiagnostic: collector.add,
+      deferSteps: true,
+      decode: bufferUtf8Decode,
       onHeaderLine: (line, text) => headers.push({ line, pkg: basePackage(text.slice(2).trim()) }),
     });
     return {
@@ -161,14 +170,22 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     for (const [k, n] of Object.entries(r.stats.byKind)) counts[k] = (counts[k] ?? 0) + (n ?? 0);
     for (const d of r.diagnostics) {
       if (failed && isCompileError(d)) {
-        errors.push({ kind: 'build', message: d.message, ...(d.package ? { package: d.package } : {}), file: d.absFile ?? d.file, line: d.line });
+        errors.push({
+          kind: 'build',
+          message: d.message,
+          ...(d.package ? { package: d.package } : {}),
+          file: d.absFile ?? d.file,
+          line: d.line,
+        });
       }
       diagnostics.push(d);
     }
   };
 
   if (opts.noToolchain && (!opts.fromFile || !opts.goVersion)) {
-    throw new ModelInputError('without a Go toolchain (Restricted Mode) only saved compiler output can be loaded, and its Go version must be given');
+    throw new ModelInputError(
+      'without a Go toolchain (Restricted Mode) only saved compiler output can be loaded, and its Go version must be given',
+    );
   }
   const badPattern = opts.packages?.find((p) => p.startsWith('-'));
   if (badPattern !== undefined) throw new ModelInputError(`package pattern "${badPattern}" starts with "-": flags belong in buildFlags`);
@@ -188,7 +205,10 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
       parse.end(false);
       const mod = set.modules[0];
       if (opts.noToolchain) {
-        errors.push({ kind: 'typefacts', message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone' });
+        errors.push({
+          kind: 'typefacts',
+          message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone',
+        });
       } else {
         try {
           env = await envOf(mod ?? dir);
@@ -211,7 +231,11 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
         const [build, tf] = await Promise.allSettled([buildModule(mod, patterns, parse.push), typefactsFor(mod, patterns, modEnv)]);
         if (build.status === 'rejected') throw build.reason;
         if (tf.status === 'rejected') {
-          if (ToolchainError.is(tf.reason) && (tf.reason.reason === 'cancelled' || tf.reason.reason === 'timeout' || tf.reason.reason === 'goNotFound')) throw tf.reason;
+          if (
+            ToolchainError.is(tf.reason) &&
+            (tf.reason.reason === 'cancelled' || tf.reason.reason === 'timeout' || tf.reason.reason === 'goNotFound')
+          )
+            throw tf.reason;
           errors.push({ kind: 'typefacts', message: (tf.reason as Error).message });
         } else {
           facts.push(...tf.value.facts);
@@ -219,7 +243,11 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
             pkgDirs.set(basePackage(p.pkg), p.dir);
             for (const m of p.errors ?? []) errors.push({ kind: 'typecheck', message: m, package: p.pkg, dir: p.dir });
           }
-          if (tf.value.unparsed.length) errors.push({ kind: 'typefacts', message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}` });
+          if (tf.value.unparsed.length)
+            errors.push({
+              kind: 'typefacts',
+              message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}`,
+            });
         }
         const before = diagnostics.length;
         parse.end(build.value.exitCode !== 0);
@@ -232,14 +260,18 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
           for (const rt of tf.value.resolved) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
           const missing = queries.filter((q) => !resolved.has(resolvedKey(q.pkg, q.type)));
           try {
-            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), missing)) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), missing))
+              resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
           } catch (e) {
             if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
             errors.push({ kind: 'typefacts', message: (e as Error).message });
           }
         }
         if (build.value.exitCode !== 0 && !errors.some((e) => e.kind === 'build')) {
-          errors.push({ kind: 'build', message: `${build.value.argv.join(' ')} exited ${build.value.exitCode}: ${lastLines(build.value.stderr)}` });
+          errors.push({
+            kind: 'build',
+            message: `${build.value.argv.join(' ')} exited ${build.value.exitCode}: ${lastLines(build.value.stderr)}`,
+          });
         }
       }
     }
@@ -253,14 +285,35 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   const experiments = env?.GOEXPERIMENT ?? '';
   if (!goVersion && diagnostics.length === 0) {
     // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
-    return { goVersion, arch, experiments, modules: set.modules, sites: [], diagnostics: counts, diagnosticsByDir: countsByDir(), unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started };
+    return {
+      goVersion,
+      arch,
+      experiments,
+      modules: set.modules,
+      sites: [],
+      diagnostics: counts,
+      diagnosticsByDir: countsByDir(),
+      unparsed: unparsedLines.length,
+      unparsedLines,
+      errors,
+      durationMs: Date.now() - started,
+    };
   }
   const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
   const lineText = sourceLineReader(opts.overlay);
   const sites = batches.flatMap((b) => joinSites(b.diagnostics, facts, { rules, lineText, baseDir: b.baseDir, resolved }));
   return {
-    goVersion, arch, experiments, modules: set.modules, sites, diagnostics: counts, diagnosticsByDir: countsByDir(),
-    unparsed: unparsedLines.length, unparsedLines, errors, durationMs: Date.now() - started,
+    goVersion,
+    arch,
+    experiments,
+    modules: set.modules,
+    sites,
+    diagnostics: counts,
+    diagnosticsByDir: countsByDir(),
+    unparsed: unparsedLines.length,
+    unparsedLines,
+    errors,
+    durationMs: Date.now() - started,
   };
 
   /** dirOfPackage: the directory of a package as cmd/go's header or the helper names it. */
@@ -271,7 +324,8 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   /** Package directories of errors and unparsed lines (see the overview). */
   function attributeToDirs(): void {
     // Without the helper's records (it failed, or fromFile), a package's directory is that of its diagnostics' files.
-    for (const d of diagnostics) if (d.package && d.absFile && !pkgDirs.has(basePackage(d.package))) pkgDirs.set(basePackage(d.package), dirOf(d.absFile));
+    for (const d of diagnostics)
+      if (d.package && d.absFile && !pkgDirs.has(basePackage(d.package))) pkgDirs.set(basePackage(d.package), dirOf(d.absFile));
     for (const e of errors) {
       if (e.dir !== undefined) continue;
       const d = e.file && isAbsolute(e.file) ? dirOf(e.file) : dirOfPackage(e.package);
@@ -328,7 +382,11 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
     try {
       // No `--` here: go test passes everything after it to the test binary (patterns are checked not to start with '-').
-      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], { ...run, cwd: mod, onStderrBytes });
+      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], {
+        ...run,
+        cwd: mod,
+        onStderrBytes,
+      });
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -336,7 +394,11 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
 
   function typefactsOptions(mod: string, patterns: readonly string[] | undefined, e: GoEnv): TypefactsRunOptions {
     return {
-      ...run, cwd: mod, patterns: patterns ?? ['./...'], arch: opts.arch ?? e.GOARCH, goVersion: e.GOVERSION,
+      ...run,
+      cwd: mod,
+      patterns: patterns ?? ['./...'],
+      arch: opts.arch ?? e.GOARCH,
+      goVersion: e.GOVERSION,
       ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
       ...(overlay ? { overlayPath: overlay.path } : {}),
       ...(opts.buildTags ? { buildTags: opts.buildTags } : {}),
@@ -347,7 +409,6 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
     return runTypefacts(typefactsOptions(mod, patterns, e), opts.cache?.queriesFor(mod, patterns ?? ['./...']) ?? []);
   }
-
 }
 
 /**

@@ -70,9 +70,17 @@ const envKeyVar = /^(GO\w*|CGO_\w+|CC|CXX|PATH|HOME|XDG_CONFIG_HOME|AppData)$/;
 export function goEnvKey(opts: RunGoOptions): string {
   const env: Record<string, string | undefined> = { ...(opts.baseEnv ?? process.env), ...opts.env };
   const h = createHash('sha256');
-  const put = (name: string, value: string | undefined) => h.update(name).update('\0').update(value ?? '\u0001').update('\0');
+  const put = (name: string, value: string | undefined) =>
+    h
+      .update(name)
+      .update('\0')
+      .update(value ?? '\u0001')
+      .update('\0');
   put('cwd', resolve(opts.cwd));
-  for (const k of Object.keys(env).filter((k) => envKeyVar.test(k)).sort()) put(`env ${k}`, env[k]);
+  for (const k of Object.keys(env)
+    .filter((k) => envKeyVar.test(k))
+    .sort())
+    put(`env ${k}`, env[k]);
   const goBinary = opts.goBinary || 'go';
   put('go', goBinary);
   put('go stat', statKey(whichBinary(goBinary, env['PATH'] ?? '', opts.cwd)));
@@ -113,7 +121,9 @@ function whichBinary(name: string, pathVar: string, cwd: string): string | undef
       const f = join(d, name + e);
       try {
         if (statSync(f).isFile()) return f;
-      } catch { /* next */ }
+      } catch {
+        /* next */
+      }
     }
   }
   return undefined;
@@ -124,7 +134,9 @@ function findUp(dir: string, name: string): string | undefined {
     const f = join(d, name);
     try {
       if (statSync(f).isFile()) return f;
-    } catch { /* up */ }
+    } catch {
+      /* up */
+    }
   }
   return undefined;
 }

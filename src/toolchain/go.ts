@@ -28,7 +28,12 @@ export class ToolchainError extends Error {
   constructor(
     readonly reason: ToolchainErrorReason,
     message: string,
-    readonly details: { readonly argv?: readonly string[]; readonly cwd?: string; readonly stderr?: string; readonly exitCode?: number | null } = {},
+    readonly details: {
+      readonly argv?: readonly string[];
+      readonly cwd?: string;
+      readonly stderr?: string;
+      readonly exitCode?: number | null;
+    } = {},
   ) {
     super(message);
   }
@@ -169,7 +174,11 @@ function killTree(child: ChildProcess): void {
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -209,7 +218,11 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       killedFor = why;
       killTree(child);
     };
-    const capture = (name: 'stdout' | 'stderr', textConsumer: ((text: string) => void) | undefined, bytesConsumer?: (chunk: Uint8Array) => void) => {
+    const capture = (
+      name: 'stdout' | 'stderr',
+      textConsumer: ((text: string) => void) | undefined,
+      bytesConsumer?: (chunk: Uint8Array) => void,
+    ) => {
       const decoder = textConsumer && !bytesConsumer ? new TextDecoder('utf-8') : undefined;
       const consumer = bytesConsumer ?? (textConsumer ? (b: Buffer) => textConsumer(decoder!.decode(b, { stream: true })) : undefined);
       const c = new Captured(!consumer);
@@ -267,10 +280,17 @@ export function runGo(args: readonly string[], opts: RunGoOptions): Promise<GoRu
       const details = { argv, cwd, stderr: err.c.excerpt(), exitCode: code };
       if (killedFor === 'consumerFailed') reject(consumerError);
       else if (killedFor === 'outputTooLarge') {
-        reject(new ToolchainError('outputTooLarge', `${argv.join(' ')} printed more than ${maxOutputBytes} bytes (${(maxOutputBytes / 1048576).toFixed(1)} MiB) on ${tooLarge}; ` +
-          'it was stopped so its output could not exhaust memory (analyse fewer packages, or load the output from a file)', details));
+        reject(
+          new ToolchainError(
+            'outputTooLarge',
+            `${argv.join(' ')} printed more than ${maxOutputBytes} bytes (${(maxOutputBytes / 1048576).toFixed(1)} MiB) on ${tooLarge}; ` +
+              'it was stopped so its output could not exhaust memory (analyse fewer packages, or load the output from a file)',
+            details,
+          ),
+        );
       } else if (killedFor === 'cancelled') reject(new ToolchainError('cancelled', `cancelled: ${argv.join(' ')}`, details));
-      else if (killedFor === 'timeout') reject(new ToolchainError('timeout', `timed out after ${timeoutMs} ms: ${argv.join(' ')}`, details));
+      else if (killedFor === 'timeout')
+        reject(new ToolchainError('timeout', `timed out after ${timeoutMs} ms: ${argv.join(' ')}`, details));
       else if (code === null) reject(new ToolchainError('crashed', `${argv.join(' ')} was killed by ${sig ?? 'a signal'}`, details));
       else {
         try {
@@ -290,7 +310,8 @@ function spawnError(e: unknown, goBinary: string, argv: readonly string[], cwd: 
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') {
     // ENOENT is also what spawn says for a missing cwd; tell the two apart for the user.
-    const what = code === 'ENOENT' && !/[\\/]/.test(goBinary) ? `"${goBinary}" was not found on PATH` : `cannot run "${goBinary}" (${code})`;
+    const what =
+      code === 'ENOENT' && !/[\\/]/.test(goBinary) ? `"${goBinary}" was not found on PATH` : `cannot run "${goBinary}" (${code})`;
     return new ToolchainError('goNotFound', `${what}; install Go or set goAlloc.toolchain.goBinary (cwd ${cwd})`, { argv, cwd });
   }
   return new ToolchainError('crashed', `cannot start ${argv.join(' ')}: ${e instanceof Error ? e.message : String(e)}`, { argv, cwd });
@@ -311,7 +332,10 @@ export async function goEnv(opts: RunGoOptions): Promise<GoEnv> {
   const r = await runGo(['env', '-json', 'GOVERSION', 'GOARCH', 'GOEXPERIMENT', 'GOROOT', 'GOOS'], opts);
   if (r.exitCode !== 0) {
     throw new ToolchainError('buildFailed', `go env failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-      argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+      argv: r.argv,
+      cwd: r.cwd,
+      stderr: r.stderr,
+      exitCode: r.exitCode,
     });
   }
   let v: unknown;

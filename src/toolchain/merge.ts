@@ -87,9 +87,18 @@ export function mergePackageRun(prev: AnalysisResult, next: AnalysisResult, dirs
     staleDirs: [...new Set([...(before?.staleDirs ?? []).filter((d) => !replaced.has(d)), ...keptStale])].sort(),
   };
   return {
-    goVersion: next.goVersion, arch: next.arch, experiments: next.experiments, modules: prev.modules,
-    sites, diagnostics, diagnosticsByDir: byDir, unparsed: unparsedLines.length, unparsedLines, errors,
-    durationMs: next.durationMs, reanalysed,
+    goVersion: next.goVersion,
+    arch: next.arch,
+    experiments: next.experiments,
+    modules: prev.modules,
+    sites,
+    diagnostics,
+    diagnosticsByDir: byDir,
+    unparsed: unparsedLines.length,
+    unparsedLines,
+    errors,
+    durationMs: next.durationMs,
+    reanalysed,
   };
 }
 

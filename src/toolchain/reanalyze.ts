@@ -64,7 +64,12 @@ export interface Reanalysis {
  * version, arch or experiments changed) it analyses the whole module with `opts.packages`.
  * Returns undefined when no saved file is in a package the configuration covers.
  */
-export async function reanalyzeSaved(analyze: AnalyzeFn, opts: AnalyzeOptions, prev: AnalysisResult | undefined, files: readonly string[]): Promise<Reanalysis | undefined> {
+export async function reanalyzeSaved(
+  analyze: AnalyzeFn,
+  opts: AnalyzeOptions,
+  prev: AnalysisResult | undefined,
+  files: readonly string[],
+): Promise<Reanalysis | undefined> {
   const saved = packagesOfFiles(opts.dir, files, opts.packages?.length ? opts.packages : ['./...']);
   if (saved.patterns.length === 0) return undefined;
   const full = async (): Promise<Reanalysis> => ({ result: await analyze(opts), patterns: [], full: true });

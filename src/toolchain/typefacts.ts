@@ -24,7 +24,10 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 async function sourceHash(dir: string): Promise<string> {
   const h = createHash('sha256');
   for (const f of (await readdir(dir)).filter((n) => n.endsWith('.go') || n === 'go.mod').sort()) {
-    h.update(f).update('\0').update(await readFile(join(dir, f))).update('\0');
+    h.update(f)
+      .update('\0')
+      .update(await readFile(join(dir, f)))
+      .update('\0');
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -58,7 +61,10 @@ export async function ensureTypefactsHelper(opts: HelperOptions): Promise<string
   if (r.exitCode !== 0) {
     await rm(tmp, { force: true });
     throw new ToolchainError('buildFailed', `building the type-facts helper with ${opts.goVersion} failed: ${r.stderr.trim()}`, {
-      argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+      argv: r.argv,
+      cwd: r.cwd,
+      stderr: r.stderr,
+      exitCode: r.exitCode,
     });
   }
   await rename(tmp, bin);
@@ -131,7 +137,10 @@ async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], wh
   const r = await runGo(args, { ...opts, goBinary: helper });
   if (r.exitCode !== 0) {
     throw new ToolchainError('buildFailed', `${what} failed in ${opts.cwd}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-      argv: r.argv, cwd: r.cwd, stderr: r.stderr, exitCode: r.exitCode,
+      argv: r.argv,
+      cwd: r.cwd,
+      stderr: r.stderr,
+      exitCode: r.exitCode,
     });
   }
   return r;

@@ -88,7 +88,10 @@ export async function findModules(dir: string): Promise<ModuleSet> {
   if (modules.length > 0) return { modules: modules.sort() };
   for (let d = dirname(root), prev = root; d !== prev; prev = d, d = dirname(d)) {
     if (await isFile(join(d, 'go.mod'))) {
-      const rel = root.slice(d.length + 1).split('\\').join('/');
+      const rel = root
+        .slice(d.length + 1)
+        .split('\\')
+        .join('/');
       return { modules: [d], patterns: [`./${rel}/...`] };
     }
   }

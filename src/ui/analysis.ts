@@ -74,7 +74,10 @@ export class AnalysisService implements vscode.Disposable {
   /** Fires after any module's results change (new results, cleared, stale). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly analyze: AnalyzeFn, private readonly log: Log) {
+  constructor(
+    private readonly analyze: AnalyzeFn,
+    private readonly log: Log,
+  ) {
     this.statusItem.name = 'Go Heap Lens';
     this.statusItem.command = `workbench.view.extension.goHeap`;
     this.updateStatus();
@@ -146,19 +149,22 @@ export class AnalysisService implements vscode.Disposable {
     this.savedFiles.set(mod, files);
     const t = this.saveTimers.get(mod);
     if (t) clearTimeout(t);
-    this.saveTimers.set(mod, setTimeout(() => {
-      this.saveTimers.delete(mod);
-      this.savedFiles.delete(mod);
-      // A full run in flight: these packages go after it. A package run in flight is aborted
-      // and its packages go along with these.
-      if (this.running.has(mod) && !this.runningSaved.has(mod)) {
-        const queued = this.queuedSaves.get(mod) ?? new Set<string>();
-        for (const f of files) queued.add(f);
-        this.queuedSaves.set(mod, queued);
-        return;
-      }
-      void this.runModule(mod, 'save', undefined, undefined, undefined, [...(this.runningSaved.get(mod) ?? []), ...files]);
-    }, saveDebounceMs));
+    this.saveTimers.set(
+      mod,
+      setTimeout(() => {
+        this.saveTimers.delete(mod);
+        this.savedFiles.delete(mod);
+        // A full run in flight: these packages go after it. A package run in flight is aborted
+        // and its packages go along with these.
+        if (this.running.has(mod) && !this.runningSaved.has(mod)) {
+          const queued = this.queuedSaves.get(mod) ?? new Set<string>();
+          for (const f of files) queued.add(f);
+          this.queuedSaves.set(mod, queued);
+          return;
+        }
+        void this.runModule(mod, 'save', undefined, undefined, undefined, [...(this.runningSaved.get(mod) ?? []), ...files]);
+      }, saveDebounceMs),
+    );
   }
 
   private tellUntrusted(): void {
@@ -209,15 +215,24 @@ export class AnalysisService implements vscode.Disposable {
       this.log.warn('trust', msg);
       void vscode.window.showWarningMessage(msg);
     }
-    const goVersion = settings.goVersion ?? (await vscode.window.showQuickPick(
-      Array.from({ length: maxGoMinor - minGoMinor + 1 }, (_, i) => `go1.${maxGoMinor - i}`),
-      { title: 'Which Go version printed this compiler output? (Restricted Mode cannot run go to ask)', ignoreFocusOut: true },
-    ));
+    const goVersion =
+      settings.goVersion ??
+      (await vscode.window.showQuickPick(
+        Array.from({ length: maxGoMinor - minGoMinor + 1 }, (_, i) => `go1.${maxGoMinor - i}`),
+        { title: 'Which Go version printed this compiler output? (Restricted Mode cannot run go to ask)', ignoreFocusOut: true },
+      ));
     if (!goVersion) return;
     return this.runModule(dir, 'file', undefined, file, goVersion);
   }
 
-  private async runModule(moduleDir: string, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string, saved?: readonly string[]): Promise<void> {
+  private async runModule(
+    moduleDir: string,
+    trigger: RunTrigger,
+    packages?: string[],
+    fromFile?: string,
+    restrictedGoVersion?: string,
+    saved?: readonly string[],
+  ): Promise<void> {
     this.running.get(moduleDir)?.abort();
     const ac = new AbortController();
     this.running.set(moduleDir, ac);
@@ -225,7 +240,9 @@ export class AnalysisService implements vscode.Disposable {
     else this.runningSaved.delete(moduleDir);
     const previous = this.runDone.get(moduleDir);
     let done!: () => void;
-    const thisRun = new Promise<void>((res) => { done = res; });
+    const thisRun = new Promise<void>((res) => {
+      done = res;
+    });
     this.runDone.set(moduleDir, thisRun);
     try {
       // Full and package runs of one module never overlap: the aborted run ends (its process
@@ -251,34 +268,44 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   private async runModuleNow(
-    moduleDir: string, ac: AbortController, trigger: RunTrigger, packages?: string[], fromFile?: string, restrictedGoVersion?: string, saved?: readonly string[],
+    moduleDir: string,
+    ac: AbortController,
+    trigger: RunTrigger,
+    packages?: string[],
+    fromFile?: string,
+    restrictedGoVersion?: string,
+    saved?: readonly string[],
   ): Promise<void> {
     const settings = readSettings(vscode.Uri.file(moduleDir)).analysis;
     // The overlay captures the buffers as they are now; edits after this point stay invalidating.
     const editedAtStart = new Map([...this.editedSince].filter(([f]) => f.startsWith(moduleDir + path.sep)));
-    const opts: AnalyzeOptions = restrictedGoVersion !== undefined && fromFile !== undefined
-      ? restrictedLoadOptions(moduleDir, fromFile, restrictedGoVersion, settings.arch, ac.signal)
-      : {
-        dir: moduleDir,
-        packages: packages ?? [...settings.packages],
-        buildFlags: [...settings.buildFlags],
-        buildTags: [...settings.buildTags],
-        includeTests: settings.includeTests,
-        overlay: unsavedGoBuffers(moduleDir),
-        signal: ac.signal,
-        env: { ...settings.env },
-        cache: this.cache,
-        onCommand: (argv, cwd) => this.log.command(argv, cwd),
-        ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
-        ...(settings.goVersion ? { goVersion: settings.goVersion } : {}),
-        ...(settings.arch ? { arch: settings.arch } : {}),
-        ...(fromFile ? { fromFile } : {}),
-      };
+    const opts: AnalyzeOptions =
+      restrictedGoVersion !== undefined && fromFile !== undefined
+        ? restrictedLoadOptions(moduleDir, fromFile, restrictedGoVersion, settings.arch, ac.signal)
+        : {
+            dir: moduleDir,
+            packages: packages ?? [...settings.packages],
+            buildFlags: [...settings.buildFlags],
+            buildTags: [...settings.buildTags],
+            includeTests: settings.includeTests,
+            overlay: unsavedGoBuffers(moduleDir),
+            signal: ac.signal,
+            env: { ...settings.env },
+            cache: this.cache,
+            onCommand: (argv, cwd) => this.log.command(argv, cwd),
+            ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
+            ...(settings.goVersion ? { goVersion: settings.goVersion } : {}),
+            ...(settings.arch ? { arch: settings.arch } : {}),
+            ...(fromFile ? { fromFile } : {}),
+          };
     const savedPackages = saved ? packagesOfFiles(moduleDir, saved, opts.packages) : undefined;
     if (savedPackages?.patterns.length === 0) return; // nothing saved in a package the configuration covers
     const what = packages ?? savedPackages?.patterns;
     const runDirs = savedPackages?.dirs ?? packages?.map((p) => path.resolve(moduleDir, p));
-    this.log.info('analysis', `${trigger}: analyzing ${moduleDir}${what ? ` (${what.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`);
+    this.log.info(
+      'analysis',
+      `${trigger}: analyzing ${moduleDir}${what ? ` (${what.join(' ')})` : ''}${fromFile ? ` from ${fromFile}` : ''}`,
+    );
     this.updateStatus();
     const location = trigger === 'save' ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
     // Cancelled from the progress notification, as opposed to superseded by a newer run: the user is told.
@@ -297,7 +324,8 @@ export class AnalysisService implements vscode.Disposable {
       if (ac.signal.aborted && cancelledByUser) this.tellCancelled(moduleDir);
       if (ac.signal.aborted || !result) return;
       // A merged package run refreshed only its own packages' files.
-      const refreshed = result.reanalysed && runDirs ? new Map([...editedAtStart].filter(([f]) => runDirs.includes(path.dirname(f)))) : editedAtStart;
+      const refreshed =
+        result.reanalysed && runDirs ? new Map([...editedAtStart].filter(([f]) => runDirs.includes(path.dirname(f)))) : editedAtStart;
       this.accept(moduleDir, result, refreshed);
     } catch (e) {
       if (ac.signal.aborted) {
@@ -321,29 +349,50 @@ export class AnalysisService implements vscode.Disposable {
    * analyzeFor: a save path run (the packages of `saved`, merged into the module's last result),
    * a package run of the Analyze Package command (merged the same way), or a full run.
    */
-  private async analyzeFor(moduleDir: string, opts: AnalyzeOptions, packages: string[] | undefined, saved: readonly string[] | undefined): Promise<AnalysisResult | undefined> {
+  private async analyzeFor(
+    moduleDir: string,
+    opts: AnalyzeOptions,
+    packages: string[] | undefined,
+    saved: readonly string[] | undefined,
+  ): Promise<AnalysisResult | undefined> {
     const prev = this.results.get(moduleDir)?.result;
     if (saved) {
       const r = await reanalyzeSaved(this.analyze, opts, prev, saved);
-      if (r) this.log.info('analysis', r.full ? `${moduleDir}: analysed the whole module` : `${moduleDir}: re-analysed ${r.patterns.join(' ')} and merged`);
+      if (r)
+        this.log.info(
+          'analysis',
+          r.full ? `${moduleDir}: analysed the whole module` : `${moduleDir}: re-analysed ${r.patterns.join(' ')} and merged`,
+        );
       return r?.result;
     }
     const result = await this.analyze(packages ? { ...opts, singleModule: true } : opts);
     if (!packages || !prev || !canMerge(prev, result)) return result;
-    return mergePackageRun(prev, result, packages.map((p) => path.resolve(moduleDir, p)));
+    return mergePackageRun(
+      prev,
+      result,
+      packages.map((p) => path.resolve(moduleDir, p)),
+    );
   }
 
   private accept(moduleDir: string, result: AnalysisResult, editedAtStart: ReadonlyMap<string, number>): void {
-    this.log.info('analysis', `${moduleDir}: go${result.goVersion.replace(/^go/, '')} ${result.arch}, ${result.sites.length} sites, ` +
-      `${result.unparsed} unparsed lines, ${result.errors.length} errors, ${Math.round(result.durationMs)} ms`);
+    this.log.info(
+      'analysis',
+      `${moduleDir}: go${result.goVersion.replace(/^go/, '')} ${result.arch}, ${result.sites.length} sites, ` +
+        `${result.unparsed} unparsed lines, ${result.errors.length} errors, ${Math.round(result.durationMs)} ms`,
+    );
     for (const u of result.unparsedLines.slice(0, 20)) this.log.warn('parse', `unparsed line ${u.line}: ${u.text}`);
     for (const err of result.errors) {
-      this.log.error('go', `${err.kind}${err.package ? ` ${err.package}` : ''}${err.file ? ` ${err.file}:${err.line ?? ''}` : ''}: ${err.message}`);
+      this.log.error(
+        'go',
+        `${err.kind}${err.package ? ` ${err.package}` : ''}${err.file ? ` ${err.file}:${err.line ?? ''}` : ''}: ${err.message}`,
+      );
     }
     const prev = this.results.get(moduleDir);
     if (result.errors.length > 0) {
-      this.showErrorOnce(`Go Heap Lens: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path.basename(moduleDir)}: ` +
-        `${result.errors[0]!.message.split('\n')[0]}`);
+      this.showErrorOnce(
+        `Go Heap Lens: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path.basename(moduleDir)}: ` +
+          `${result.errors[0]!.message.split('\n')[0]}`,
+      );
     }
     // A failed build with nothing to show keeps the last good results (marked stale).
     if (result.sites.length === 0 && result.errors.length > 0 && prev) {
@@ -395,10 +444,13 @@ export class AnalysisService implements vscode.Disposable {
       const reanalysed = [...this.results.values()].reduce((n, r) => n + (r.result.reanalysed?.dirs.length ?? 0), 0);
       const staleDirs = [...this.results.values()].flatMap((r) => r.result.reanalysed?.staleDirs ?? []);
       item.text = `${stale || staleDirs.length > 0 ? '$(warning)' : '$(database)'} Go Heap: ${heap} sites · ${go}${reanalysed ? ` · ${reanalysed} re-analysed` : ''}`;
-      item.tooltip = `${heap} heap allocation sites (${sites.length} analysed) · ${go} ${latest.arch}` +
+      item.tooltip =
+        `${heap} heap allocation sites (${sites.length} analysed) · ${go} ${latest.arch}` +
         `${stale ? '\nThe last run failed: showing the previous results (see Show Log).' : ''}` +
-        (reanalysed ? `\n${reanalysed} package${reanalysed === 1 ? '' : 's'} re-analysed on save since the last full analysis: ` +
-          'callers in other packages that inline their functions show what the full analysis saw (Analyze Workspace refreshes them).' : '') +
+        (reanalysed
+          ? `\n${reanalysed} package${reanalysed === 1 ? '' : 's'} re-analysed on save since the last full analysis: ` +
+            'callers in other packages that inline their functions show what the full analysis saw (Analyze Workspace refreshes them).'
+          : '') +
         (staleDirs.length ? `\nDoes not build, showing its previous sites: ${staleDirs.map((d) => path.basename(d)).join(', ')}.` : '');
     } else {
       item.text = '$(database) Go Heap';

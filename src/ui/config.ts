@@ -9,23 +9,27 @@ export function readSettings(scope?: vscode.Uri): HeapSettings {
   const c = vscode.workspace.getConfiguration(configSection, scope);
   const go = vscode.workspace.getConfiguration('go', scope);
   const folder = scope ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
-  return resolveSettings({
-    packages: c.get('analysis.packages'),
-    buildFlags: c.get('analysis.buildFlags'),
-    buildTags: c.get('analysis.buildTags'),
-    analyzeOnSave: c.get('analysis.analyzeOnSave'),
-    includeTests: c.get('analysis.includeTests'),
-    goVersion: c.get('analysis.goVersion'),
-    arch: c.get('analysis.arch'),
-    inlineHints: c.get('display.inlineHints'),
-    escapingOnly: c.get('display.escapingOnly'),
-    minBytes: c.get('display.minBytes'),
-    goGoroot: go.get('goroot'),
-    goAlternateTools: go.get('alternateTools'),
-    goToolsEnvVars: go.get('toolsEnvVars'),
-    goBuildFlags: go.get('buildFlags'),
-    goBuildTags: go.get('buildTags'),
-  }, os.homedir(), folder?.uri.fsPath);
+  return resolveSettings(
+    {
+      packages: c.get('analysis.packages'),
+      buildFlags: c.get('analysis.buildFlags'),
+      buildTags: c.get('analysis.buildTags'),
+      analyzeOnSave: c.get('analysis.analyzeOnSave'),
+      includeTests: c.get('analysis.includeTests'),
+      goVersion: c.get('analysis.goVersion'),
+      arch: c.get('analysis.arch'),
+      inlineHints: c.get('display.inlineHints'),
+      escapingOnly: c.get('display.escapingOnly'),
+      minBytes: c.get('display.minBytes'),
+      goGoroot: go.get('goroot'),
+      goAlternateTools: go.get('alternateTools'),
+      goToolsEnvVars: go.get('toolsEnvVars'),
+      goBuildFlags: go.get('buildFlags'),
+      goBuildTags: go.get('buildTags'),
+    },
+    os.homedir(),
+    folder?.uri.fsPath,
+  );
 }
 
 /** updateSetting writes to the workspace when one is open, else to the user settings. */

@@ -87,7 +87,10 @@ export function resolveSettings(raw: RawSettings, home: string, workspaceFolder:
     env.GOROOT = root;
     goBinary = `${root.replace(/\/+$/, '')}/bin/go`;
   }
-  const alt = raw.goAlternateTools && typeof raw.goAlternateTools === 'object' ? str((raw.goAlternateTools as Record<string, unknown>).go) : undefined;
+  const alt =
+    raw.goAlternateTools && typeof raw.goAlternateTools === 'object'
+      ? str((raw.goAlternateTools as Record<string, unknown>).go)
+      : undefined;
   if (alt) goBinary = expandPath(alt, home, workspaceFolder);
   const tags = [...new Set([...splitTags(raw.goBuildTags), ...splitTags(raw.buildTags)])];
   const minBytes = typeof raw.minBytes === 'number' && Number.isFinite(raw.minBytes) && raw.minBytes > 0 ? Math.floor(raw.minBytes) : 0;
@@ -144,6 +147,12 @@ export const refuseSpawn: Spawner = (command) => {
  * parsed and classified for `goVersion`, with no process, no overlay and none of the settings
  * of ignoredWhenRestricted.
  */
-export function restrictedLoadOptions(dir: string, fromFile: string, goVersion: string, arch: string | undefined, signal?: AbortSignal): AnalyzeOptions {
+export function restrictedLoadOptions(
+  dir: string,
+  fromFile: string,
+  goVersion: string,
+  arch: string | undefined,
+  signal?: AbortSignal,
+): AnalyzeOptions {
   return { dir, fromFile, goVersion, noToolchain: true, spawn: refuseSpawn, ...(arch ? { arch } : {}), ...(signal ? { signal } : {}) };
 }

@@ -5,7 +5,13 @@
 // "Show N more…", whose click runs showMoreCommand with the node's id.
 import * as vscode from 'vscode';
 import {
-  constructLabel, filterSites, heapTree, pagedChildren, showMore, type HeapGrouping, type HeapTreeNode,
+  constructLabel,
+  filterSites,
+  heapTree,
+  pagedChildren,
+  showMore,
+  type HeapGrouping,
+  type HeapTreeNode,
 } from '../core/sites/present.ts';
 import type { Construct } from '../core/sites/site.ts';
 import type { AnalysisService } from './analysis.ts';
@@ -60,7 +66,12 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      present.map((c) => ({ label: constructLabel(c), description: c, construct: c, picked: this.constructs.length === 0 || this.constructs.includes(c) })),
+      present.map((c) => ({
+        label: constructLabel(c),
+        description: c,
+        construct: c,
+        picked: this.constructs.length === 0 || this.constructs.includes(c),
+      })),
       { canPickMany: true, title: 'Go Heap: show these constructs' },
     );
     if (!picked) return;
@@ -88,15 +99,22 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       n.children.forEach(index);
     };
     this.roots.forEach(index);
-    const filters = [display.escapingOnly ? 'escaping only' : 'all sites', ...(display.minBytes > 0 ? [`≥ ${display.minBytes} B`] : []),
-      ...(this.constructs.length ? [this.constructs.map(constructLabel).join(', ')] : [])];
+    const filters = [
+      display.escapingOnly ? 'escaping only' : 'all sites',
+      ...(display.minBytes > 0 ? [`≥ ${display.minBytes} B`] : []),
+      ...(this.constructs.length ? [this.constructs.map(constructLabel).join(', ')] : []),
+    ];
     this.view.description = all.length ? `${shown.length}/${all.length} · ${filters.join(' · ')}` : undefined;
-    this.view.message = all.length > 0 && shown.length === 0 ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).` : undefined;
+    this.view.message =
+      all.length > 0 && shown.length === 0 ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).` : undefined;
     this.changed.fire(undefined);
   }
 
   getTreeItem(n: HeapTreeNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(n.label, n.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      n.label,
+      n.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = n.id;
     item.description = n.description;
     item.tooltip = n.tooltip;
@@ -106,7 +124,11 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       item.command = { command: showMoreCommand, title: n.label, arguments: [n.more?.nodeId ?? ''] };
     } else if (n.site) {
       item.iconPath = new vscode.ThemeIcon('symbol-variable');
-      item.command = { command: commandIds.revealPosition, title: 'Reveal', arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }] };
+      item.command = {
+        command: commandIds.revealPosition,
+        title: 'Reveal',
+        arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }],
+      };
     } else {
       item.iconPath = new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
     }

@@ -22,10 +22,11 @@ export class InlineHints implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly service: AnalysisService) {
-    const make = (color: string): vscode.TextEditorDecorationType => vscode.window.createTextEditorDecorationType({
-      after: { color: new vscode.ThemeColor(color), margin: '0 0 0 2em', fontStyle: 'italic' },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-    });
+    const make = (color: string): vscode.TextEditorDecorationType =>
+      vscode.window.createTextEditorDecorationType({
+        after: { color: new vscode.ThemeColor(color), margin: '0 0 0 2em', fontStyle: 'italic' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      });
     this.types = {
       heap: make('goHeap.heapHintForeground'),
       tiny: make('goHeap.tinyHintForeground'),

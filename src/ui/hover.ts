@@ -7,20 +7,23 @@ import { commandIds } from './commands.ts';
 import { siteAtPosition, sitesAtSameColumn } from './siteAt.ts';
 
 export function registerHover(service: AnalysisService): vscode.Disposable {
-  return vscode.languages.registerHoverProvider({ language: 'go', scheme: 'file' }, {
-    provideHover(doc, pos) {
-      const sites = service.sitesForFile(doc.uri.fsPath);
-      if (sites.length === 0) return undefined;
-      const lineText = doc.lineAt(pos.line).text;
-      const hit = siteAtPosition(sites, pos.line + 1, pos.character, lineText.length);
-      if (!hit) return undefined;
-      const parts = sitesAtSameColumn(sites, hit.site).map((s) => {
-        const md = new vscode.MarkdownString(hoverMarkdown(s, { revealCommand: commandIds.revealPosition }));
-        md.isTrusted = { enabledCommands: [commandIds.revealPosition] };
-        md.supportHtml = false;
-        return md;
-      });
-      return new vscode.Hover(parts, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
+  return vscode.languages.registerHoverProvider(
+    { language: 'go', scheme: 'file' },
+    {
+      provideHover(doc, pos) {
+        const sites = service.sitesForFile(doc.uri.fsPath);
+        if (sites.length === 0) return undefined;
+        const lineText = doc.lineAt(pos.line).text;
+        const hit = siteAtPosition(sites, pos.line + 1, pos.character, lineText.length);
+        if (!hit) return undefined;
+        const parts = sitesAtSameColumn(sites, hit.site).map((s) => {
+          const md = new vscode.MarkdownString(hoverMarkdown(s, { revealCommand: commandIds.revealPosition }));
+          md.isTrusted = { enabledCommands: [commandIds.revealPosition] };
+          md.supportHtml = false;
+          return md;
+        });
+        return new vscode.Hover(parts, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
+      },
     },
-  });
+  );
 }

@@ -31,4 +31,3 @@ export class Log implements vscode.Disposable {
     this.channel.dispose();
   }
 }
-

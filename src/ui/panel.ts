@@ -11,7 +11,13 @@ import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import {
-  isWebviewToHost, limits, protocolVersion, type HostToWebview, type PanelSnapshot, type SimSettings, type WebviewToHost,
+  isWebviewToHost,
+  limits,
+  protocolVersion,
+  type HostToWebview,
+  type PanelSnapshot,
+  type SimSettings,
+  type WebviewToHost,
 } from '../protocol/messages.ts';
 import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
@@ -27,7 +33,11 @@ export class SimulatePanel implements vscode.Disposable {
   private siteIndex = new Map<string, AllocationSite>();
   private ready = false;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly service: AnalysisService, private readonly log: Log) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly service: AnalysisService,
+    private readonly log: Log,
+  ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(panelViewType, {
         deserializeWebviewPanel: async (panel) => {
@@ -89,11 +99,23 @@ export class SimulatePanel implements vscode.Disposable {
     const latest = this.service.latest();
     const goVersions: string[] = [];
     for (let m = maxGoMinor; m >= minGoMinor; m--) goVersions.push(`1.${m}`);
-    const settings: SimSettings = { go: latest?.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.') ?? goVersions[0]!, procs: 1, gogc: 100 };
+    const settings: SimSettings = {
+      go: latest?.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.') ?? goVersions[0]!,
+      procs: 1,
+      gogc: 100,
+    };
     this.post({
-      type: 'init', v: protocolVersion, sites: rows, settings, goVersions, arch: latest?.arch ?? 'amd64',
-      source: latest ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` +
-        (leftOff ? `; ${leftOff} more not listed (the first ${rows.length} of ${rows.length + leftOff}: a run takes at most ${limits.maxRows} rows)` : '')
+      type: 'init',
+      v: protocolVersion,
+      sites: rows,
+      settings,
+      goVersions,
+      arch: latest?.arch ?? 'amd64',
+      source: latest
+        ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` +
+          (leftOff
+            ? `; ${leftOff} more not listed (the first ${rows.length} of ${rows.length + leftOff}: a run takes at most ${limits.maxRows} rows)`
+            : '')
         : 'no analysis yet: add rows by analysing a Go module',
     });
   }
@@ -114,7 +136,8 @@ export class SimulatePanel implements vscode.Disposable {
         return;
       case 'reveal': {
         const s = this.siteIndex.get(m.siteId);
-        if (s) void vscode.commands.executeCommand(commandIds.revealPosition, { file: s.file, line: s.line, column: s.column, base: s.file });
+        if (s)
+          void vscode.commands.executeCommand(commandIds.revealPosition, { file: s.file, line: s.line, column: s.column, base: s.file });
         return;
       }
       case 'run':
@@ -130,8 +153,14 @@ export class SimulatePanel implements vscode.Disposable {
     const arch = this.service.latest()?.arch ?? 'amd64';
     try {
       await runSimulation({
-        settings: m.settings, arch, rows: m.rows, gcAtEnd: m.gcAtEnd, sites: this.siteIndex, signal: ac.signal,
-        onBatch: (batch: PanelSnapshot[], done: boolean) => this.post({ type: 'snapshots', v: protocolVersion, runId: m.runId, batch, done }),
+        settings: m.settings,
+        arch,
+        rows: m.rows,
+        gcAtEnd: m.gcAtEnd,
+        sites: this.siteIndex,
+        signal: ac.signal,
+        onBatch: (batch: PanelSnapshot[], done: boolean) =>
+          this.post({ type: 'snapshots', v: protocolVersion, runId: m.runId, batch, done }),
       });
     } catch (e) {
       if (ac.signal.aborted) return;

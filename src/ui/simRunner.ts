@@ -37,9 +37,10 @@ export async function runSimulation(req: RunRequest): Promise<void> {
   for (const st of sim.steps(w.ops, perStep)) {
     if (req.signal.aborted) return;
     step++;
-    const what = st.objectsTotal > 0 && st.objectsTotal > perStep
-      ? `${labels[st.opIndex]} — ${st.objectsDone.toLocaleString('en-US')} of ${st.objectsTotal.toLocaleString('en-US')}`
-      : labels[st.opIndex]!;
+    const what =
+      st.objectsTotal > 0 && st.objectsTotal > perStep
+        ? `${labels[st.opIndex]} — ${st.objectsDone.toLocaleString('en-US')} of ${st.objectsTotal.toLocaleString('en-US')}`
+        : labels[st.opIndex]!;
     batch.push(toPanelSnapshot(sim.snapshot({ maxSpans: limits.maxSpansPerSnapshot }), step, totalSteps, what));
     if (batch.length >= batchSize) {
       req.onBatch(batch, false);

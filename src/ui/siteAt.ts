@@ -31,8 +31,12 @@ function sitesOnLine(sites: readonly AllocationSite[], line: number): readonly A
  * the line. Returns the site and the [start, end) character span it owns on the line: up to the next
  * site's start, or the line's end.
  */
-export function siteAtPosition(sites: readonly AllocationSite[], line: number, character: number, lineLength: number):
-  { site: AllocationSite; start: number; end: number } | undefined {
+export function siteAtPosition(
+  sites: readonly AllocationSite[],
+  line: number,
+  character: number,
+  lineLength: number,
+): { site: AllocationSite; start: number; end: number } | undefined {
   const onLine = sitesOnLine(sites, line);
   if (onLine.length === 0) return undefined;
   let i = -1;

@@ -15,7 +15,20 @@ import { simulate } from '../../src/core/alloc/heapsim.ts';
 import { validateWorkload } from '../../src/core/alloc/workload.ts';
 import { hintText } from '../../src/core/sites/present.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
-import { afterText, artifacts, cannotRun, goToLine as goToLineIn, hoverOn, openFile, openWorkbench, root, runCommand, skipOrFail, type PageElement, type Workbench } from './harness.ts';
+import {
+  afterText,
+  artifacts,
+  cannotRun,
+  goToLine as goToLineIn,
+  hoverOn,
+  openFile,
+  openWorkbench,
+  root,
+  runCommand,
+  skipOrFail,
+  type PageElement,
+  type Workbench,
+} from './harness.ts';
 
 // Browser globals used inside page.waitForFunction callbacks (they run in the page, not in Node).
 declare const document: { querySelectorAll(s: string): Iterable<PageElement> };
@@ -43,7 +56,9 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     demo = join(work, 'demo');
     cpSync(join(root, 'test', 'fixtures', 'demo'), demo, { recursive: true });
     const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'analyze', demo, '--json'], {
-      encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' }, maxBuffer: 64 << 20,
+      encoding: 'utf8',
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+      maxBuffer: 64 << 20,
     });
     assert.equal(cli.status, 0, `go-heap-lens analyze failed: ${cli.stderr}`);
     cliResult = JSON.parse(cli.stdout);
@@ -71,7 +86,9 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
 
   /** lineOf: the 1-based line of the first line containing `text` in the fixture. */
   function lineOf(text: string): number {
-    const i = readFileSync(join(demo, 'main.go'), 'utf8').split('\n').findIndex((l) => l.includes(text));
+    const i = readFileSync(join(demo, 'main.go'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text));
     assert.ok(i >= 0, text);
     return i + 1;
   }
@@ -85,7 +102,11 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     let col = 1;
     for (const ch of text.slice(0, utf16Column - 1)) col = ch === '\t' ? col + 4 - ((col - 1) % 4) : col + 1;
     try {
-      await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${line}, Col ${col}` }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('[id="status.editor.selection"]')
+        .filter({ hasText: `Ln ${line}, Col ${col}` })
+        .first()
+        .waitFor({ timeout: 10_000 });
     } catch {
       await shot(`cursor-${line}-${col}`);
       assert.fail(`cursor not at Ln ${line}, Col ${col}: ${JSON.stringify(await page.locator('.statusbar-item').allInnerTexts())}`);
@@ -98,7 +119,10 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
   }
 
   test('analysis finishes: status bar shows the site count and Go version', async () => {
-    const item = page.locator('.statusbar-item').filter({ hasText: /Go Heap: \d+ sites · go1\.\d+/ }).first();
+    const item = page
+      .locator('.statusbar-item')
+      .filter({ hasText: /Go Heap: \d+ sites · go1\.\d+/ })
+      .first();
     try {
       await item.waitFor({ timeout: 90_000 });
     } catch (e) {
@@ -147,37 +171,56 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
       assert.match(text, /Why:\s+from return .*\(return\)/);
       const ret = s.reason.filter((r) => r.why === 'return').pop();
       assert.ok(ret?.line && ret.column, 'the CLI has the return step with a position');
-      await lastHover!.locator('a', { hasText: `main.go:${ret.line}:${ret.column}` }).first().click();
+      await lastHover!
+        .locator('a', { hasText: `main.go:${ret.line}:${ret.column}` })
+        .first()
+        .click();
       await cursorAt(ret.line, ret.column);
       await page.keyboard.press('Escape');
     }
   });
 
-  test('inline hints render as ::after text equal to the CLI site\'s hint', async () => {
-    for (const [lineText, expr] of [['return &point{X: x, Y: y}', '&point{...}'], ['return &header520{}', '&header520{}'], ['return new(bigBuffer)', 'new(bigBuffer)']] as const) {
+  test("inline hints render as ::after text equal to the CLI site's hint", async () => {
+    for (const [lineText, expr] of [
+      ['return &point{X: x, Y: y}', '&point{...}'],
+      ['return &header520{}', '&header520{}'],
+      ['return new(bigBuffer)', 'new(bigBuffer)'],
+    ] as const) {
       const line = lineOf(lineText);
       await goToLine(line);
       const want = hintText(cliSite(line, expr));
-      const got = await page.waitForFunction((t) => {
-        const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t));
-        if (!row) return undefined;
-        for (const s of row.querySelectorAll('span')) {
-          const c = getComputedStyle(s, '::after').content;
-          if (c && c !== 'none' && c !== 'normal') return c;
-        }
-        return undefined;
-      }, lineText, { timeout: 15_000 });
+      const got = await page.waitForFunction(
+        (t) => {
+          const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) =>
+            (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t),
+          );
+          if (!row) return undefined;
+          for (const s of row.querySelectorAll('span')) {
+            const c = getComputedStyle(s, '::after').content;
+            if (c && c !== 'none' && c !== 'normal') return c;
+          }
+          return undefined;
+        },
+        lineText,
+        { timeout: 15_000 },
+      );
       assert.equal(await got.jsonValue(), JSON.stringify(want));
     }
     await shot('03-hints');
   });
 
   test('Heap view lists span classes and sites', async () => {
-    await page.locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]').first().click();
+    await page
+      .locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]')
+      .first()
+      .click();
     const tree = page.locator('.pane-body .monaco-list').filter({ hasText: 'span class' }).first();
     await tree.waitFor({ timeout: 20_000 });
     const header = cliSite(lineOf('return &header520{}'), '&header520{}').prediction;
-    const group = tree.locator('.monaco-list-row').filter({ hasText: `span class ${header.spanClass} · ${header.slotBytes} B scan` }).first();
+    const group = tree
+      .locator('.monaco-list-row')
+      .filter({ hasText: `span class ${header.spanClass} · ${header.slotBytes} B scan` })
+      .first();
     await group.click();
     const leaf = tree.locator('.monaco-list-row').filter({ hasText: '&header520{}' }).first();
     await leaf.waitFor({ timeout: 10_000 });
@@ -187,12 +230,18 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     const hs = cliSite(lineOf('return &header520{}'), '&header520{}');
     await cursorAt(hs.line, hs.column);
     const rows = await tree.locator('.monaco-list-row').allInnerTexts();
-    assert.ok(rows.some((r) => r.includes('span class 5 · tiny 16 B blocks')), rows.join('\n'));
-    assert.ok(rows.some((r) => r.includes('span class 1 · large noscan')), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => r.includes('span class 5 · tiny 16 B blocks')),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => r.includes('span class 1 · large noscan')),
+      rows.join('\n'),
+    );
     await shot('04-heap-view');
   });
 
-  test('Simulate Heap: the webview runs the analysed workload and shows the simulator\'s numbers', async () => {
+  test("Simulate Heap: the webview runs the analysed workload and shows the simulator's numbers", async () => {
     await runCommand(page, 'Go Heap: Simulate Heap');
     const frame: FrameLocator = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
     await frame.locator('#workload tbody tr').first().waitFor({ timeout: 30_000 });
@@ -201,9 +250,18 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     await frame.locator('#status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     const shown = async (k: string): Promise<number> => Number(await frame.locator(`#counter-${k}`).getAttribute('data-value'));
     // The same workload, straight through the simulator: every heap site × 1000, kept live.
-    const ops = cliSites.filter((s) => s.escapes && !['stack', 'unknown', 'zero'].includes(s.prediction.kind))
+    const ops = cliSites
+      .filter((s) => s.escapes && !['stack', 'unknown', 'zero'].includes(s.prediction.kind))
       .map((s) => ({ alloc: { bytes: s.prediction.requestBytes, pointers: !s.prediction.noscan, count: 1000, keep: true } }));
-    const want = simulate(validateWorkload({ go: cliResult.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.'), arch: cliResult.arch, procs: 1, gogc: 100, ops }));
+    const want = simulate(
+      validateWorkload({
+        go: cliResult.goVersion.replace(/^go/, '').split('.').slice(0, 2).join('.'),
+        arch: cliResult.arch,
+        procs: 1,
+        gogc: 100,
+        ops,
+      }),
+    );
     assert.equal(await shown('heapInuseBytes'), want.heapInuseBytes);
     assert.equal(await shown('spansInUse'), want.spansInUse);
     assert.equal(await shown('pagesInUse'), want.pagesInUse);
@@ -219,7 +277,10 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     const total = Number(label.match(/^Step (\d+)/)![1]);
     assert.ok(prev.startsWith(`Step ${total - 1} of ${total}:`), prev);
     assert.ok((await shown('heapInuseBytes')) <= want.heapInuseBytes);
-    await page.locator('iframe.webview.ready').first().screenshot({ path: join(artifacts, '05-simulate-webview.png') });
+    await page
+      .locator('iframe.webview.ready')
+      .first()
+      .screenshot({ path: join(artifacts, '05-simulate-webview.png') });
     await shot('06-full');
     const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
     assert.deepEqual(csp, [], 'no CSP violations in the webview');
@@ -242,12 +303,18 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     const big = cliSite(lineOf('return new(bigBuffer)'), 'new(bigBuffer)');
     const want = hintText({ ...big, prediction: { ...big.prediction, requestBytes: 50000 } }).replace('5p', `${Math.ceil(50000 / 8192)}p`);
     await runCommand(page, 'Go Heap: Analyze Workspace');
-    await page.waitForFunction((t) => {
-      const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('return new(bigBuffer)'));
-      if (!row) return false;
-      for (const s of row.querySelectorAll('span')) if (getComputedStyle(s, '::after').content === t) return true;
-      return false;
-    }, JSON.stringify(want), { timeout: 60_000 });
+    await page.waitForFunction(
+      (t) => {
+        const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) =>
+          (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('return new(bigBuffer)'),
+        );
+        if (!row) return false;
+        for (const s of row.querySelectorAll('span')) if (getComputedStyle(s, '::after').content === t) return true;
+        return false;
+      },
+      JSON.stringify(want),
+      { timeout: 60_000 },
+    );
     assert.match(readFileSync(join(demo, 'main.go'), 'utf8'), /buf \[40000\]byte/, 'the file on disk is unchanged');
     await shot('07-overlay');
   });

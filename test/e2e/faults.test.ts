@@ -20,8 +20,21 @@ import { join } from 'node:path';
 import { after, before, suite, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  afterText, cannotRun, goToLine, openFile, openWorkbench, ProcWatch, procKey, procLine, runCommand, skipOrFail, toolchainProcesses,
-  visualColumn, waitForWorkbench, type Proc, type Workbench,
+  afterText,
+  cannotRun,
+  goToLine,
+  openFile,
+  openWorkbench,
+  ProcWatch,
+  procKey,
+  procLine,
+  runCommand,
+  skipOrFail,
+  toolchainProcesses,
+  visualColumn,
+  waitForWorkbench,
+  type Proc,
+  type Workbench,
 } from './harness.ts';
 
 const reason = cannotRun();
@@ -40,7 +53,18 @@ function writeModule(dir: string): void {
 function reseed(dir: string, funcs = genFuncs): void {
   const out = [`// seed ${process.hrtime.bigint()}`, 'package main', '', 'type T struct {', '\ta, b, c int', '\tp    *T', '}', ''];
   for (let i = 1; i <= funcs; i++) {
-    out.push(`func f${i}(x int) *T {`, `\tt := &T{a: x + ${i}}`, `\tif x > ${i} {`, '\t\tt.p = &T{b: x}', '\t}', '\ts := make([]int, x)', '\tsink = s', '\treturn t', '}', '');
+    out.push(
+      `func f${i}(x int) *T {`,
+      `\tt := &T{a: x + ${i}}`,
+      `\tif x > ${i} {`,
+      '\t\tt.p = &T{b: x}',
+      '\t}',
+      '\ts := make([]int, x)',
+      '\tsink = s',
+      '\treturn t',
+      '}',
+      '',
+    );
   }
   out.push('func run() { sink = f1(3) }', '');
   writeFileSync(join(dir, 'gen.go'), out.join('\n'));
@@ -82,7 +106,10 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
 
   /** The status item once no run is going: "Go Heap: N sites · goX". */
   async function idleStatus(timeoutMs: number): Promise<string> {
-    const item = page.locator('.statusbar-item').filter({ hasText: /Go Heap: \d+ sites · go1\.\d+/ }).first();
+    const item = page
+      .locator('.statusbar-item')
+      .filter({ hasText: /Go Heap: \d+ sites · go1\.\d+/ })
+      .first();
     await item.waitFor({ timeout: timeoutMs });
     return (await item.innerText()).trim();
   }
@@ -93,7 +120,11 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
     mkdirSync(mod);
     writeModule(mod);
     wb = await openWorkbench({
-      work, folder: mod, readyFile: 'main.go', logName: 'code-server-faults.log', env: { GHL_E2E_RUN: marker.split('=')[1]! },
+      work,
+      folder: mod,
+      readyFile: 'main.go',
+      logName: 'code-server-faults.log',
+      env: { GHL_E2E_RUN: marker.split('=')[1]! },
     });
     page = wb.page;
     await openFile(page, 'main.go', 'package main');
@@ -152,11 +183,17 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
     }
     const builds = topBuilds([...watch.seen.values()]);
     const maxAlive = Math.max(...watch.samples.map((s) => topBuilds(s).length));
-    console.error(`e2e faults: ${builds.length} go builds of the module seen in ${watch.samples.length} samples, at most ${maxAlive} at once`);
+    console.error(
+      `e2e faults: ${builds.length} go builds of the module seen in ${watch.samples.length} samples, at most ${maxAlive} at once`,
+    );
     assert.ok(builds.length >= 1, 'the saves ran go build');
     assert.ok(watch.samples.length > 200, `the process table was sampled often (${watch.samples.length})`);
     const overlaps = watch.samples.filter((s) => topBuilds(s).length > 1);
-    assert.deepEqual(overlaps.map((s) => topBuilds(s).map(procLine)), [], 'two go builds of one module alive at once');
+    assert.deepEqual(
+      overlaps.map((s) => topBuilds(s).map(procLine)),
+      [],
+      'two go builds of one module alive at once',
+    );
   });
 
   test('(b) Cancel on the progress notification: a clear message, last good results kept, no go/compile left', async () => {
@@ -165,10 +202,15 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
     assert.match(hintBefore, /⇡ \d+/, 'the last good results show a hint');
     reseed(mod);
     await runCommand(page, 'Go Heap: Analyze Workspace');
-    const running = await waitFor('go build of the module', () => {
-      const ps = procs().filter(ofModule);
-      return ps.some((p) => p.comm === 'compile') ? ps : undefined;
-    }, 120_000, 10);
+    const running = await waitFor(
+      'go build of the module',
+      () => {
+        const ps = procs().filter(ofModule);
+        return ps.some((p) => p.comm === 'compile') ? ps : undefined;
+      },
+      120_000,
+      10,
+    );
     const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Go Heap: analyzing slow' }).first();
     await toast.hover();
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
@@ -182,7 +224,11 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
       }
     })();
     assert.deepEqual(left.map(procLine), [], 'go/compile processes left 3 s after Cancel');
-    await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'analysis of slow cancelled' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: 'analysis of slow cancelled' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await shot('faults-b-cancelled');
     assert.equal(await idleStatus(10_000), before, 'the status still shows the last good results');
     assert.equal(await afterText(page, 'sink = make([]byte, len("'), hintBefore, 'the last good hints are kept');
@@ -190,14 +236,19 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
     assert.deepEqual(procs().filter(ofModule).map(procLine), [], 'nothing was started again');
   });
 
-  test('(c) Reload Window while an analysis runs: the old run\'s go processes end with its extension host, none orphaned', async () => {
+  test("(c) Reload Window while an analysis runs: the old run's go processes end with its extension host, none orphaned", async () => {
     // Four times the functions: left running, this compile outlives the 8 s allowed below by far.
     reseed(mod, 4 * genFuncs);
     await runCommand(page, 'Go Heap: Analyze Workspace');
-    const old = await waitFor('go build of the module', () => {
-      const ps = procs().filter(ofModule);
-      return ps.some((p) => p.comm === 'compile') ? ps : undefined;
-    }, 120_000, 10);
+    const old = await waitFor(
+      'go build of the module',
+      () => {
+        const ps = procs().filter(ofModule);
+        return ps.some((p) => p.comm === 'compile') ? ps : undefined;
+      },
+      120_000,
+      10,
+    );
     const oldKeys = new Set(old.map(procKey));
     const watch = new ProcWatch(wb!.serverPid, marker, 20);
     try {
@@ -212,7 +263,8 @@ suite('e2e: faults in the editor (saves, cancel, reload) leave no go behind', { 
             reseed(mod); // the reloaded window analyses again: the usual size will do
             return;
           }
-          if (Date.now() - reloadedAt > 8000) assert.fail(`the old run's processes outlived the reload by 8 s:\n${alive.map(procLine).join('\n')}`);
+          if (Date.now() - reloadedAt > 8000)
+            assert.fail(`the old run's processes outlived the reload by 8 s:\n${alive.map(procLine).join('\n')}`);
           await sleep(20);
         }
       })();

@@ -13,7 +13,10 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 export const env = require('../../scripts/code-server-env.mjs') as typeof import('../../scripts/code-server-env.mjs');
 
 // Browser globals used inside page.evaluate callbacks (they run in the page, not in Node).
-export interface PageElement { readonly textContent: string | null; querySelectorAll(s: string): Iterable<PageElement> }
+export interface PageElement {
+  readonly textContent: string | null;
+  querySelectorAll(s: string): Iterable<PageElement>;
+}
 declare const document: { querySelectorAll(s: string): Iterable<PageElement> };
 declare function getComputedStyle(e: PageElement, pseudo: string): { readonly content: string };
 
@@ -87,8 +90,13 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
   mkdirSync(artifacts, { recursive: true });
   const port = await freePort();
   const cs = await env.startCodeServer({
-    runDir: join(o.work, 'run'), port, logFile: join(artifacts, o.logName), packaged: true,
-    settings: { 'files.autoSave': 'off', ...o.settings }, workspaceTrust: o.workspaceTrust ?? false, env: o.env ?? {},
+    runDir: join(o.work, 'run'),
+    port,
+    logFile: join(artifacts, o.logName),
+    packaged: true,
+    settings: { 'files.autoSave': 'off', ...o.settings },
+    workspaceTrust: o.workspaceTrust ?? false,
+    env: o.env ?? {},
   });
   mark('code-server up');
   const { chromium } = await import('playwright-core');
@@ -96,11 +104,23 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: env.chromiumBin, headless: true,
-      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') } as Record<string, string>,
+      executablePath: env.chromiumBin,
+      headless: true,
+      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') } as Record<
+        string,
+        string
+      >,
       viewport: { width: 1600, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
   } catch (e) {
     await cs.stop();
@@ -115,7 +135,12 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
     await page.screenshot({ path: join(artifacts, `${name}.png`) }).catch(() => undefined);
   };
   const wb: Workbench = {
-    page, context, url: cs.url, serverPid: cs.pid, consoleErrors, shot,
+    page,
+    context,
+    url: cs.url,
+    serverPid: cs.pid,
+    consoleErrors,
+    shot,
     close: async () => {
       await context.close().catch(() => undefined);
       await cs.stop();
@@ -143,7 +168,10 @@ export async function waitForWorkbench(page: Page, file: string): Promise<void> 
 export async function openFile(page: Page, name: string, someText: string): Promise<void> {
   await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first().click();
   await page.locator('.monaco-editor .view-line').filter({ hasText: someText }).first().waitFor({ timeout: 30_000 });
-  await page.locator('[id="status.editor.mode"]').filter({ hasText: /^\s*Go\s*$/ }).waitFor({ timeout: 30_000 });
+  await page
+    .locator('[id="status.editor.mode"]')
+    .filter({ hasText: /^\s*Go\s*$/ })
+    .waitFor({ timeout: 30_000 });
 }
 
 /** runCommand runs a command palette entry by its title. */
@@ -173,7 +201,13 @@ export function visibleHover(page: Page, marker = 'Go Heap Lens'): Locator {
  * hoverOn moves the mouse onto the first span of line `line` (of the text `lineText`) holding
  * `token` and waits for our hover; the hover needs real movement, so it retries from outside.
  */
-export async function hoverOn(page: Page, line: number, lineText: string, token: string, onFail: (n: string) => Promise<void>): Promise<Locator> {
+export async function hoverOn(
+  page: Page,
+  line: number,
+  lineText: string,
+  token: string,
+  onFail: (n: string) => Promise<void>,
+): Promise<Locator> {
   await goToLine(page, line);
   const row = page.locator('.monaco-editor .view-line').filter({ hasText: lineText }).first();
   await row.waitFor();
@@ -187,7 +221,9 @@ export async function hoverOn(page: Page, line: number, lineText: string, token:
     try {
       await hover.waitFor({ state: 'visible', timeout: 4000 });
       return hover;
-    } catch { /* retry: the hover needs real movement */ }
+    } catch {
+      /* retry: the hover needs real movement */
+    }
   }
   await onFail('hover-failed');
   throw new Error(`no Go Heap Lens hover on ${token} at line ${line}`);
@@ -208,19 +244,31 @@ export function visualColumn(lineText: string, column: number): number {
  * Go to Line) and opens the hover from the keyboard (Show or Focus Hover), for tokens the mouse
  * cannot single out.
  */
-export async function hoverAt(page: Page, file: string, line: number, column: number, onFail: (n: string) => Promise<void>): Promise<Locator> {
+export async function hoverAt(
+  page: Page,
+  file: string,
+  line: number,
+  column: number,
+  onFail: (n: string) => Promise<void>,
+): Promise<Locator> {
   const col = visualColumn(readFileSync(file, 'utf8').split('\n')[line - 1] ?? '', column);
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press('Escape');
     await goToLine(page, `${line}:${col}`);
-    await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${line}, Col ${col}` }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('[id="status.editor.selection"]')
+      .filter({ hasText: `Ln ${line}, Col ${col}` })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+I');
     const hover = visibleHover(page);
     try {
       await hover.waitFor({ state: 'visible', timeout: 4000 });
       return hover;
-    } catch { /* retry */ }
+    } catch {
+      /* retry */
+    }
   }
   await onFail(`hover-at-${line}-${column}`);
   throw new Error(`no Go Heap Lens hover at ${line}:${column}`);
@@ -229,7 +277,9 @@ export async function hoverAt(page: Page, file: string, line: number, column: nu
 /** afterText: the ::after decoration text on the view line holding `lineText` ('' when none, 'no row' when the line is not shown). */
 export function afterText(page: Page, lineText: string): Promise<string> {
   return page.evaluate((t) => {
-    const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t));
+    const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) =>
+      (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t),
+    );
     if (!row) return 'no row';
     for (const s of row.querySelectorAll('span')) {
       const c = getComputedStyle(s, '::after').content;
@@ -271,7 +321,9 @@ export function toolchainProcesses(rootPid: number, marker: string): Proc[] {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       all.set(Number(e), { state: f[0]!, ppid: Number(f[1]), start: Number(f[19]), comm });
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const descends = (pid: number): boolean => {
     for (let p = pid, n = 0; p > 1 && n < 64; n++) {
@@ -290,13 +342,16 @@ export function toolchainProcesses(rootPid: number, marker: string): Proc[] {
       if (!descendant && !readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker)) continue;
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       out.push({ pid, ppid: s.ppid, start: s.start, comm: s.comm, args, cwd: readlinkSync(`/proc/${pid}/cwd`), descendant });
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
 
 export const procKey = (p: Proc): string => `${p.pid}@${p.start}`;
-export const procLine = (p: Proc): string => `${p.pid} (ppid ${p.ppid}${p.descendant ? '' : ', NOT under code-server'}) ${p.args.join(' ')} [cwd ${p.cwd}]`;
+export const procLine = (p: Proc): string =>
+  `${p.pid} (ppid ${p.ppid}${p.descendant ? '' : ', NOT under code-server'}) ${p.args.join(' ')} [cwd ${p.cwd}]`;
 
 /**
  * ProcWatch polls the table every `everyMs` until stopped, keeping every toolchain process seen
@@ -307,7 +362,11 @@ export class ProcWatch {
   readonly samples: Proc[][] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly rootPid: number, private readonly marker: string, everyMs = 15) {
+  constructor(
+    private readonly rootPid: number,
+    private readonly marker: string,
+    everyMs = 15,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

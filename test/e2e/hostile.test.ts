@@ -23,8 +23,17 @@ const linkFile = 'x[click](command:workbench.action.terminal.new).go';
 const hostileDir = '<img src=x onerror=window.__ghlCanary=2>';
 
 // Browser globals for the evaluate callbacks (they run in the page or the webview frame).
-interface El { readonly tagName: string; readonly attributes: Iterable<{ name: string; value: string }>; querySelectorAll(s: string): Iterable<El>; getAttribute(n: string): string | null }
-declare const window: { __ghlCanary?: unknown; addEventListener(t: string, f: (e: { violatedDirective: string; blockedURI: string }) => void): void; __ghlViolations?: string[] };
+interface El {
+  readonly tagName: string;
+  readonly attributes: Iterable<{ name: string; value: string }>;
+  querySelectorAll(s: string): Iterable<El>;
+  getAttribute(n: string): string | null;
+}
+declare const window: {
+  __ghlCanary?: unknown;
+  addEventListener(t: string, f: (e: { violatedDirective: string; blockedURI: string }) => void): void;
+  __ghlViolations?: string[];
+};
 declare const document: { title: string };
 
 /** What a rendered subtree holds that could run or navigate: script-capable tags, on* attributes, links. */
@@ -64,7 +73,9 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     mod = join(work, hostileDir, 'hostile');
     cpSync(join(root, 'test', 'fixtures', 'hostile'), mod, { recursive: true });
     const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'analyze', mod, '--json'], {
-      encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' }, maxBuffer: 64 << 20,
+      encoding: 'utf8',
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+      maxBuffer: 64 << 20,
     });
     assert.equal(cli.status, 0, `go-heap-lens analyze failed: ${cli.stderr}`);
     sites = (JSON.parse(cli.stdout) as { sites: AllocationSite[] }).sites;
@@ -100,9 +111,14 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
       m.handlers.push(...p.handlers);
       m.links.push(...p.links);
     }
-    assert.deepEqual(m.tags.filter((t) => dangerousTags.has(t)), [], `markup rendered from compiler text: ${m.tags.join(' ')}`);
+    assert.deepEqual(
+      m.tags.filter((t) => dangerousTags.has(t)),
+      [],
+      `markup rendered from compiler text: ${m.tags.join(' ')}`,
+    );
     assert.deepEqual(m.handlers, [], 'no event-handler attributes');
-    for (const href of m.links) assert.ok(href.startsWith(`command:${reveal}?`), `a hover link to something else than our reveal command: ${href}`);
+    for (const href of m.links)
+      assert.ok(href.startsWith(`command:${reveal}?`), `a hover link to something else than our reveal command: ${href}`);
     const c = await canaries();
     assert.equal(c.canary, undefined, 'a payload ran in the workbench');
     assert.doesNotMatch(c.title, /pwned/, 'a payload changed the title');
@@ -111,7 +127,10 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
 
   test('the analysis of the module under an <img onerror> directory finishes', async () => {
     const heap = sites.filter((s) => s.escapes && s.prediction.kind !== 'stack').length;
-    const item = page.locator('.statusbar-item').filter({ hasText: `Go Heap: ${heap} sites` }).first();
+    const item = page
+      .locator('.statusbar-item')
+      .filter({ hasText: `Go Heap: ${heap} sites` })
+      .first();
     try {
       await item.waitFor({ timeout: 90_000 });
     } catch (e) {
@@ -139,14 +158,24 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
   });
 
   test('hovers in files whose names are HTML and a markdown link: names literal, links ours, reveal works', async () => {
-    for (const [file, name] of [[imgFile, 'img-file'], [linkFile, 'link-file']] as const) {
+    for (const [file, name] of [
+      [imgFile, 'img-file'],
+      [linkFile, 'link-file'],
+    ] as const) {
       await openFile(page, file, 'package main');
       const s = site(file, (x) => x.reason.some((r) => r.file?.endsWith(`/${file}`)));
       const step = s.reason.find((r) => r.file?.endsWith(`/${file}`) && r.line && r.column)!;
       const hover = await checkHover(s, [`${file}:${step.line}:${step.column}`], name);
       // The link carries the hostile name as an argument, not as markup: following it reveals the step.
-      await hover.locator('a', { hasText: `${file}:${step.line}:${step.column}` }).first().click();
-      await page.locator('[id="status.editor.selection"]').filter({ hasText: `Ln ${step.line},` }).first().waitFor({ timeout: 10_000 });
+      await hover
+        .locator('a', { hasText: `${file}:${step.line}:${step.column}` })
+        .first()
+        .click();
+      await page
+        .locator('[id="status.editor.selection"]')
+        .filter({ hasText: `Ln ${step.line},` })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.keyboard.press('Escape');
       const tab = (await page.locator('.editor-group-container .tab.active').innerText()).replace(/\s*\n\s*/g, '');
       assert.ok(tab.includes(file), `the revealed tab is ${tab}`);
@@ -155,7 +184,10 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
   });
 
   test('Heap view labels and descriptions show the literal text', async () => {
-    await page.locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]').first().click();
+    await page
+      .locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]')
+      .first()
+      .click();
     const tree = page.locator('.pane-body .monaco-list').filter({ hasText: 'span class' }).first();
     await tree.waitFor({ timeout: 20_000 });
     // Expand every group (the tree starts collapsed).
@@ -166,12 +198,21 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     }
     const rows = (await tree.locator('.monaco-list-row').allInnerTexts()).map((r) => r.replace(/\u00a0/g, ' '));
     const want = [
-      `"<script>document.title='pwned'</script>" + x`, '"[click me](command:workbench.action.terminal.new)" + x',
-      `${imgFile}:`, `${linkFile}:`,
+      `"<script>document.title='pwned'</script>" + x`,
+      '"[click me](command:workbench.action.terminal.new)" + x',
+      `${imgFile}:`,
+      `${linkFile}:`,
     ];
-    for (const w of want) assert.ok(rows.some((r) => r.includes(w)), `no Heap view row shows ${w}:\n${rows.join('\n')}`);
+    for (const w of want)
+      assert.ok(
+        rows.some((r) => r.includes(w)),
+        `no Heap view row shows ${w}:\n${rows.join('\n')}`,
+      );
     const m = await markupOf(tree);
-    assert.deepEqual(m.tags.filter((t) => dangerousTags.has(t)), []);
+    assert.deepEqual(
+      m.tags.filter((t) => dangerousTags.has(t)),
+      [],
+    );
     assert.deepEqual(m.handlers, []);
     assert.equal((await canaries()).canary, undefined);
     await shot('hostile-heap-view');
@@ -191,7 +232,12 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     const early = await html.evaluate(() => ({ canary: window.__ghlCanary, title: document.title }));
     assert.deepEqual(early, { canary: undefined, title: 'Simulate Heap' }, 'an injected payload ran inside the webview');
     const rows = (await frame.locator('#workload tbody tr').allInnerTexts()).join('\n');
-    for (const w of [`"<script>document.title='pwned'</script>" + x`, '<img src=x onerror=window.__ghlCanary=1><script>window.__ghlCanary=2', `${imgFile}:`, `${linkFile}:`]) {
+    for (const w of [
+      `"<script>document.title='pwned'</script>" + x`,
+      '<img src=x onerror=window.__ghlCanary=1><script>window.__ghlCanary=2',
+      `${imgFile}:`,
+      `${linkFile}:`,
+    ]) {
       assert.ok(rows.includes(w), `the workload table shows ${w} as text:\n${rows}`);
     }
     await frame.locator('vscode-button', { hasText: '× 1 000 live' }).click();
@@ -199,10 +245,18 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     await frame.locator('#status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     await frame.locator('#step-back').click();
     const state = await html.evaluate((root: El) => ({
-      canary: window.__ghlCanary, title: document.title, violations: window.__ghlViolations ?? [],
-      csp: [...root.querySelectorAll('meta')].map((m) => m.getAttribute('http-equiv') === 'Content-Security-Policy' ? m.getAttribute('content') : null).filter((c) => c !== null),
+      canary: window.__ghlCanary,
+      title: document.title,
+      violations: window.__ghlViolations ?? [],
+      csp: [...root.querySelectorAll('meta')]
+        .map((m) => (m.getAttribute('http-equiv') === 'Content-Security-Policy' ? m.getAttribute('content') : null))
+        .filter((c) => c !== null),
     }));
-    await page.locator('iframe.webview.ready').first().screenshot({ path: join(artifacts, 'hostile-webview.png') }).catch(() => undefined);
+    await page
+      .locator('iframe.webview.ready')
+      .first()
+      .screenshot({ path: join(artifacts, 'hostile-webview.png') })
+      .catch(() => undefined);
     assert.equal(state.canary, undefined, 'an injected payload ran inside the webview');
     assert.equal(state.title, 'Simulate Heap');
     assert.deepEqual(state.violations, [], 'CSP violations in the webview');
@@ -212,7 +266,11 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     assert.match(csp, /default-src 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     const m = await markupOf(frame.locator('#app'));
-    assert.deepEqual(m.tags.filter((t) => ['script', 'img', 'iframe', 'object', 'embed', 'b'].includes(t)), [], 'markup from site text in the webview');
+    assert.deepEqual(
+      m.tags.filter((t) => ['script', 'img', 'iframe', 'object', 'embed', 'b'].includes(t)),
+      [],
+      'markup from site text in the webview',
+    );
     assert.deepEqual(m.handlers, []);
     assert.equal((await canaries()).canary, undefined, 'the workbench page has no canary either');
     const cspErrors = wb!.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));

@@ -30,7 +30,12 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
 
   /** Every go the wrapper saw, and every toolchain process the poll saw. */
   const spawned = (): string[] => [
-    ...(existsSync(goLog) ? readFileSync(goLog, 'utf8').split('\n').filter(Boolean).map((l) => `go wrapper: ${l}`) : []),
+    ...(existsSync(goLog)
+      ? readFileSync(goLog, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `go wrapper: ${l}`)
+      : []),
     ...[...(watch?.seen.values() ?? [])].map(procLine),
   ];
 
@@ -40,19 +45,30 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
     cpSync(join(root, 'test', 'fixtures', 'constructs'), ws, { recursive: true });
     cpSync(recorded, join(work, 'constructs-m2.txt'));
     mkdirSync(join(ws, '.vscode'));
-    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({
-      'go.alternateTools': { go: join(work, 'evil-go') }, 'go.toolsEnvVars': { GOFLAGS: '-toolexec=/bin/false' },
-      'goHeap.analysis.buildFlags': ['-toolexec=/bin/false'],
-    }));
+    writeFileSync(
+      join(ws, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'go.alternateTools': { go: join(work, 'evil-go') },
+        'go.toolsEnvVars': { GOFLAGS: '-toolexec=/bin/false' },
+        'goHeap.analysis.buildFlags': ['-toolexec=/bin/false'],
+      }),
+    );
     // `go` on the server's PATH records each call, then runs the real go (nothing should reach it).
     const bin = join(work, 'bin');
     mkdirSync(bin);
     goLog = join(work, 'go-calls.log');
     const realGo = join(process.env.GOROOT ?? '/usr/local/go', 'bin', 'go');
-    writeFileSync(join(bin, 'go'), `#!/bin/sh\necho "$$ $PWD: go $*" >> '${goLog}'\nexec '${existsSync(realGo) ? realGo : '/usr/local/go/bin/go'}' "$@"\n`);
+    writeFileSync(
+      join(bin, 'go'),
+      `#!/bin/sh\necho "$$ $PWD: go $*" >> '${goLog}'\nexec '${existsSync(realGo) ? realGo : '/usr/local/go/bin/go'}' "$@"\n`,
+    );
     chmodSync(join(bin, 'go'), 0o755);
     wb = await openWorkbench({
-      work, folder: ws, readyFile: 'main.go', logName: 'code-server-trust.log', workspaceTrust: true,
+      work,
+      folder: ws,
+      readyFile: 'main.go',
+      logName: 'code-server-trust.log',
+      workspaceTrust: true,
       env: { PATH: `${bin}:${process.env.PATH}`, GHL_E2E_RUN: marker.split('=')[1]! },
     });
     page = wb.page;
@@ -67,11 +83,18 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
 
   test('the folder is in Restricted Mode and the extension says so', async () => {
     // VS Code's own indicator, then ours (status item + one message).
-    await page.locator('.statusbar-item, .monaco-workbench .banner').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.statusbar-item, .monaco-workbench .banner')
+      .filter({ hasText: 'Restricted Mode' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'main.go' }).first().click();
     await page.locator('.monaco-editor .view-line').filter({ hasText: 'package main' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.statusbar-item').filter({ hasText: 'Go Heap: restricted' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'runs no Go toolchain in Restricted Mode' }).first()
+    await page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: 'runs no Go toolchain in Restricted Mode' })
+      .first()
       .waitFor({ timeout: 30_000 });
     await shot('trust-01-restricted');
   });
@@ -95,7 +118,10 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
       await page.waitForSelector('.quick-input-widget:visible input');
       await page.keyboard.type(title);
       const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
-      const listed = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      const listed = await row.waitFor({ timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
       await page.keyboard.press(listed ? 'Enter' : 'Escape');
     }
     // Give a spawned go (or a debounced save) time to show up in the poll.
@@ -117,8 +143,17 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
     const versionPick = page.locator('.quick-input-widget:visible').filter({ hasText: 'Which Go version printed this compiler output?' });
     for (let attempt = 1; ; attempt++) {
       await page.keyboard.press('Enter');
-      if (await versionPick.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-      const stillThere = await input.inputValue().then((v) => v.endsWith('constructs-m2.txt'), () => false);
+      if (
+        await versionPick.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      const stillThere = await input.inputValue().then(
+        (v) => v.endsWith('constructs-m2.txt'),
+        () => false,
+      );
       if (!stillThere || attempt === 3) {
         await shot('trust-03-no-version-pick');
         assert.fail(`no Go version pick after Enter on the file dialog (attempt ${attempt}; dialog still open: ${stillThere})`);
@@ -127,7 +162,11 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
     await page.keyboard.type('go1.26');
     await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'go1.26' }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.locator('.statusbar-item').filter({ hasText: /Go Heap: \d+ sites · go1\.26/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.statusbar-item')
+      .filter({ hasText: /Go Heap: \d+ sites · go1\.26/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     const warning = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Restricted Mode): ignoring' }).first();
     await warning.waitFor({ timeout: 15_000 });
     const w = await warning.innerText();

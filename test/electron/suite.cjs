@@ -28,7 +28,10 @@ exports.run = async function run() {
   for (const c of ext.packageJSON.contributes.commands) assert.ok(registered.has(c.command), `command ${c.command} registered`);
 
   await vscode.commands.executeCommand('goHeap.analyzeWorkspace');
-  const line = doc.getText().split('\n').findIndex((l) => l.includes('&header520{}'));
+  const line = doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.includes('&header520{}'));
   assert.ok(line >= 0, 'demo has &header520{}');
   const col = doc.lineAt(line).text.indexOf('&header520{}') + 2;
   const hover = await waitFor('a hover on &header520{}', async () => {

@@ -36,10 +36,7 @@ export function sweepSizes(ptrSize: 4 | 8 = 8): SizeProbe[] {
   for (const s of [40000, 40960, 40961, 49152, 57344, 65535, 65536]) noscan.add(s);
   for (const s of [40960, 40968, 65536]) scan.add(s);
   const probe = (size: number, isScan: boolean): SizeProbe => ({ size, scan: isScan, k: probeCount(size, isScan) });
-  return [
-    ...[...noscan].sort((a, b) => a - b).map((s) => probe(s, false)),
-    ...[...scan].sort((a, b) => a - b).map((s) => probe(s, true)),
-  ];
+  return [...[...noscan].sort((a, b) => a - b).map((s) => probe(s, false)), ...[...scan].sort((a, b) => a - b).map((s) => probe(s, true))];
 }
 
 /**
@@ -87,8 +84,12 @@ export function expectSize(p: SizeProbe, rules: AllocatorRules): SizeExpectation
     const stride = Math.ceil(p.size / tinyAlign(p.size, rules.ptrSize)) * tinyAlign(p.size, rules.ptrSize);
     const inner = Array.from({ length: perBlock }, (_, i) => i * stride);
     return {
-      deltas: { [pred.sizeClass - 1]: blocks }, tiny: p.k - blocks, mod: 16, offMod: inner,
-      maxOff: (pred.objectsPerSpan - 1) * 16 + inner[inner.length - 1]!, label: `tiny ×${perBlock}/block`,
+      deltas: { [pred.sizeClass - 1]: blocks },
+      tiny: p.k - blocks,
+      mod: 16,
+      offMod: inner,
+      maxOff: (pred.objectsPerSpan - 1) * 16 + inner[inner.length - 1]!,
+      label: `tiny ×${perBlock}/block`,
     };
   }
   if (pred.kind === 'large') {
@@ -116,8 +117,22 @@ export interface SpanCase {
 /** Span cases: 1-page scan/noscan classes around every reserve rule, multi-page classes, tiny, large. */
 export function spanCases(rules: AllocatorRules): SpanCase[] {
   const shapes: [number, boolean][] = [
-    [8, false], [8, true], [16, false], [16, true], [48, true], [64, false], [64, true], [512, false], [512, true],
-    [1024, true], [1408, false], [3072, false], [9472, true], [32768, false], [40000, true], [3, false],
+    [8, false],
+    [8, true],
+    [16, false],
+    [16, true],
+    [48, true],
+    [64, false],
+    [64, true],
+    [512, false],
+    [512, true],
+    [1024, true],
+    [1408, false],
+    [3072, false],
+    [9472, true],
+    [32768, false],
+    [40000, true],
+    [3, false],
   ];
   const cases: SpanCase[] = shapes.map(([size, scan]) => {
     const perSpan = objectsPerSpan(size, scan, rules);
@@ -158,7 +173,8 @@ export function expectSpans(c: SpanCase, rules: AllocatorRules): Omit<SpansMeasu
   if (classify({ bytes: c.size, pointers: c.scan }, rules).kind === 'tiny') freed = Math.min(freed, spans - 1);
   return {
     steps: Array.from({ length: spans }, (_, i) => ({ index: i * objects, bytes: pageBytes })),
-    growBytes: spans * pageBytes, gcBytes: -freed * pageBytes,
+    growBytes: spans * pageBytes,
+    gcBytes: -freed * pageBytes,
   };
 }
 

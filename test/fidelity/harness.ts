@@ -50,12 +50,17 @@ export interface Skipped {
 }
 
 function variantEnv(v: Variant | undefined): Record<string, string> {
-  return { ...(v?.goexperiment !== undefined ? { GOEXPERIMENT: v.goexperiment } : {}), ...(v?.goarch !== undefined ? { GOARCH: v.goarch } : {}) };
+  return {
+    ...(v?.goexperiment !== undefined ? { GOEXPERIMENT: v.goexperiment } : {}),
+    ...(v?.goarch !== undefined ? { GOARCH: v.goarch } : {}),
+  };
 }
 
 function goEnv(goBin: string, variant?: Variant): { version: string; arch: string; goexperiment: string } | { error: string } {
   const r = spawnSync(goBin, ['env', 'GOVERSION', 'GOARCH', 'GOEXPERIMENT'], {
-    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', ...variantEnv(variant) }, timeout: 60_000,
+    encoding: 'utf8',
+    env: { ...process.env, GOTOOLCHAIN: 'local', ...variantEnv(variant) },
+    timeout: 60_000,
   });
   if (r.error) return { error: r.error.message };
   if (r.status !== 0) return { error: `go env exited ${r.status}: ${r.stderr.trim()}` };
@@ -106,8 +111,13 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       continue;
     }
     found.push({
-      goBin: c.goBin, version: env.version, minor, arch: env.arch, goexperiment: env.goexperiment,
-      experiments: parseGoExperiment(env.goexperiment), origin: c.origin,
+      goBin: c.goBin,
+      version: env.version,
+      minor,
+      arch: env.arch,
+      goexperiment: env.goexperiment,
+      experiments: parseGoExperiment(env.goexperiment),
+      origin: c.origin,
     });
   }
   // GHL_FIDELITY_VARIANTS=0 leaves out the non-default configurations.
@@ -118,25 +128,42 @@ export function findToolchains(): { found: GoToolchain[]; skipped: Skipped[] } {
       const base = found.find((f) => f.minor === Number(minor) && f.variant === undefined);
       if (!base) continue;
       for (const v of list) {
-        const label = `${base.version} ${Object.entries(variantEnv(v)).map(([k, x]) => `${k}=${x}`).join(' ')}`;
+        const label = `${base.version} ${Object.entries(variantEnv(v))
+          .map(([k, x]) => `${k}=${x}`)
+          .join(' ')}`;
         const env = goEnv(base.goBin, v);
         if ('error' in env) {
           skipped.push({ what: label, why: env.error });
           continue;
         }
-        found.push({ ...base, arch: env.arch, goexperiment: env.goexperiment, experiments: parseGoExperiment(env.goexperiment), variant: v });
+        found.push({
+          ...base,
+          arch: env.arch,
+          goexperiment: env.goexperiment,
+          experiments: parseGoExperiment(env.goexperiment),
+          variant: v,
+        });
       }
     }
   }
   // GHL_FIDELITY_GO=1.21,1.26.8 narrows the run (for debugging one version).
-  const only = (process.env.GHL_FIDELITY_GO ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const only = (process.env.GHL_FIDELITY_GO ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (only.length) {
     for (const f of found.splice(0)) {
       if (only.some((o) => f.version === 'go' + o || f.version.startsWith(`go${o}.`) || f.version === o)) found.push(f);
       else skipped.push({ what: f.version, why: `not selected by GHL_FIDELITY_GO=${process.env.GHL_FIDELITY_GO}` });
     }
   }
-  found.sort((a, b) => a.minor - b.minor || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.arch.localeCompare(b.arch) || a.goexperiment.localeCompare(b.goexperiment));
+  found.sort(
+    (a, b) =>
+      a.minor - b.minor ||
+      a.version.localeCompare(b.version, 'en', { numeric: true }) ||
+      a.arch.localeCompare(b.arch) ||
+      a.goexperiment.localeCompare(b.goexperiment),
+  );
   return { found, skipped };
 }
 
@@ -145,9 +172,15 @@ export function buildProbe(tc: GoToolchain): { bin: string; cleanup: () => void 
   const dir = mkdtempSync(join(tmpdir(), `ghl-probe-${tc.version}-${tc.arch}${tc.goexperiment ? '-' + tc.goexperiment : ''}-`));
   const bin = join(dir, 'probe');
   const r = spawnSync(tc.goBin, ['build', '-o', bin, '.'], {
-    cwd: probeDir, encoding: 'utf8', timeout: 600_000,
+    cwd: probeDir,
+    encoding: 'utf8',
+    timeout: 600_000,
     env: {
-      ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0',
+      ...process.env,
+      GOTOOLCHAIN: 'local',
+      GOWORK: 'off',
+      GOFLAGS: '',
+      CGO_ENABLED: '0',
       ...variantEnv(tc.variant),
     },
   });
@@ -168,7 +201,11 @@ export function runProbe<T>(bin: string, mode: string, input: readonly object[],
   else delete env.GOGC;
   delete env.GOMEMLIMIT;
   const r = spawnSync(bin, [mode], {
-    input: input.map((o) => JSON.stringify(o)).join('\n') + '\n', encoding: 'utf8', env, maxBuffer: 256 << 20, timeout: 600_000,
+    input: input.map((o) => JSON.stringify(o)).join('\n') + '\n',
+    encoding: 'utf8',
+    env,
+    maxBuffer: 256 << 20,
+    timeout: 600_000,
   });
   if (r.error || r.status !== 0) throw new Error(`probe ${mode} failed (exit ${r.status}): ${r.error?.message ?? r.stderr}`);
   const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');

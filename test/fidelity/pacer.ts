@@ -40,7 +40,11 @@ export function parseGCTrace(stderr: string): TracedCycle[] {
     const g = gcLine.exec(line);
     if (!g) continue;
     const c: TracedCycle = { n: Number(g[1]), forced: g[6] !== undefined, markedMiB: Number(g[4]) };
-    out.push(pending ? { ...c, triggeredBytes: Number(pending[1]), endLiveBytes: Number(pending[2]), goalBytes: Number(pending[2]) - Number(pending[3]) } : c);
+    out.push(
+      pending
+        ? { ...c, triggeredBytes: Number(pending[1]), endLiveBytes: Number(pending[2]), goalBytes: Number(pending[2]) - Number(pending[3]) }
+        : c,
+    );
     pending = null;
   }
   return out;
@@ -74,7 +78,13 @@ export function parseTraceText(text: string): TraceOp[] {
     const f = line.trim().split(/\s+/);
     const bytes = Number(f[0]);
     const count = Number(f[2]);
-    if (f.length !== 4 || !Number.isSafeInteger(bytes) || !Number.isSafeInteger(count) || !['scan', 'noscan'].includes(f[1]!) || !['keep', 'drop'].includes(f[3]!)) {
+    if (
+      f.length !== 4 ||
+      !Number.isSafeInteger(bytes) ||
+      !Number.isSafeInteger(count) ||
+      !['scan', 'noscan'].includes(f[1]!) ||
+      !['keep', 'drop'].includes(f[3]!)
+    ) {
       throw new Error(`trace line ${i + 1}: expected BYTES scan|noscan COUNT keep|drop, got ${JSON.stringify(line.slice(0, 80))}`);
     }
     ops.push({ bytes, pointers: f[1] === 'scan', count, keep: f[3] === 'keep' });
@@ -102,7 +112,19 @@ function xorshift(seed: number): () => number {
  * like small with 5 % of runs 40 000 B noscan (large objects move heapLive 40 KiB at a time).
  */
 export function pacerTraces(): { name: string; ops: TraceOp[] }[] {
-  const small: [number, boolean][] = [[8, false], [16, true], [24, true], [32, false], [48, true], [64, false], [128, true], [256, false], [512, true], [1024, false], [3000, false]];
+  const small: [number, boolean][] = [
+    [8, false],
+    [16, true],
+    [24, true],
+    [32, false],
+    [48, true],
+    [64, false],
+    [128, true],
+    [256, false],
+    [512, true],
+    [1024, false],
+    [3000, false],
+  ];
   const mixed = (total: number, largeShare: number, seed: number): TraceOp[] => {
     const r = xorshift(seed);
     const ops: TraceOp[] = [];
@@ -144,7 +166,10 @@ export interface PacerMeasurement {
  * runtime had marked beyond those two (`baseLive` minus them: the runtime's and the packages'
  * own objects, ~80–100 KiB on go1.26) is replayed as one kept noscan object of that size.
  */
-export function prologueOps(m: Pick<PacerMeasurement, 'ops' | 'opBytes' | 'kept' | 'ptrSize' | 'baseLive'>, rules: AllocatorRules): WorkloadOp[] {
+export function prologueOps(
+  m: Pick<PacerMeasurement, 'ops' | 'opBytes' | 'kept' | 'ptrSize' | 'baseLive'>,
+  rules: AllocatorRules,
+): WorkloadOp[] {
   const own: WorkloadOp[] = [{ alloc: { bytes: m.ops * m.opBytes, pointers: false, count: 1, keep: true } }];
   if (m.kept > 0) own.push({ alloc: { bytes: m.kept * m.ptrSize, pointers: true, count: 1, keep: true } });
   const probe = new HeapSim(rules);
@@ -160,12 +185,24 @@ export interface PacerReplay {
 }
 
 /** replayPacer runs prologue + trace through the simulator with the runtime's roots (stacks + globals). */
-export function replayPacer(ops: readonly TraceOp[], m: PacerMeasurement, opts: { go: string; arch: string; goexperiment?: string; gogc: number }): PacerReplay {
-  const base = { go: opts.go, arch: opts.arch, procs: 1, gogc: opts.gogc, ...(opts.goexperiment ? { goexperiment: opts.goexperiment } : {}) };
+export function replayPacer(
+  ops: readonly TraceOp[],
+  m: PacerMeasurement,
+  opts: { go: string; arch: string; goexperiment?: string; gogc: number },
+): PacerReplay {
+  const base = {
+    go: opts.go,
+    arch: opts.arch,
+    procs: 1,
+    gogc: opts.gogc,
+    ...(opts.goexperiment ? { goexperiment: opts.goexperiment } : {}),
+  };
   const rules = validateWorkload({ ...base, ops: [] }).rules;
   const w = validateWorkload({ ...base, ops: [...prologueOps(m, rules), ...ops.map((o) => ({ alloc: { ...o } }))] });
   const sim = new HeapSim(w.rules, { procs: 1, gogc: w.gogc, rootsBytes: m.globals + m.stack });
-  for (const _ of sim.steps(w.ops)) { /* run to the end */ }
+  for (const _ of sim.steps(w.ops)) {
+    /* run to the end */
+  }
   const all = sim.gc.cycles;
   let lastForced = -1;
   all.forEach((c, i) => {

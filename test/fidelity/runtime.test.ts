@@ -9,12 +9,18 @@ import { simulate as simulateWorkload, type SimulationReport } from '../../src/c
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import { rulesFor, type AllocatorRules } from '../../src/core/alloc/versions.ts';
 import { validateWorkload } from '../../src/core/alloc/workload.ts';
-import {
-  constructCases, expectSize, expectSpans, spanCases, sweepSizes, type SizeMeasurement, type SpansMeasurement,
-} from './cases.ts';
+import { constructCases, expectSize, expectSpans, spanCases, sweepSizes, type SizeMeasurement, type SpansMeasurement } from './cases.ts';
 import { buildProbe, findToolchains, runPacerProbe, runProbe, writeReport, type GoToolchain } from './harness.ts';
 import {
-  loopCycles, medianOf, pacerTraces, parseGCTrace, replayPacer, runtimeEndRatios, runtimeTriggerRatios, simTriggerRatios, traceText,
+  loopCycles,
+  medianOf,
+  pacerTraces,
+  parseGCTrace,
+  replayPacer,
+  runtimeEndRatios,
+  runtimeTriggerRatios,
+  simTriggerRatios,
+  traceText,
   type PacerMeasurement,
 } from './pacer.ts';
 
@@ -54,9 +60,12 @@ after(() => {
     '',
     '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator: sizes | simulator: spans | constructs |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''}${r.remeasured?.length ? ` (re-measured: ${r.remeasured.join(' ')})` : ''} | ${fraction(r.spans)} | ${r.simulatorSizes ?? 'not run'} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''}${r.remeasured?.length ? ` (re-measured: ${r.remeasured.join(' ')})` : ''} | ${fraction(r.spans)} | ${r.simulatorSizes ?? 'not run'} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} |`,
+    ),
     '',
-    'Pacer (GOMAXPROCS=1; automatic GC cycles of the loop, runtime vs simulator; median heapLive at trigger ÷ goal; the runtime\'s median heapLive at mark termination ÷ goal, which the model puts at 1):',
+    "Pacer (GOMAXPROCS=1; automatic GC cycles of the loop, runtime vs simulator; median heapLive at trigger ÷ goal; the runtime's median heapLive at mark termination ÷ goal, which the model puts at 1):",
     '',
     '| Go | trace | GOGC | cycles runtime (each run) / simulator | trigger ÷ goal runtime / simulator | end ÷ goal runtime |',
     '|---|---|---|---|---|---|',
@@ -86,14 +95,19 @@ class Mismatches {
     return false;
   }
   assertNone(title: string): void {
-    assert.equal(this.list.length, 0, `${title}: ${this.list.length} disagreement(s) with the runtime:\n${this.list.slice(0, 60).join('\n')}`);
+    assert.equal(
+      this.list.length,
+      0,
+      `${title}: ${this.list.length} disagreement(s) with the runtime:\n${this.list.slice(0, 60).join('\n')}`,
+    );
   }
 }
 
 suite('fidelity: allocator model vs the real Go runtime', () => {
   for (const s of skipped) test(`toolchain ${s.what}`, (t) => t.skip(`SKIPPED ${s.what}: ${s.why}`));
   if (found.length === 0) {
-    test('no Go toolchain', (t) => t.skip('SKIPPED: no Go toolchain found; the fidelity suite needs `go` (see scripts/install-go-toolchains.sh)'));
+    test('no Go toolchain', (t) =>
+      t.skip('SKIPPED: no Go toolchain found; the fidelity suite needs `go` (see scripts/install-go-toolchains.sh)'));
   }
   for (const tc of found) versionSuite(tc);
 });
@@ -122,7 +136,8 @@ function versionSuite(tc: GoToolchain): void {
       assert.equal(all.length, probes.length, 'one result per probe');
       const controls = [all[0]!, all[mid + 1]!, all[all.length - 1]!];
       const noise = { deltas: controls[0]!.deltas, tiny: controls[0]!.tiny };
-      for (const c of controls) assert.deepEqual({ deltas: c.deltas, tiny: c.tiny }, noise, 'control probes (k=0) differ: the measurement is not stable');
+      for (const c of controls)
+        assert.deepEqual({ deltas: c.deltas, tiny: c.tiny }, noise, 'control probes (k=0) differ: the measurement is not stable');
       row.noise = Object.keys(noise.deltas).length || noise.tiny ? JSON.stringify(noise) : 'none';
       let got = all.filter((_, i) => i !== 0 && i !== mid + 1 && i !== all.length - 1).map((m) => subtractNoise(m, noise));
       // Runtime goroutines share the one P's mcache, so one of their objects can land in a
@@ -134,9 +149,20 @@ function versionSuite(tc: GoToolchain): void {
         const again = got.filter((m) => !sizeAgrees(m, expectSize(m, rules)));
         if (again.length === 0) break;
         remeasured.push(...again.map((m) => `${m.size}${m.scan ? 's' : 'n'}`));
-        remeasuredData.push(...again.map((m) => `${tc.version} ${tc.arch} ${tc.goexperiment}: ${m.size} B ${m.scan ? 'scan' : 'noscan'} k=${m.k}: first measured ${JSON.stringify({ deltas: m.deltas, tiny: m.tiny, maxOff: m.maxOff })}, model ${JSON.stringify(expectSize(m, rules))}`));
-        const fresh = new Map(runProbe<SizeMeasurement>(probe!.bin, 'sizes', again.map(({ size, scan, k }) => ({ size, scan, k })), { gogcOff: false })
-          .map((m) => [`${m.size}/${m.scan}`, subtractNoise(m, noise)]));
+        remeasuredData.push(
+          ...again.map(
+            (m) =>
+              `${tc.version} ${tc.arch} ${tc.goexperiment}: ${m.size} B ${m.scan ? 'scan' : 'noscan'} k=${m.k}: first measured ${JSON.stringify({ deltas: m.deltas, tiny: m.tiny, maxOff: m.maxOff })}, model ${JSON.stringify(expectSize(m, rules))}`,
+          ),
+        );
+        const fresh = new Map(
+          runProbe<SizeMeasurement>(
+            probe!.bin,
+            'sizes',
+            again.map(({ size, scan, k }) => ({ size, scan, k })),
+            { gogcOff: false },
+          ).map((m) => [`${m.size}/${m.scan}`, subtractNoise(m, noise)]),
+        );
         got = got.map((m) => {
           const f = fresh.get(`${m.size}/${m.scan}`);
           return f && sizeAgrees(f, expectSize(f, rules)) ? f : m;
@@ -145,7 +171,11 @@ function versionSuite(tc: GoToolchain): void {
       row.remeasured = [...(row.remeasured ?? []), ...remeasured];
       const bad = new Mismatches();
       // The histogram's buckets are the class table: [size(c-1)+1, size(c)+1).
-      bad.check('allocs-by-size bucket boundaries', sizeClassToSize.map((s) => s + 1), got[0]!.buckets);
+      bad.check(
+        'allocs-by-size bucket boundaries',
+        sizeClassToSize.map((s) => s + 1),
+        got[0]!.buckets,
+      );
       const agree = { noscan: 0, scan: 0 };
       const total = { noscan: 0, scan: 0 };
       for (const m of got) {
@@ -173,13 +203,24 @@ function versionSuite(tc: GoToolchain): void {
       assert.equal(got.length, cases.length);
       // A runtime goroutine's object landing in a measured span shifts a step by one (seen once:
       // go1.21, 8 B scan). As for sizes: a disagreeing case is measured again, twice at most.
-      const spansAgree = (m: SpansMeasurement) => JSON.stringify(expectSpans(m, rules)) === JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes });
+      const spansAgree = (m: SpansMeasurement) =>
+        JSON.stringify(expectSpans(m, rules)) === JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes });
       for (let attempt = 0; attempt < 2; attempt++) {
         const again = got.filter((m) => !spansAgree(m));
         if (again.length === 0) break;
-        remeasuredData.push(...again.map((m) => `${tc.version} ${tc.arch} ${tc.goexperiment}: spans ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.n}: first measured ${JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes })}, model ${JSON.stringify(expectSpans(m, rules))}`));
+        remeasuredData.push(
+          ...again.map(
+            (m) =>
+              `${tc.version} ${tc.arch} ${tc.goexperiment}: spans ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.n}: first measured ${JSON.stringify({ steps: m.steps, growBytes: m.growBytes, gcBytes: m.gcBytes })}, model ${JSON.stringify(expectSpans(m, rules))}`,
+          ),
+        );
         row.remeasured = [...(row.remeasured ?? []), ...again.map((m) => `spans:${m.size}${m.scan ? 's' : 'n'}`)];
-        const fresh = runProbe<SpansMeasurement>(probe!.bin, 'spans', again.map(({ size, scan, n, drop }) => ({ size, scan, n, drop })), { gogcOff: true });
+        const fresh = runProbe<SpansMeasurement>(
+          probe!.bin,
+          'spans',
+          again.map(({ size, scan, n, drop }) => ({ size, scan, n, drop })),
+          { gogcOff: true },
+        );
         got = got.map((m) => {
           const f = fresh.find((x) => x.size === m.size && x.scan === m.scan && x.n === m.n && x.drop === m.drop);
           return f && spansAgree(f) ? f : m;
@@ -202,7 +243,9 @@ function versionSuite(tc: GoToolchain): void {
 
     test('constructs: per-site heap profile (MemProfileRate=1) vs constructRequests + classify', () => {
       const cases = constructCases(rules.ptrSize);
-      const got = runProbe<{ fn: string; k: number; records: Record<string, number>; cap: number }>(probe!.bin, 'constructs', [], { gogcOff: true });
+      const got = runProbe<{ fn: string; k: number; records: Record<string, number>; cap: number }>(probe!.bin, 'constructs', [], {
+        gogcOff: true,
+      });
       const byFn = new Map(got.map((g) => [g.fn, g]));
       const bad = new Mismatches();
       let agree = 0;
@@ -256,16 +299,27 @@ function versionSuite(tc: GoToolchain): void {
               break;
             }
             const real = traced.slice(0, counted);
-            const sim = replayPacer(trace.ops, m, { go: rules.goVersion, arch: tc.arch, gogc, ...(tc.goexperiment ? { goexperiment: tc.goexperiment } : {}) });
+            const sim = replayPacer(trace.ops, m, {
+              go: rules.goVersion,
+              arch: tc.arch,
+              gogc,
+              ...(tc.goexperiment ? { goexperiment: tc.goexperiment } : {}),
+            });
             const tol = Math.max(3, Math.ceil(0.1 * real.length));
             const rt = medianOf(runtimeTriggerRatios(real));
             const st = medianOf(simTriggerRatios(sim.cycles));
             runs.push(String(real.length));
             ok = Math.abs(sim.cycles.length - real.length) <= tol && Math.abs(rt - st) <= 0.03;
-            first ??= { sim: sim.cycles.length, trigger: `${rt.toFixed(3)} / ${st.toFixed(3)}`, end: medianOf(runtimeEndRatios(real)).toFixed(3) };
+            first ??= {
+              sim: sim.cycles.length,
+              trigger: `${rt.toFixed(3)} / ${st.toFixed(3)}`,
+              end: medianOf(runtimeEndRatios(real)).toFixed(3),
+            };
             if (!ok && attempt === 2) {
-              if (Math.abs(sim.cycles.length - real.length) > tol) bad.add(`${what}: automatic cycles (tolerance ±${tol}; runtime runs ${runs.join(', ')})`, sim.cycles.length, real.length);
-              if (!(Math.abs(rt - st) <= 0.03)) bad.add(`${what}: median heapLive at trigger ÷ goal (tolerance ±0.03)`, st.toFixed(3), rt.toFixed(3));
+              if (Math.abs(sim.cycles.length - real.length) > tol)
+                bad.add(`${what}: automatic cycles (tolerance ±${tol}; runtime runs ${runs.join(', ')})`, sim.cycles.length, real.length);
+              if (!(Math.abs(rt - st) <= 0.03))
+                bad.add(`${what}: median heapLive at trigger ÷ goal (tolerance ±0.03)`, st.toFixed(3), rt.toFixed(3));
             }
           }
           if (first) row.pacer.push(`${trace.name} | ${gogc} | ${runs.join(', ')} / ${first.sim} | ${first.trigger} | ${first.end}`);
@@ -278,8 +332,11 @@ function versionSuite(tc: GoToolchain): void {
 
 function sizeAgrees(m: SizeMeasurement, e: ReturnType<typeof expectSize>): boolean {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  return same(e.deltas, m.deltas) && e.tiny === m.tiny
-    && (e.mod === undefined || (same({ mod: e.mod, offMod: e.offMod }, { mod: m.mod, offMod: m.offMod }) && e.maxOff === m.maxOff));
+  return (
+    same(e.deltas, m.deltas) &&
+    e.tiny === m.tiny &&
+    (e.mod === undefined || (same({ mod: e.mod, offMod: e.offMod }, { mod: m.mod, offMod: m.offMod }) && e.maxOff === m.maxOff))
+  );
 }
 
 function subtractNoise(m: SizeMeasurement, noise: { deltas: Record<string, number>; tiny: number }): SizeMeasurement {
@@ -297,7 +354,11 @@ function subtractNoise(m: SizeMeasurement, noise: { deltas: Record<string, numbe
  * sample of its slot; a large one of its pages; tiny objects are sampled only when they start
  * a 16 B block, so k of them give ceil(k / per block) samples of 16 B.
  */
-function expectProfile(spec: ConstructSpec, k: number, rules: AllocatorRules): { records: Record<string, number>; tinyBlocks: Set<number>; newCap?: number } {
+function expectProfile(
+  spec: ConstructSpec,
+  k: number,
+  rules: AllocatorRules,
+): { records: Record<string, number>; tinyBlocks: Set<number>; newCap?: number } {
   const r = constructPredictions(spec, rules);
   const records: Record<string, number> = {};
   const tinyBlocks = new Set<number>();
@@ -329,7 +390,11 @@ function compareSimulatorSizes(tc: GoToolchain, rules: AllocatorRules, got: read
     const what = `simulator ${m.size} B ${m.scan ? 'scan' : 'noscan'} ×${m.k}`;
     try {
       const r = simulate({
-        go: rules.goVersion, arch: tc.arch, procs: 1, gogc: 'off', goexperiment: tc.goexperiment,
+        go: rules.goVersion,
+        arch: tc.arch,
+        procs: 1,
+        gogc: 'off',
+        goexperiment: tc.goexperiment,
         ops: [{ alloc: { bytes: m.size, pointers: m.scan, count: m.k, keep: true } }],
       });
       const counts = r.allocsBySizeClass as number[];
@@ -371,4 +436,3 @@ function compareSimulator(tc: GoToolchain, rules: AllocatorRules, got: readonly 
   }
   return `${agree}/${got.length}`;
 }
-

@@ -8,7 +8,9 @@ import { sizeClassToNPages, sizeClassToSize } from '../../src/core/alloc/sizecla
 import { ModelInputError, parseGoExperiment, parseGoVersion, rulesFor } from '../../src/core/alloc/versions.ts';
 
 function csv(name: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(join(__dirname, '..', 'data', 'facts', name), 'utf8').trim().split('\n');
+  const [head, ...rows] = readFileSync(join(__dirname, '..', 'data', 'facts', name), 'utf8')
+    .trim()
+    .split('\n');
   const cols = head!.split(',');
   return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
 }
@@ -49,7 +51,10 @@ suite('objects per span (facts/span-nelems.csv, every class × regime × arch)',
     { col: 'pre122', go: '1.22', exp: { allocheaders: false } },
   ];
   for (const { col, go, exp } of regimes) {
-    for (const [bits, arch] of [['64bit', 'amd64'], ['32bit', '386']] as const) {
+    for (const [bits, arch] of [
+      ['64bit', 'amd64'],
+      ['32bit', '386'],
+    ] as const) {
       test(`go${go} ${JSON.stringify(exp)} ${arch} = ${bits}_${col}`, () => {
         const rules = rulesFor(go, arch, exp);
         for (const r of csv('span-nelems.csv')) {
@@ -127,13 +132,15 @@ suite('classify', () => {
   });
 
   test('property: slot ≥ request + header, and the next smaller class would not fit', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 70000 }), fc.boolean(), fc.constantFrom('1.21', '1.22', '1.26', '1.27'), (bytes, ptr, go) => {
-      const size = ptr ? Math.ceil(bytes / 8) * 8 : bytes;
-      const p = classify({ bytes: size, pointers: ptr }, rulesFor(go));
-      assert.ok(p.slotBytes >= size + p.headerBytes);
-      if (p.kind === 'small') assert.ok(sizeClassToSize[p.sizeClass - 1]! < size + p.headerBytes);
-      assert.equal(p.spanClass, p.kind === 'tiny' ? 5 : (p.sizeClass << 1) | (ptr ? 0 : 1));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70000 }), fc.boolean(), fc.constantFrom('1.21', '1.22', '1.26', '1.27'), (bytes, ptr, go) => {
+        const size = ptr ? Math.ceil(bytes / 8) * 8 : bytes;
+        const p = classify({ bytes: size, pointers: ptr }, rulesFor(go));
+        assert.ok(p.slotBytes >= size + p.headerBytes);
+        if (p.kind === 'small') assert.ok(sizeClassToSize[p.sizeClass - 1]! < size + p.headerBytes);
+        assert.equal(p.spanClass, p.kind === 'tiny' ? 5 : (p.sizeClass << 1) | (ptr ? 0 : 1));
+      }),
+    );
   });
 
   test('bad input is a ModelInputError', () => {
@@ -157,12 +164,21 @@ suite('versions', () => {
     assert.equal(parseGoVersion('go1.21.13 X:nocoverageredesign'), 21);
   });
   test('parseGoExperiment reads go env GOEXPERIMENT', () => {
-    assert.deepEqual(parseGoExperiment('nogreenteagc,sizespecializedmalloc,fieldtrack'), { greenteagc: false, sizespecializedmalloc: true });
+    assert.deepEqual(parseGoExperiment('nogreenteagc,sizespecializedmalloc,fieldtrack'), {
+      greenteagc: false,
+      sizespecializedmalloc: true,
+    });
     assert.deepEqual(parseGoExperiment(''), {});
   });
   test('per-version constants', () => {
-    assert.deepEqual(['1.21', '1.22', '1.23', '1.24', '1.25', '1.26', '1.27'].map((v) => rulesFor(v).hchanSizeBytes), [96, 96, 104, 104, 112, 112, 112]);
-    assert.deepEqual(['1.21', '1.23', '1.24', '1.26'].map((v) => rulesFor(v).swissMaps), [false, false, true, true]);
+    assert.deepEqual(
+      ['1.21', '1.22', '1.23', '1.24', '1.25', '1.26', '1.27'].map((v) => rulesFor(v).hchanSizeBytes),
+      [96, 96, 104, 104, 112, 112, 112],
+    );
+    assert.deepEqual(
+      ['1.21', '1.23', '1.24', '1.26'].map((v) => rulesFor(v).swissMaps),
+      [false, false, true, true],
+    );
     assert.equal(rulesFor('1.24', 'amd64', { swissmap: false }).swissMaps, false);
     assert.equal(rulesFor('1.26', 'wasm').heapArenaBytes, 512 << 10);
     assert.equal(rulesFor('1.25', 'wasm').heapArenaBytes, 4 << 20);

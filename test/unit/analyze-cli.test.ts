@@ -19,9 +19,20 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
-    stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s),
-    stdin: async function* () { /* no input */ }, cwd: repo,
-    env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off', XDG_CACHE_HOME: join(repo, '.cache', 'xdg'), ...env },
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    stdin: async function* () {
+      /* no input */
+    },
+    cwd: repo,
+    env: {
+      ...process.env,
+      GOTOOLCHAIN: 'local',
+      GOFLAGS: '-buildvcs=false',
+      GOWORK: 'off',
+      XDG_CACHE_HOME: join(repo, '.cache', 'xdg'),
+      ...env,
+    },
   };
   const code = await main(['analyze', ...argv], io);
   return { code, stdout, stderr };
@@ -46,9 +57,23 @@ suite('analyze CLI', () => {
     assert.equal(out['unparsed'], 0);
     const sites = out['sites'] as Record<string, unknown>[];
     assert.ok(sites.length > 30);
-    for (const k of ['file', 'line', 'column', 'construct', 'expr', 'escapes', 'reason', 'type', 'prediction']) assert.ok(k in sites[0]!, `site lacks ${k}`);
+    for (const k of ['file', 'line', 'column', 'construct', 'expr', 'escapes', 'reason', 'type', 'prediction'])
+      assert.ok(k in sites[0]!, `site lacks ${k}`);
     const p = sites[0]!['prediction'] as Record<string, unknown>;
-    for (const k of ['kind', 'requestBytes', 'headerBytes', 'sizeClass', 'spanClass', 'noscan', 'slotBytes', 'npages', 'objectsPerSpan', 'wasteBytes', 'goVersion', 'arch']) {
+    for (const k of [
+      'kind',
+      'requestBytes',
+      'headerBytes',
+      'sizeClass',
+      'spanClass',
+      'noscan',
+      'slotBytes',
+      'npages',
+      'objectsPerSpan',
+      'wasteBytes',
+      'goVersion',
+      'arch',
+    ]) {
       assert.ok(k in p, `prediction lacks ${k}`);
     }
   });
@@ -60,7 +85,10 @@ suite('analyze CLI', () => {
     const lines = r.stdout.trim().split('\n');
     assert.match(lines.at(-1)!, /^# \d+ sites \(\d+ heap, \d+ stack\) on go1\.\d+/);
     for (const l of lines.slice(0, -1)) assert.match(l, /^alloc\/[\w.]+\.go:\d+:\d+: .+/);
-    assert.ok(lines.some((l) => /^alloc\/alloc\.go:\d+:\d+: &Point\{\.\.\.\} escapes to heap .*16 B → 16 B slot, span class 5/.test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => /^alloc\/alloc\.go:\d+:\d+: &Point\{\.\.\.\} escapes to heap .*16 B → 16 B slot, span class 5/.test(l)),
+      r.stdout,
+    );
   });
 
   test('--sarif is valid SARIF 2.1.0 with one result per site', async (t) => {
@@ -78,7 +106,7 @@ suite('analyze CLI', () => {
     assert.equal(validate(broken), false);
   });
 
-  test('a build error exits 1 and still prints the other packages\' sites; usage errors exit 2', async (t) => {
+  test("a build error exits 1 and still prints the other packages' sites; usage errors exit 2", async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = mkdtempSync(join(tmpdir(), 'ghl-cli-'));
     mkdirSync(join(dir, 'ok'));

@@ -70,7 +70,10 @@ suite('analyzeWorkspace', () => {
     assert.deepEqual([n.prediction.sizeClass, n.prediction.spanClass, n.prediction.slotBytes], [5, 10, 48]);
     // Sites name their enclosing function (the Heap view groups package → function → sites).
     assert.equal(n.func, 'NewBox');
-    assert.ok(r.sites.filter((s) => s.file.includes('/alloc/')).every((s) => typeof s.func === 'string' && s.func !== ''), 'every alloc site has its function');
+    assert.ok(
+      r.sites.filter((s) => s.file.includes('/alloc/')).every((s) => typeof s.func === 'string' && s.func !== ''),
+      'every alloc site has its function',
+    );
     // make([]int, n) is dynamic: unknown with the class as a function of n.
     const m = site(r, 'alloc/alloc.go', 'make([]int, n)');
     assert.ok(m);
@@ -96,11 +99,15 @@ suite('analyzeWorkspace', () => {
     assert.ok(spawned.some((c) => c.startsWith('go build -gcflags=-m=2')));
     assert.ok(spawned.some((c) => /typefacts/.test(c)));
     // A spawner that refuses (what an untrusted workspace would get) stops the analysis.
-    await assert.rejects(analyze({
-      dir: fixture, spawn: () => {
-        throw Object.assign(new Error('spawn refused'), { code: 'EACCES' });
-      },
-    }), (e: unknown) => ToolchainError.is(e, 'goNotFound'));
+    await assert.rejects(
+      analyze({
+        dir: fixture,
+        spawn: () => {
+          throw Object.assign(new Error('spawn refused'), { code: 'EACCES' });
+        },
+      }),
+      (e: unknown) => ToolchainError.is(e, 'goNotFound'),
+    );
   });
 
   test('a bogus go binary rejects with goNotFound', async () => {
@@ -121,11 +128,14 @@ suite('analyzeWorkspace', () => {
   test('go.work: every module is built from its own root; sites and flow steps point into the right module', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = tempDir();
-    const src = (pkg: string) => `package ${pkg}\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink *T\n\nfunc F() {\n\tt := &T{}\n\tSink = t\n}\n`;
+    const src = (pkg: string) =>
+      `package ${pkg}\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink *T\n\nfunc F() {\n\tt := &T{}\n\tSink = t\n}\n`;
     write(dir, {
       'go.work': 'go 1.21\n\nuse (\n\t./a\n\t./b\n)\n',
-      'a/go.mod': 'module example.com/a\n\ngo 1.21\n', 'a/a.go': src('a'),
-      'b/go.mod': 'module example.com/b\n\ngo 1.21\n', 'b/sub/b.go': src('b'),
+      'a/go.mod': 'module example.com/a\n\ngo 1.21\n',
+      'a/a.go': src('a'),
+      'b/go.mod': 'module example.com/b\n\ngo 1.21\n',
+      'b/sub/b.go': src('b'),
     });
     const r = await analyze({ dir, env: { ...env, GOWORK: '' } });
     assert.deepEqual(r.modules, [join(dir, 'a'), join(dir, 'b')]);
@@ -151,7 +161,10 @@ suite('analyzeWorkspace', () => {
     const r = await analyze({ dir });
     const err = r.errors.find((e) => e.kind === 'build');
     assert.ok(err, JSON.stringify(r.errors));
-    assert.ok(r.errors.some((e) => e.kind === 'build' && e.file?.endsWith('bad/bad.go') && e.line === 3 && /undefined/.test(e.message)), JSON.stringify(r.errors));
+    assert.ok(
+      r.errors.some((e) => e.kind === 'build' && e.file?.endsWith('bad/bad.go') && e.line === 3 && /undefined/.test(e.message)),
+      JSON.stringify(r.errors),
+    );
     const s = site(r, 'good/good.go', '&T{}');
     assert.ok(s, 'the good package lost its sites');
     assert.deepEqual([s.prediction.requestBytes, s.prediction.sizeClass, s.prediction.noscan], [24, 3, false]);
@@ -163,7 +176,8 @@ suite('analyzeWorkspace', () => {
     const gocache = tempDir();
     write(dir, {
       'go.mod': 'module example.com/replay\n\ngo 1.21\n',
-      'r.go': 'package replay\n\ntype B struct{ buf [100]byte }\n\nvar Sink any\n\nfunc F(n int) {\n\tSink = new(B)\n\tSink = make([]int, n)\n}\n',
+      'r.go':
+        'package replay\n\ntype B struct{ buf [100]byte }\n\nvar Sink any\n\nfunc F(n int) {\n\tSink = new(B)\n\tSink = make([]int, n)\n}\n',
     });
     const e2 = { ...env, GOCACHE: gocache };
     const first = await analyze({ dir, env: e2 });
@@ -175,14 +189,19 @@ suite('analyzeWorkspace', () => {
     const x = await runGo(['build', '-x', '-gcflags=-m=2', '-o', '/dev/null', './...'], { cwd: dir, env: e2 });
     assert.equal(x.exitCode, 0);
     assert.doesNotMatch(x.stderr, /compile .*-p example\.com\/replay /);
-    const replayed = parseText(x.stderr, { baseDir: dir }).diagnostics.filter((d) => d.kind === 'escapes').map((d) => d.message);
+    const replayed = parseText(x.stderr, { baseDir: dir })
+      .diagnostics.filter((d) => d.kind === 'escapes')
+      .map((d) => d.message);
     assert.ok(replayed.includes('new(B) escapes to heap'), x.stderr.slice(0, 2000));
   });
 
   test('allocations inlined from the standard library get their type from the dependency (errors.New)', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const dir = tempDir();
-    write(dir, { 'go.mod': 'module example.com/inl\n\ngo 1.21\n', 'e.go': 'package inl\n\nimport "errors"\n\nfunc F() error { return errors.New("boom") }\n' });
+    write(dir, {
+      'go.mod': 'module example.com/inl\n\ngo 1.21\n',
+      'e.go': 'package inl\n\nimport "errors"\n\nfunc F() error { return errors.New("boom") }\n',
+    });
     const r = await analyze({ dir });
     const s = site(r, 'e.go', '&errors.errorString{...}');
     assert.ok(s, JSON.stringify(r.sites.map((x) => x.expr)));
@@ -213,7 +232,10 @@ suite('analyzeWorkspace', () => {
     const r = await analyze({ dir: fixture, includeTests: true, packages: ['./alloc'] });
     assert.equal(r.unparsed, 0);
     assert.deepEqual(r.errors, []);
-    assert.ok(r.sites.some((s) => s.file.endsWith('_test.go')), 'no site in a _test.go file');
+    assert.ok(
+      r.sites.some((s) => s.file.endsWith('_test.go')),
+      'no site in a _test.go file',
+    );
     assert.ok(r.sites.some((s) => s.file.endsWith('alloc/alloc.go')));
   });
 
@@ -222,7 +244,10 @@ suite('analyzeWorkspace', () => {
     if (!hasGo) return t.skip(noGo);
     if (!existsSync(go121)) return t.skip(`${go121} is not installed (scripts/install-go-toolchains.sh installs it)`);
     const dir = tempDir();
-    write(dir, { 'go.mod': 'module example.com/old\n\ngo 1.21\n', 'o.go': 'package old\n\ntype P struct{ a [70]*int }\n\nvar Sink any\n\nfunc F() { Sink = new(P) }\n' });
+    write(dir, {
+      'go.mod': 'module example.com/old\n\ngo 1.21\n',
+      'o.go': 'package old\n\ntype P struct{ a [70]*int }\n\nvar Sink any\n\nfunc F() { Sink = new(P) }\n',
+    });
     const r = await analyze({ dir, goBinary: go121 });
     assert.match(r.goVersion, /^go1\.21/);
     const s = site(r, 'o.go', 'new(P)')!;
@@ -238,6 +263,7 @@ suite('analyzeWorkspace', () => {
     assert.equal(r.unparsed, 0);
     assert.equal(r.goVersion, '1.27');
     assert.ok(r.sites.length > 30);
-    if (hasGo) assert.ok(site(r, 'alloc/alloc.go', '&Point{...}')?.prediction.kind === 'small', 'type facts joined with the recorded output');
+    if (hasGo)
+      assert.ok(site(r, 'alloc/alloc.go', '&Point{...}')?.prediction.kind === 'small', 'type facts joined with the recorded output');
   });
 });

@@ -35,7 +35,14 @@ suite('bench: VS Code activation times', () => {
     assert.deepEqual(parseActivationStats(doc), [
       { id: 'vscode.git', eager: true, loadCodeMs: 208, callActivateMs: 13, finishActivateMs: 53, event: '*' },
       { id: 'go-heap-lens.go-heap-lens', eager: false, loadCodeMs: 23, callActivateMs: 4, finishActivateMs: 0, event: 'onLanguage:go' },
-      { id: 'ghl-bench.empty-activate', eager: false, loadCodeMs: 1, callActivateMs: 0, finishActivateMs: 0, event: 'onLanguage:ghl-bench-baseline' },
+      {
+        id: 'ghl-bench.empty-activate',
+        eager: false,
+        loadCodeMs: 1,
+        callActivateMs: 0,
+        finishActivateMs: 0,
+        event: 'onLanguage:ghl-bench-baseline',
+      },
     ]);
   });
 

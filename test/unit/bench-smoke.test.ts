@@ -58,7 +58,10 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
     mkdirSync(join(mod, 'b'), { recursive: true });
     writeFileSync(join(mod, 'go.mod'), 'module example.com/smoke\n\ngo 1.21\n');
     writeFileSync(join(mod, 'a', 'a.go'), 'package a\n\ntype T struct{ p *int; n [5]int }\n\nfunc New() *T { return &T{} }\n');
-    writeFileSync(join(mod, 'b', 'b.go'), 'package b\n\nimport "example.com/smoke/a"\n\nvar Keep []*a.T\n\nfunc F(n int) { Keep = append(Keep, a.New(), new(a.T)); _ = make([]byte, n) }\n');
+    writeFileSync(
+      join(mod, 'b', 'b.go'),
+      'package b\n\nimport "example.com/smoke/a"\n\nvar Keep []*a.T\n\nfunc F(n int) { Keep = append(Keep, a.New(), new(a.T)); _ = make([]byte, n) }\n',
+    );
     const r = await benchModule({ moduleDir: mod, edit: { pkg: './b', file: 'b/b.go' } });
     assert.equal(r.packages, 2);
     assert.ok(r.sites >= 2, `${r.sites} sites`);
@@ -73,14 +76,24 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
 
   test('simulator: the real runtime allocates the trace, the simulator replays it', async (t) => {
     if (!goVersion) return t.skip(noGo);
-    const sites = sitesFromOutput(readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt'), 'utf8'),
-      join(repoRoot, 'test', 'fixtures', 'constructs'));
+    const sites = sitesFromOutput(
+      readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt'), 'utf8'),
+      join(repoRoot, 'test', 'fixtures', 'constructs'),
+    );
     // The recorded output alone has no type facts, so sizes come from a fixed mix here.
-    const sizes = sizesFromSites(sites).length > 0 ? sizesFromSites(sites) : [
-      { bytes: 8, pointers: false, weight: 2 }, { bytes: 48, pointers: true, weight: 3 }, { bytes: 40000, pointers: false, weight: 0.1 },
-    ];
+    const sizes =
+      sizesFromSites(sites).length > 0
+        ? sizesFromSites(sites)
+        : [
+            { bytes: 8, pointers: false, weight: 2 },
+            { bytes: 48, pointers: true, weight: 3 },
+            { bytes: 40000, pointers: false, weight: 0.1 },
+          ];
     const ops = makeTrace(sizes, 5000);
-    assert.equal(ops.reduce((n, o) => n + o.count, 0), 5000);
+    assert.equal(
+      ops.reduce((n, o) => n + o.count, 0),
+      5000,
+    );
     assert.deepEqual(makeTrace(sizes, 5000), ops, 'the trace is deterministic');
     const r = await benchSimulator(sizes, 20_000, work, { goVersion: goVersion!, repeats: 1, sizesFrom: 'a fixed mix' });
     assert.equal(r.real.allocs, 20_000);
@@ -96,19 +109,44 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
     const p99 = r.figures.filter((f) => f.target === 'p99 ≤ 1 ms');
     assert.equal(p99.length, 2);
     const byFile = layout(r.fileSites, 2, 10);
-    assert.deepEqual([...byFile.values()].map((l) => l.length), [10, 10]);
+    assert.deepEqual(
+      [...byFile.values()].map((l) => l.length),
+      [10, 10],
+    );
   });
 
   test('compare: old sources and the working tree measured side by side', async (t) => {
     if (!goVersion) return t.skip(noGo);
     const r = await benchEditor({ perFile: 100, files: 1, samples: 50, vsix: false });
-    const sizes = [{ bytes: 24, pointers: true, weight: 1 }, { bytes: 5, pointers: false, weight: 1 }];
+    const sizes = [
+      { bytes: 24, pointers: true, weight: 1 },
+      { bytes: 5, pointers: false, weight: 1 },
+    ];
     const trace = join(work, 'cmp-trace.txt');
-    writeFileSync(trace, makeTrace(sizes, 2000).map((o) => `${o.bytes} ${o.pointers ? 'scan' : 'noscan'} ${o.count} ${o.keep ? 'keep' : 'drop'}\n`).join(''));
-    const c = await benchCompare({ goVersion: goVersion!, stdFile: tinyOutput, traceFile: trace, hoverSites: r.fileSites, repeats: 1, hoverSamples: 50 });
+    writeFileSync(
+      trace,
+      makeTrace(sizes, 2000)
+        .map((o) => `${o.bytes} ${o.pointers ? 'scan' : 'noscan'} ${o.count} ${o.keep ? 'keep' : 'drop'}\n`)
+        .join(''),
+    );
+    const c = await benchCompare({
+      goVersion: goVersion!,
+      stdFile: tinyOutput,
+      traceFile: trace,
+      hoverSites: r.fileSites,
+      repeats: 1,
+      hoverSamples: 50,
+    });
     const names = c.figures.map((f) => f.metric.replace(/,.*$/, '').replace(/ on a \d+-site file$/, ''));
-    assert.deepEqual(names, ['parse time', 'join time', 'parse+join peak RSS', 'parse+join wall time', 'parse+join CPU time (all threads)',
-      'simulator time on the trace', 'hover p50 / p99']);
+    assert.deepEqual(names, [
+      'parse time',
+      'join time',
+      'parse+join peak RSS',
+      'parse+join wall time',
+      'parse+join CPU time (all threads)',
+      'simulator time on the trace',
+      'hover p50 / p99',
+    ]);
     for (const f of c.figures) assert.match(f.value, /^\d+(\.\d+)? /, `${f.metric}: a ratio first, then its terms (${f.value})`);
   });
 });

@@ -12,7 +12,20 @@ suite('go-heap-lens classify', () => {
     const pb = JSON.parse(b.stdout);
     assert.deepEqual([pa.sizeClass, pa.slotBytes, pa.headerBytes], [32, 1024, 0]);
     assert.deepEqual([pb.sizeClass, pb.slotBytes, pb.headerBytes], [33, 1152, 8]);
-    for (const k of ['kind', 'requestBytes', 'headerBytes', 'sizeClass', 'spanClass', 'noscan', 'slotBytes', 'npages', 'objectsPerSpan', 'wasteBytes', 'goVersion', 'arch']) {
+    for (const k of [
+      'kind',
+      'requestBytes',
+      'headerBytes',
+      'sizeClass',
+      'spanClass',
+      'noscan',
+      'slotBytes',
+      'npages',
+      'objectsPerSpan',
+      'wasteBytes',
+      'goVersion',
+      'arch',
+    ]) {
       assert.ok(k in pb, `field ${k}`);
     }
   });
@@ -27,8 +40,14 @@ suite('go-heap-lens classify', () => {
   test('--stdin answers one JSON object per line, in order, and flags bad lines with exit 2', async () => {
     const ok = await runCli(['classify', '--stdin', '--go', '1.26', '--json'], { stdin: '24 scan\n5 noscan\n40000 noscan\n' });
     assert.equal(ok.code, 0);
-    const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((p) => p.kind), ['small', 'tiny', 'large']);
+    const lines = ok.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((p) => p.kind),
+      ['small', 'tiny', 'large'],
+    );
     const bad = await runCli(['classify', '--stdin', '--json'], { stdin: '24 scan\nfoo\n16 maybe\n8 noscan' });
     assert.equal(bad.code, 2);
     assert.equal(bad.stdout.trim().split('\n').length, 2);

@@ -12,7 +12,10 @@ test('parse --json prints the whole result as one line', async () => {
   assert.equal(lines.length, 2, 'one line and the final newline');
   assert.equal(lines[1], '');
   const o = JSON.parse(lines[0]!);
-  assert.deepEqual(o.diagnostics.map((d: { kind: string }) => d.kind), ['escapes', 'moved-to-heap']);
+  assert.deepEqual(
+    o.diagnostics.map((d: { kind: string }) => d.kind),
+    ['escapes', 'moved-to-heap'],
+  );
   assert.deepEqual(o.unparsed, [{ line: 4, text: 'garbage line' }]);
   assert.equal(o.stats.lines, 4);
 });

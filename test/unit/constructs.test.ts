@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
 import fc from 'fast-check';
 import {
-  classThresholdsForN, constructPredictions, constructRequests, growslice, hmapBucket, nextslicecap, swissGroup, type TypeShape,
+  classThresholdsForN,
+  constructPredictions,
+  constructRequests,
+  growslice,
+  hmapBucket,
+  nextslicecap,
+  swissGroup,
+  type TypeShape,
 } from '../../src/core/alloc/constructs.ts';
 import { classify, roundupsize } from '../../src/core/alloc/malloc.ts';
 import { ModelInputError, rulesFor } from '../../src/core/alloc/versions.ts';
@@ -42,25 +49,35 @@ suite('growslice (runtime/slice.go)', () => {
   });
 
   test('property: the new slice holds newLen, and its bytes are exactly what roundupsize allows', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 5000 }), fc.constantFrom(1, 2, 4, 8, 12, 16, 24, 40, 100),
-      fc.boolean(), fc.constantFrom(go121, go122, go126),
-      (oldCap, extra, elem, pointers, rules) => {
-        const g = growslice(oldCap, oldCap + extra, elem, pointers, rules);
-        assert.ok(g.newCap >= oldCap + extra);
-        assert.ok(g.bytes >= g.newCap * elem - (elem === 8 || elem === 1 ? 0 : elem));
-        assert.equal(g.bytes, elem === 1 || elem === 8 ? roundupsize(nextslicecap(oldCap + extra, oldCap) * elem, !pointers, rules) : g.newCap * elem);
-        // The allocation fits the slot it lands in, header included.
-        const p = classify({ bytes: g.bytes, pointers }, rules);
-        assert.ok(p.kind === 'large' || p.kind === 'tiny' || g.bytes + p.headerBytes <= p.slotBytes);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.constantFrom(1, 2, 4, 8, 12, 16, 24, 40, 100),
+        fc.boolean(),
+        fc.constantFrom(go121, go122, go126),
+        (oldCap, extra, elem, pointers, rules) => {
+          const g = growslice(oldCap, oldCap + extra, elem, pointers, rules);
+          assert.ok(g.newCap >= oldCap + extra);
+          assert.ok(g.bytes >= g.newCap * elem - (elem === 8 || elem === 1 ? 0 : elem));
+          assert.equal(
+            g.bytes,
+            elem === 1 || elem === 8 ? roundupsize(nextslicecap(oldCap + extra, oldCap) * elem, !pointers, rules) : g.newCap * elem,
+          );
+          // The allocation fits the slot it lands in, header included.
+          const p = classify({ bytes: g.bytes, pointers }, rules);
+          assert.ok(p.kind === 'large' || p.kind === 'tiny' || g.bytes + p.headerBytes <= p.slotBytes);
+        },
+      ),
+    );
   });
 });
 
 suite('constructRequests', () => {
   test('new(T): one object of T.Size; zero-size and non-escaping values allocate nothing', () => {
-    assert.deepEqual(constructRequests({ kind: 'new', type: { bytes: 1024, align: 8, pointers: true } }, go126).objects, [{ what: 'newobject', bytes: 1024, pointers: true }]);
+    assert.deepEqual(constructRequests({ kind: 'new', type: { bytes: 1024, align: 8, pointers: true } }, go126).objects, [
+      { what: 'newobject', bytes: 1024, pointers: true },
+    ]);
     assert.deepEqual(constructRequests({ kind: 'new', type: { bytes: 0, align: 1, pointers: false } }, go126).objects, []);
     assert.deepEqual(constructRequests({ kind: 'new', type: i64, escapes: false }, go126).objects, []);
     const p = constructPredictions({ kind: 'new', type: { bytes: 1024, align: 8, pointers: true } }, go126).objects[0]!.prediction;
@@ -68,22 +85,40 @@ suite('constructRequests', () => {
   });
 
   test('make([]T, len, cap): elem × cap, not rounded; len > cap is an error', () => {
-    assert.deepEqual(constructRequests({ kind: 'makeslice', elem: i64, len: 70, cap: 100 }, go126).objects, [{ what: 'makeslice', bytes: 800, pointers: false }]);
+    assert.deepEqual(constructRequests({ kind: 'makeslice', elem: i64, len: 70, cap: 100 }, go126).objects, [
+      { what: 'makeslice', bytes: 800, pointers: false },
+    ]);
     assert.throws(() => constructRequests({ kind: 'makeslice', elem: i64, len: 7, cap: 3 }, go126), ModelInputError);
     assert.deepEqual(constructRequests({ kind: 'makeslice', elem: i64, len: 4, escapes: false }, go126).objects, []);
-    assert.equal(constructRequests({ kind: 'makeslice', elem: i64, len: 4, escapes: false }, go121).objects.length, 1, 'variable non-escaping make is heap before go1.25');
+    assert.equal(
+      constructRequests({ kind: 'makeslice', elem: i64, len: 4, escapes: false }, go121).objects.length,
+      1,
+      'variable non-escaping make is heap before go1.25',
+    );
   });
 
   test('append to an empty non-escaping slice: 32 B stack store from go1.25 (cap 32/elem), heap before', () => {
     assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false }, rulesFor('1.25')), {
-      objects: [], newCap: 4, notes: ['go1.25+: append to an empty non-escaping slice uses a 32 B stack store, once per call (later appends in a loop use growslice)'],
+      objects: [],
+      newCap: 4,
+      notes: [
+        'go1.25+: append to an empty non-escaping slice uses a 32 B stack store, once per call (later appends in a loop use growslice)',
+      ],
     });
-    assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false }, rulesFor('1.24')).objects.map((o) => o.bytes), [16]);
-    assert.deepEqual(constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 5, escapes: false }, go126).objects.map((o) => o.bytes), [48]);
+    assert.deepEqual(
+      constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 2, escapes: false }, rulesFor('1.24')).objects.map((o) => o.bytes),
+      [16],
+    );
+    assert.deepEqual(
+      constructRequests({ kind: 'append', elem: i64, oldCap: 0, newLen: 5, escapes: false }, go126).objects.map((o) => o.bytes),
+      [48],
+    );
   });
 
   test('strings: string(b) is unrounded, []byte(s) and []rune(s) are rounded to the slot', () => {
-    assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 40 }, go126).objects, [{ what: 'slicebytetostring', bytes: 40, pointers: false }]);
+    assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 40 }, go126).objects, [
+      { what: 'slicebytetostring', bytes: 40, pointers: false },
+    ]);
     assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 1 }, go126).objects, []);
     assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 0 }, go126).objects, []);
     assert.deepEqual(constructRequests({ kind: 'string-from-bytes', len: 32, escapes: false }, go126).objects, []);
@@ -95,25 +130,49 @@ suite('constructRequests', () => {
   });
 
   test('concatenation: rawstring(total); a single non-empty operand is returned as is', () => {
-    assert.deepEqual(constructRequests({ kind: 'concat', operandBytes: [20, 30] }, go126).objects, [{ what: 'rawstring', bytes: 50, pointers: false }]);
+    assert.deepEqual(constructRequests({ kind: 'concat', operandBytes: [20, 30] }, go126).objects, [
+      { what: 'rawstring', bytes: 50, pointers: false },
+    ]);
     assert.deepEqual(constructRequests({ kind: 'concat', operandBytes: [0, 30] }, go126).objects, []);
     assert.equal(constructRequests({ kind: 'concat', operandBytes: [0, 30], operandOnStack: true }, go126).objects.length, 1);
     assert.deepEqual(constructRequests({ kind: 'concat', operandBytes: [10, 10], escapes: false }, go126).objects, []);
   });
 
   test('closures: struct{F uintptr; captures…}; scalars only → noscan; > 128 B or reassigned → by reference', () => {
-    assert.deepEqual(constructRequests({ kind: 'closure', captures: [{ type: i64 }, { type: i64 }] }, go126).objects, [{ what: 'closure', bytes: 24, pointers: false }]);
-    assert.deepEqual(constructRequests({ kind: 'closure', captures: [{ type: ptr }, { type: i64 }] }, go126).objects, [{ what: 'closure', bytes: 24, pointers: true }]);
+    assert.deepEqual(constructRequests({ kind: 'closure', captures: [{ type: i64 }, { type: i64 }] }, go126).objects, [
+      { what: 'closure', bytes: 24, pointers: false },
+    ]);
+    assert.deepEqual(constructRequests({ kind: 'closure', captures: [{ type: ptr }, { type: i64 }] }, go126).objects, [
+      { what: 'closure', bytes: 24, pointers: true },
+    ]);
     const byRef = constructRequests({ kind: 'closure', captures: [{ type: str, reassigned: true }] }, go126).objects;
-    assert.deepEqual(byRef.map((o) => [o.bytes, o.pointers]), [[16, true], [16, true]]);
+    assert.deepEqual(
+      byRef.map((o) => [o.bytes, o.pointers]),
+      [
+        [16, true],
+        [16, true],
+      ],
+    );
     const big = constructRequests({ kind: 'closure', captures: [{ type: { bytes: 200, align: 8, pointers: false } }] }, go126).objects;
-    assert.deepEqual(big.map((o) => [o.bytes, o.pointers]), [[200, false], [16, true]]);
-    assert.deepEqual(constructRequests({ kind: 'closure', captures: [{ type: { bytes: 1, align: 1, pointers: false } }, { type: i64 }] }, go126).objects[0]!.bytes, 24, 'fields are aligned');
+    assert.deepEqual(
+      big.map((o) => [o.bytes, o.pointers]),
+      [
+        [200, false],
+        [16, true],
+      ],
+    );
+    assert.deepEqual(
+      constructRequests({ kind: 'closure', captures: [{ type: { bytes: 1, align: 1, pointers: false } }, { type: i64 }] }, go126)
+        .objects[0]!.bytes,
+      24,
+      'fields are aligned',
+    );
     assert.deepEqual(constructRequests({ kind: 'closure', captures: [] }, go126).objects, []);
   });
 
   test('interface conversions: convT64/convTstring/convTslice/convT(noptr) and the no-allocation shortcuts', () => {
-    const one = (spec: Parameters<typeof constructRequests>[0]) => constructRequests(spec, go126).objects.map((o) => [o.what, o.bytes, o.pointers]);
+    const one = (spec: Parameters<typeof constructRequests>[0]) =>
+      constructRequests(spec, go126).objects.map((o) => [o.what, o.bytes, o.pointers]);
     assert.deepEqual(one({ kind: 'convert', type: i64 }), [['convT64', 8, false]]);
     assert.deepEqual(one({ kind: 'convert', type: i64, staticValue: 'small-int' }), []);
     assert.deepEqual(one({ kind: 'convert', type: str, shape: 'string' }), [['convTstring', 16, true]]);
@@ -126,7 +185,12 @@ suite('constructRequests', () => {
     assert.deepEqual(one({ kind: 'convert', type: { bytes: 0, align: 1, pointers: false } }), []);
     assert.deepEqual(one({ kind: 'convert', type: { bytes: 24, align: 8, pointers: false }, escapes: false }), []);
     // uint64 is 4-aligned on 32-bit targets, and convT64 still applies there.
-    assert.deepEqual(constructRequests({ kind: 'convert', type: { bytes: 8, align: 4, pointers: false } }, rulesFor('1.26', '386')).objects.map((o) => o.what), ['convT64']);
+    assert.deepEqual(
+      constructRequests({ kind: 'convert', type: { bytes: 8, align: 4, pointers: false } }, rulesFor('1.26', '386')).objects.map(
+        (o) => o.what,
+      ),
+      ['convT64'],
+    );
     // facts §6: convTstring lands in class 2 scan (span class 4).
     assert.equal(constructPredictions({ kind: 'convert', type: str, shape: 'string' }, go126).objects[0]!.prediction.spanClass, 4);
   });
@@ -135,34 +199,72 @@ suite('constructRequests', () => {
     assert.equal(swissGroup(i64, i64, go126).bytes, 136);
     assert.equal(swissGroup(str, i64, go126).bytes, 200);
     const r = constructPredictions({ kind: 'makemap', key: str, elem: i64, hint: 100 }, go126);
-    assert.deepEqual(r.objects.map((o) => [o.what, o.bytes, o.prediction.slotBytes]), [
-      ['maps.Map', 48, 48], ['directory', 8, 8], ['table', 32, 32], ['groups', 3200, 3456],
-    ]);
-    assert.deepEqual(constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 0 }, go126).objects.map((o) => o.bytes), [48]);
+    assert.deepEqual(
+      r.objects.map((o) => [o.what, o.bytes, o.prediction.slotBytes]),
+      [
+        ['maps.Map', 48, 48],
+        ['directory', 8, 8],
+        ['table', 32, 32],
+        ['groups', 3200, 3456],
+      ],
+    );
+    assert.deepEqual(
+      constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 0 }, go126).objects.map((o) => o.bytes),
+      [48],
+    );
     // hint 1000: target 1142 → 2 tables of 1024 slots (128 groups each).
     const big = constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 1000 }, go126).objects;
-    assert.deepEqual(big.map((o) => o.bytes), [48, 16, 32, 17408, 32, 17408]);
+    assert.deepEqual(
+      big.map((o) => o.bytes),
+      [48, 16, 32, 17408, 32, 17408],
+    );
   });
 
   test('maps, old hmap (go1.21–1.23, noswissmap): buckets filled to the slot, preallocated overflow, mapextra', () => {
     assert.equal(hmapBucket(i64, i64, go122).bytes, 144);
     assert.equal(hmapBucket(str, i64, go122).bytes, 208);
     const go123 = rulesFor('1.23');
-    assert.deepEqual(constructRequests({ kind: 'makemap', key: str, elem: i64, hint: 100 }, go123).objects.map((o) => [o.what, o.bytes]), [
-      ['hmap', 48], ['buckets', 19 * 208], ['mapextra', 24],
-    ]);
+    assert.deepEqual(
+      constructRequests({ kind: 'makemap', key: str, elem: i64, hint: 100 }, go123).objects.map((o) => [o.what, o.bytes]),
+      [
+        ['hmap', 48],
+        ['buckets', 19 * 208],
+        ['mapextra', 24],
+      ],
+    );
     // go1.21's load factor truncates to 6: hint 100 needs B = 5 (32 + 2 overflow → filled to 39).
-    assert.deepEqual(constructRequests({ kind: 'makemap', key: str, elem: i64, hint: 100 }, go121).objects.map((o) => o.bytes), [48, 39 * 208, 24]);
-    assert.deepEqual(constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 8 }, go123).objects.map((o) => o.bytes), [48]);
+    assert.deepEqual(
+      constructRequests({ kind: 'makemap', key: str, elem: i64, hint: 100 }, go121).objects.map((o) => o.bytes),
+      [48, 39 * 208, 24],
+    );
+    assert.deepEqual(
+      constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 8 }, go123).objects.map((o) => o.bytes),
+      [48],
+    );
     // go1.24 added hmap.clearSeq: 56 B under GOEXPERIMENT=noswissmap.
-    assert.deepEqual(constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 8 }, rulesFor('1.25', 'amd64', { swissmap: false })).objects.map((o) => [o.what, o.bytes]), [['hmap', 56]]);
+    assert.deepEqual(
+      constructRequests({ kind: 'makemap', key: i64, elem: i64, hint: 8 }, rulesFor('1.25', 'amd64', { swissmap: false })).objects.map(
+        (o) => [o.what, o.bytes],
+      ),
+      [['hmap', 56]],
+    );
   });
 
   test('channels: hchan per version; pointer-free buffers share the hchan object', () => {
-    const sizes = [21, 22, 23, 24, 25, 26, 27].map((v) => constructRequests({ kind: 'makechan', elem: i64, size: 0 }, rulesFor(`1.${v}`)).objects[0]!.bytes);
+    const sizes = [21, 22, 23, 24, 25, 26, 27].map(
+      (v) => constructRequests({ kind: 'makechan', elem: i64, size: 0 }, rulesFor(`1.${v}`)).objects[0]!.bytes,
+    );
     assert.deepEqual(sizes, [96, 96, 104, 104, 112, 112, 112]);
-    assert.deepEqual(constructRequests({ kind: 'makechan', elem: i64, size: 8 }, go126).objects, [{ what: 'hchan+buf', bytes: 176, pointers: false }]);
-    assert.deepEqual(constructRequests({ kind: 'makechan', elem: ptr, size: 16 }, go126).objects.map((o) => [o.bytes, o.pointers]), [[112, true], [128, true]]);
+    assert.deepEqual(constructRequests({ kind: 'makechan', elem: i64, size: 8 }, go126).objects, [
+      { what: 'hchan+buf', bytes: 176, pointers: false },
+    ]);
+    assert.deepEqual(
+      constructRequests({ kind: 'makechan', elem: ptr, size: 16 }, go126).objects.map((o) => [o.bytes, o.pointers]),
+      [
+        [112, true],
+        [128, true],
+      ],
+    );
     assert.equal(constructRequests({ kind: 'makechan', elem: i64, size: 0 }, rulesFor('1.26', '386')).objects[0]!.bytes, 64);
   });
 
@@ -188,22 +290,37 @@ suite('classThresholdsForN (make([]T, n) as a function of n)', () => {
 
   test('bytes: 1..15 tiny, then one range per class; zero-size elements never allocate', () => {
     const ranges = classThresholdsForN(1, false, go126);
-    assert.deepEqual(ranges.slice(0, 3).map((r) => [r.kind, r.nMin, r.nMax]), [['zero', 0, 0], ['tiny', 1, 15], ['small', 16, 16]]);
-    assert.deepEqual(classThresholdsForN(0, false, go126).map((r) => r.kind), ['zero']);
+    assert.deepEqual(
+      ranges.slice(0, 3).map((r) => [r.kind, r.nMin, r.nMax]),
+      [
+        ['zero', 0, 0],
+        ['tiny', 1, 15],
+        ['small', 16, 16],
+      ],
+    );
+    assert.deepEqual(
+      classThresholdsForN(0, false, go126).map((r) => r.kind),
+      ['zero'],
+    );
   });
 
   test('property: ranges are contiguous and every n lands where classify puts n × elem', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(1, 3, 8, 12, 24, 40, 100, 1000, 5000), fc.boolean(), fc.constantFrom(go121, go122, go126), fc.integer({ min: 0, max: 40000 }),
-      (elem, pointers, rules, n) => {
-        if (pointers && elem % 8 !== 0) return;
-        const ranges = classThresholdsForN(elem, pointers, rules);
-        for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i]!.nMin, ranges[i - 1]!.nMax + 1);
-        const r = ranges.find((x) => n >= x.nMin && n <= x.nMax)!;
-        const p = classify({ bytes: n * elem, pointers }, rules);
-        assert.equal(r.kind, p.kind);
-        if (p.kind === 'small') assert.equal(r.sizeClass, p.sizeClass);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 3, 8, 12, 24, 40, 100, 1000, 5000),
+        fc.boolean(),
+        fc.constantFrom(go121, go122, go126),
+        fc.integer({ min: 0, max: 40000 }),
+        (elem, pointers, rules, n) => {
+          if (pointers && elem % 8 !== 0) return;
+          const ranges = classThresholdsForN(elem, pointers, rules);
+          for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i]!.nMin, ranges[i - 1]!.nMax + 1);
+          const r = ranges.find((x) => n >= x.nMin && n <= x.nMax)!;
+          const p = classify({ bytes: n * elem, pointers }, rules);
+          assert.equal(r.kind, p.kind);
+          if (p.kind === 'small') assert.equal(r.sizeClass, p.sizeClass);
+        },
+      ),
+    );
   });
 });

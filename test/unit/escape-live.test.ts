@@ -16,7 +16,8 @@ const minor = goVersion !== undefined ? Number(/^go1\.(\d+)/.exec(goVersion)?.[1
 suite(`live compiler output (${goVersion ?? 'no go on PATH'})`, () => {
   for (const mod of ['constructs', 'service', 'rangefunc']) {
     test(`go build -gcflags=-m=2 ./... in ${mod}: 0 unparsed`, (t) => {
-      if (goVersion === undefined) return t.skip(`no \`go\` on PATH (${version.error?.message ?? version.stderr}): cannot run the compiler here`);
+      if (goVersion === undefined)
+        return t.skip(`no \`go\` on PATH (${version.error?.message ?? version.stderr}): cannot run the compiler here`);
       if (mod === 'rangefunc' && minor < 23) return t.skip(`${goVersion} cannot build range-over-func (needs go1.23)`);
       const dir = join(fixtures, mod);
       const r = spawnSync('go', ['build', '-gcflags=-m=2', './...'], { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 << 20 });
@@ -54,7 +55,8 @@ suite(`live compiler output (${goVersion ?? 'no go on PATH'})`, () => {
     const pj = parseBuildJson(j.stdout);
     const pt = parseText(txt.stderr);
     assert.deepEqual(pj.unparsed, []);
-    const key = (d: { file: string; line: number; column: number | null; message: string }) => `${d.file}:${d.line}:${d.column} ${d.message}`;
+    const key = (d: { file: string; line: number; column: number | null; message: string }) =>
+      `${d.file}:${d.line}:${d.column} ${d.message}`;
     assert.deepEqual(pj.diagnostics.map(key).sort(), pt.diagnostics.map(key).sort());
   });
 });

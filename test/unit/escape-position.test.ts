@@ -36,13 +36,16 @@ test('a byte column inside a multi-byte character maps to that character; column
 });
 
 test('agrees with TextEncoder on every character boundary; round-trips', () => {
-  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.nat(), (line, k) => {
-    // Boundaries between code points only (never split a surrogate pair).
-    const cps = [...line];
-    const n = k % (cps.length + 1);
-    const idx = cps.slice(0, n).join('').length;
-    const byteCol = byteColumnOf(line, idx);
-    assert.equal(utf8ColumnToUtf16(line, byteCol), idx + 1);
-    assert.equal(utf16ColumnToUtf8(line, idx + 1), byteCol);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.nat(), (line, k) => {
+      // Boundaries between code points only (never split a surrogate pair).
+      const cps = [...line];
+      const n = k % (cps.length + 1);
+      const idx = cps.slice(0, n).join('').length;
+      const byteCol = byteColumnOf(line, idx);
+      assert.equal(utf8ColumnToUtf16(line, byteCol), idx + 1);
+      assert.equal(utf16ColumnToUtf8(line, idx + 1), byteCol);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -14,7 +14,11 @@ import type { Diagnostic, ParseResult } from '../../src/core/escape/diagnostic.t
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const recorded = join(fixtures, 'recorded');
-const versions = existsSync(recorded) ? readdirSync(recorded).filter((d) => /^go1\.\d+$/.test(d)).sort() : [];
+const versions = existsSync(recorded)
+  ? readdirSync(recorded)
+      .filter((d) => /^go1\.\d+$/.test(d))
+      .sort()
+  : [];
 const expectedVersions = ['go1.21', 'go1.22', 'go1.23', 'go1.24', 'go1.25', 'go1.26', 'go1.27'];
 const minor = (v: string): number => Number(v.slice(4));
 
@@ -41,7 +45,9 @@ test('recordings exist for every Go version 1.21–1.27', () => {
 for (const v of versions) {
   suite(`recorded ${v}`, () => {
     const dir = join(recorded, v);
-    const texts = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+    const texts = readdirSync(dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort();
 
     test('every recording is accounted for by a sidecar naming the toolchain', () => {
       assert.ok(texts.length >= 5, `only ${texts.length} recordings`);
@@ -78,7 +84,10 @@ for (const v of versions) {
       const r = parseRecording(v, 'constructs-m1.txt');
       const site = (file: string, line: number, col: number, kind: Diagnostic['kind'], expr: string) => {
         const ds = find(r, file, line, col, kind);
-        assert.ok(ds.some((d) => d.expr === expr), `${file}:${line}:${col} ${kind} ${expr}; got ${JSON.stringify(ds)}`);
+        assert.ok(
+          ds.some((d) => d.expr === expr),
+          `${file}:${line}:${col} ${kind} ${expr}; got ${JSON.stringify(ds)}`,
+        );
       };
       site('alloc/alloc.go', 21, 9, 'escapes', '&Point{...}');
       site('alloc/alloc.go', 26, 10, 'escapes', 'new(Node)');
@@ -97,7 +106,10 @@ for (const v of versions) {
       site('text/text.go', 21, 21, 'escapes', '&Label{...}');
       site('text/text.go', 21, 36, 'escapes', '"é" + labels[0].S');
       // go1.25 started reporting the backing store of append on its own line.
-      assert.equal(find(r, 'sizes/sizes.go', 53, 3, 'escapes').some((d) => d.expr === 'append'), minor(v) >= 25);
+      assert.equal(
+        find(r, 'sizes/sizes.go', 53, 3, 'escapes').some((d) => d.expr === 'append'),
+        minor(v) >= 25,
+      );
     });
 
     test('byte columns point at the expression once converted to UTF-16', () => {
@@ -126,7 +138,10 @@ for (const v of versions) {
       assert.equal(captured?.absFile, join(fixtures, 'constructs', 'closures', 'closures.go'));
       const label = find(r, 'text/text.go', 20, 37, 'explanation')[0];
       assert.ok(label);
-      assert.ok(label.steps!.some((s) => s.why === 'call parameter' && s.where === 'append(labels, l)'), JSON.stringify(label.steps));
+      assert.ok(
+        label.steps!.some((s) => s.why === 'call parameter' && s.where === 'append(labels, l)'),
+        JSON.stringify(label.steps),
+      );
       // The level-1 summary follows its block and is still its own diagnostic.
       assert.equal(find(r, 'closures/closures.go', 10, 2, 'moved-to-heap').length, 1);
       // Every from step of every block has a known WHY and a position.
@@ -157,13 +172,18 @@ for (const v of versions) {
           const t = parseRecording(v, `${mod}-m2.txt`);
           // Package blocks come out in a nondeterministic order; compare as multisets.
           assert.deepEqual(j.diagnostics.map(key).sort(), t.diagnostics.map(key).sort());
-          const lines = read(jsonl).split('\n').filter((l) => l !== '');
+          const lines = read(jsonl)
+            .split('\n')
+            .filter((l) => l !== '');
           for (const d of j.diagnostics) assert.match(lines[d.inputLine - 1]!, /"Action":"build-output"/);
         });
       }
     } else {
       test('go build -json is not recorded before go1.24', () => {
-        assert.equal(readdirSync(dir).some((f) => f.endsWith('.build.jsonl')), false);
+        assert.equal(
+          readdirSync(dir).some((f) => f.endsWith('.build.jsonl')),
+          false,
+        );
       });
     }
 
@@ -182,21 +202,29 @@ for (const v of versions) {
       const r = parseLogopt(files);
       assert.deepEqual(r.unparsed, []);
       assert.equal(r.headers.length, files.length);
-      assert.ok(r.headers.every((h) => h.gc_version.startsWith(v)), r.headers.map((h) => h.gc_version).join());
+      assert.ok(
+        r.headers.every((h) => h.gc_version.startsWith(v)),
+        r.headers.map((h) => h.gc_version).join(),
+      );
       // Every escaping expression of the log is an `escapes` line of the text output at the
       // same file:line:col (the log has absolute paths, the text relative ones).
       const text = parseRecording(v, 'constructs-m2.txt');
       // A variable the log says escapes is `moved to heap` in text, with an explanation block.
-      const textEscapes = new Set(text.diagnostics.filter((d) => d.kind === 'escapes' || d.kind === 'explanation')
-        .map((d) => `${d.absFile}:${d.line}:${d.column}:${d.expr}`));
+      const textEscapes = new Set(
+        text.diagnostics
+          .filter((d) => d.kind === 'escapes' || d.kind === 'explanation')
+          .map((d) => `${d.absFile}:${d.line}:${d.column}:${d.expr}`),
+      );
       // The log holds the absolute paths of the checkout it was recorded in; map them to this one.
       const mainHeader = r.headers.find((h) => h.file.endsWith('/constructs/main.go'));
       assert.ok(mainHeader, 'the log has a header for constructs/main.go');
       const recordedModule = mainHeader.file.slice(0, -'/main.go'.length);
-      const here = (f: string | undefined) => (f?.startsWith(recordedModule + '/') ? join(fixtures, 'constructs', f.slice(recordedModule.length + 1)) : f);
+      const here = (f: string | undefined) =>
+        f?.startsWith(recordedModule + '/') ? join(fixtures, 'constructs', f.slice(recordedModule.length + 1)) : f;
       const logEscapes = r.diagnostics.filter((d) => d.kind === 'escapes' && d.file.startsWith(recordedModule + '/'));
       assert.ok(logEscapes.length > 20, `${logEscapes.length} escapes under ${recordedModule}`);
-      for (const d of logEscapes) assert.ok(textEscapes.has(`${here(d.absFile)}:${d.line}:${d.column}:${d.expr}`), `${d.file}:${d.line}:${d.column} ${d.expr}`);
+      for (const d of logEscapes)
+        assert.ok(textEscapes.has(`${here(d.absFile)}:${d.line}:${d.column}:${d.expr}`), `${d.file}:${d.line}:${d.column} ${d.expr}`);
       const leak = r.diagnostics.find((d) => d.kind === 'leaking-param-content' && d.file.endsWith('text/text.go'));
       assert.equal(leak?.expr, 'ls');
       assert.ok(r.diagnostics.some((d) => d.kind === 'explanation' && d.steps!.some((s) => s.kind === 'from' && s.why === 'range-deref')));

@@ -17,8 +17,11 @@ function one(line: string): Diagnostic {
 /** The accounting invariant: every input line is in exactly one bucket. */
 function assertAccounted(r: ParseResult): void {
   const s = r.stats;
-  assert.equal(s.lines, (s.diagnosticLines ?? 0) + (s.headerLines ?? 0) + (s.blankLines ?? 0) + (s.toolLines ?? 0) + s.unparsed,
-    JSON.stringify(s));
+  assert.equal(
+    s.lines,
+    (s.diagnosticLines ?? 0) + (s.headerLines ?? 0) + (s.blankLines ?? 0) + (s.toolLines ?? 0) + s.unparsed,
+    JSON.stringify(s),
+  );
   assert.equal(s.diagnostics, r.diagnostics.length);
   assert.equal(s.unparsed, r.unparsed.length);
 }
@@ -41,12 +44,20 @@ suite('escape text: level-1 messages', () => {
     ['./main.go:5:10: leaking param: p to result out level=-1', 'leaking-param-result', 'p'],
     ['./main.go:9:6: can inline NewPoint', 'can-inline', 'NewPoint'],
     ['./main.go:9:6: can inline litT with cost 10 as: func() *T { t := &T{...}; return t }', 'can-inline', 'litT'],
-    ['./main.go:9:6: can inline (*Stack[go.shape.string]).Push with cost 63 as: method(*Stack[go.shape.string]) func(go.shape.string) { s.items = append(s.items, v) }', 'can-inline', '(*Stack[go.shape.string]).Push'],
+    [
+      './main.go:9:6: can inline (*Stack[go.shape.string]).Push with cost 63 as: method(*Stack[go.shape.string]) func(go.shape.string) { s.items = append(s.items, v) }',
+      'can-inline',
+      '(*Stack[go.shape.string]).Push',
+    ],
     ['./main.go:9:6: cannot inline main: function too complex: cost 187 exceeds budget 80', 'cannot-inline', 'main'],
     ['./main.go:9:6: cannot inline F: marked go:noinline', 'cannot-inline', 'F'],
     ['./main.go:9:6: cannot inline Stat: unhandled op DEFER', 'cannot-inline', 'Stat'],
     ['./main.go:9:6: cannot inline f into g: repeated recursive cycle', 'cannot-inline', 'f'],
-    ['./main.go:9:6: cannot inline M[go.shape.struct { X int "json:\\"x\\"" }]: recursive', 'cannot-inline', 'M[go.shape.struct { X int "json:\\"x\\"" }]'],
+    [
+      './main.go:9:6: cannot inline M[go.shape.struct { X int "json:\\"x\\"" }]: recursive',
+      'cannot-inline',
+      'M[go.shape.struct { X int "json:\\"x\\"" }]',
+    ],
     ['./main.go:20:14: inlining call to fmt.Println', 'inlining-call', 'fmt.Println'],
     ['./main.go:20:14: inlining call to f with score 42', 'inlining-call', 'f'],
     ['./main.go:30:12: devirtualizing sh.Area to Square', 'devirtualized', 'sh.Area'],
@@ -60,7 +71,11 @@ suite('escape text: level-1 messages', () => {
     ['./main.go:30:12: ([]byte)(s) escapes to heap', 'escapes', '([]byte)(s)'],
     ['./main.go:30:12: func literal escapes to heap', 'escapes', 'func literal'],
     // Long constants are cut at 69 runes with no closing quote.
-    ['/usr/lib/go/src/reflect/map.go:3:9: "MapIter.Next called on an iterator that does not have an associated ... escapes to heap', 'escapes', '"MapIter.Next called on an iterator that does not have an associated ...'],
+    [
+      '/usr/lib/go/src/reflect/map.go:3:9: "MapIter.Next called on an iterator that does not have an associated ... escapes to heap',
+      'escapes',
+      '"MapIter.Next called on an iterator that does not have an associated ...',
+    ],
     ['./main.go:30:12: "a: 1: b" escapes to heap', 'escapes', '"a: 1: b"'],
     ['./main.go:30:12: zero-copy string->[]byte conversion', 'other', ''],
     ['./main.go:10:2: Counter capturing by ref: n (addr=false assign=true width=8)', 'other', 'n'],
@@ -95,14 +110,23 @@ suite('escape text: positions and paths', () => {
   });
 
   test('Windows drive letters, backslashes, spaces, @ and $WORK in file names', () => {
-    assert.deepEqual(splitPosition('C:\\Users\\me\\proj\\main.go:12:5: x escapes to heap')?.pos,
-      { file: 'C:\\Users\\me\\proj\\main.go', line: 12, column: 5 });
+    assert.deepEqual(splitPosition('C:\\Users\\me\\proj\\main.go:12:5: x escapes to heap')?.pos, {
+      file: 'C:\\Users\\me\\proj\\main.go',
+      line: 12,
+      column: 5,
+    });
     assert.deepEqual(splitPosition('.\\main.go:3:1: can inline f')?.pos, { file: '.\\main.go', line: 3, column: 1 });
     assert.deepEqual(splitPosition('/home/my dir/x.go:3:1: can inline f')?.pos, { file: '/home/my dir/x.go', line: 3, column: 1 });
-    assert.deepEqual(splitPosition('example.org/dep@v1.0.0/dep.go:5:6: can inline Dep')?.pos,
-      { file: 'example.org/dep@v1.0.0/dep.go', line: 5, column: 6 });
-    assert.deepEqual(splitPosition('$WORK/b001/_cgo_gotypes.go:15:6: can inline _Cfunc_f')?.pos,
-      { file: '$WORK/b001/_cgo_gotypes.go', line: 15, column: 6 });
+    assert.deepEqual(splitPosition('example.org/dep@v1.0.0/dep.go:5:6: can inline Dep')?.pos, {
+      file: 'example.org/dep@v1.0.0/dep.go',
+      line: 5,
+      column: 6,
+    });
+    assert.deepEqual(splitPosition('$WORK/b001/_cgo_gotypes.go:15:6: can inline _Cfunc_f')?.pos, {
+      file: '$WORK/b001/_cgo_gotypes.go',
+      line: 15,
+      column: 6,
+    });
     assert.deepEqual(parsePosition('./x.go:3'), { file: './x.go', line: 3, column: null });
     assert.deepEqual(parsePosition('../other/x.go:31:4'), { file: '../other/x.go', line: 31, column: 4 });
     assert.equal(parsePosition('not a position'), undefined);
@@ -143,16 +167,28 @@ suite('escape text: framing', () => {
     const r = parseText(text);
     assertAccounted(r);
     assert.equal(r.unparsed.length, 0);
-    assert.deepEqual(r.diagnostics.map((d) => [d.package, d.packageVariant]), [
-      ['example.com/m', undefined], ['example.com/m', 'example.com/m.test'], ['example.com/m_test', 'example.com/m.test'],
-      ['example.com/m.test', undefined], ['example.com/m.test', undefined],
-    ]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.package, d.packageVariant]),
+      [
+        ['example.com/m', undefined],
+        ['example.com/m', 'example.com/m.test'],
+        ['example.com/m_test', 'example.com/m.test'],
+        ['example.com/m.test', undefined],
+        ['example.com/m.test', undefined],
+      ],
+    );
     assert.deepEqual([r.stats.headerLines, r.stats.blankLines, r.stats.toolLines], [5, 1, 1]);
   });
 
   test('CRLF, lone CR and LF give the same diagnostics, split anywhere', () => {
-    const lines = ['# example.com/m', './m.go:3:2: x escapes to heap in F:', './m.go:3:2:   flow: {heap} ← &x:',
-      './m.go:3:2:     from &x (address-of) at ./m.go:4:9', './m.go:3:2: moved to heap: x', 'junk'];
+    const lines = [
+      '# example.com/m',
+      './m.go:3:2: x escapes to heap in F:',
+      './m.go:3:2:   flow: {heap} ← &x:',
+      './m.go:3:2:     from &x (address-of) at ./m.go:4:9',
+      './m.go:3:2: moved to heap: x',
+      'junk',
+    ];
     const lf = parseText(lines.join('\n'));
     for (const sep of ['\r\n', '\r']) {
       const text = lines.join(sep) + sep;
@@ -186,7 +222,14 @@ suite('escape text: framing', () => {
     ].join('\n');
     const r = parseText(text);
     assertAccounted(r);
-    assert.deepEqual(r.diagnostics.map((d) => [d.kind, d.steps?.length]), [['other', undefined], ['other', 2], ['other', undefined]]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.kind, d.steps?.length]),
+      [
+        ['other', undefined],
+        ['other', 2],
+        ['other', undefined],
+      ],
+    );
     assert.equal(r.diagnostics[1]!.steps![1]!.text, '.   .   NAME-m.f Class:PFUNC');
     assert.equal(r.diagnostics[2]!.expr, '.i0:');
     assert.deepEqual(r.unparsed, [{ line: 7, text: '.   stray IR line with no inlining line before it' }]);
@@ -208,24 +251,38 @@ suite('escape text: -m=2 explanation blocks', () => {
   ];
   const go124 = go127.map((l) => l.replace(' in closure:', ':').replace(' for keep with', ' with').replace(' ← ', ' = '));
 
-  for (const [name, lines, func] of [['go1.25+ wording', go127, 'closure'], ['go1.24 and older wording', go124, undefined]] as const) {
+  for (const [name, lines, func] of [
+    ['go1.25+ wording', go127, 'closure'],
+    ['go1.24 and older wording', go124, undefined],
+  ] as const) {
     test(name, () => {
       const r = parseText(lines.join('\n') + '\n', { baseDir: '/w/m' });
       assertAccounted(r);
       assert.equal(r.unparsed.length, 0);
-      assert.deepEqual(r.diagnostics.map((d) => d.kind), ['explanation', 'moved-to-heap', 'explanation', 'leaking-param']);
+      assert.deepEqual(
+        r.diagnostics.map((d) => d.kind),
+        ['explanation', 'moved-to-heap', 'explanation', 'leaking-param'],
+      );
       const [x, , p] = r.diagnostics;
       assert.equal(x!.expr, 'x');
       assert.equal(x!.func, func);
       assert.equal(x!.inputLine, 1);
       assert.deepEqual([x!.file, x!.line, x!.column], ['./main.go', 48, 2]);
-      assert.deepEqual(x!.steps!.map((s) => s.kind), ['flow', 'from', 'from']);
+      assert.deepEqual(
+        x!.steps!.map((s) => s.kind),
+        ['flow', 'from', 'from'],
+      );
       const from = x!.steps![1]!;
-      assert.deepEqual([from.why, from.where, from.file, from.line, from.column, from.absFile],
-        ['captured by a closure', 'x', './main.go', 50, 3, '/w/m/main.go']);
+      assert.deepEqual(
+        [from.why, from.where, from.file, from.line, from.column, from.absFile],
+        ['captured by a closure', 'x', './main.go', 50, 3, '/w/m/main.go'],
+      );
       assert.equal(p!.expr, 'p');
       assert.equal(p!.func, func === undefined ? undefined : 'keep');
-      assert.deepEqual(p!.steps!.map((s) => s.kind), ['flow', 'from', 'note']);
+      assert.deepEqual(
+        p!.steps!.map((s) => s.kind),
+        ['flow', 'from', 'note'],
+      );
       assert.equal(p!.steps![1]!.where, 'sink = p');
       assert.equal(r.stats.diagnosticLines, 10);
     });
@@ -238,12 +295,15 @@ suite('escape text: -m=2 explanation blocks', () => {
   });
 
   test('Windows and cgo paths in block positions and step tails', () => {
-    const r = parseText([
-      'C:\\w\\m\\main.go:3:2: x escapes to heap in F:',
-      'C:\\w\\m\\main.go:3:2:     from &x (address-of) at C:\\w\\m\\other.go:9:14',
-      '_cgo_gotypes.go:15:6: can inline _Cfunc_puts',
-      './main.go:13:23: C.CString("hi") escapes to heap',
-    ].join('\r\n'), { baseDir: 'C:\\w\\m' });
+    const r = parseText(
+      [
+        'C:\\w\\m\\main.go:3:2: x escapes to heap in F:',
+        'C:\\w\\m\\main.go:3:2:     from &x (address-of) at C:\\w\\m\\other.go:9:14',
+        '_cgo_gotypes.go:15:6: can inline _Cfunc_puts',
+        './main.go:13:23: C.CString("hi") escapes to heap',
+      ].join('\r\n'),
+      { baseDir: 'C:\\w\\m' },
+    );
     assertAccounted(r);
     const [x, cgo, call] = r.diagnostics;
     assert.equal(x!.file, 'C:\\w\\m\\main.go');
@@ -264,31 +324,66 @@ suite('escape text: -m=2 explanation blocks', () => {
 });
 
 suite('escape text: properties', () => {
-  const fragments = ['./m.go:', '3', ':', '2', ': ', 'x escapes to heap', ' in F:', '  flow: ', '    from ', ' (assign) at ', '# ', 'pkg',
-    '\n', '\r\n', '\r', 'é', '😀', '\u0000', ' ', 'moved to heap: ', 'leaking param: ', ' to result ', ' level=', '[', ']', '<autogenerated>'];
+  const fragments = [
+    './m.go:',
+    '3',
+    ':',
+    '2',
+    ': ',
+    'x escapes to heap',
+    ' in F:',
+    '  flow: ',
+    '    from ',
+    ' (assign) at ',
+    '# ',
+    'pkg',
+    '\n',
+    '\r\n',
+    '\r',
+    'é',
+    '😀',
+    '\u0000',
+    ' ',
+    'moved to heap: ',
+    'leaking param: ',
+    ' to result ',
+    ' level=',
+    '[',
+    ']',
+    '<autogenerated>',
+  ];
   const textArb = fc.oneof(
     fc.string({ maxLength: 300 }),
     fc.array(fc.constantFrom(...fragments), { maxLength: 80 }).map((a) => a.join('')),
   );
 
   test('never throws; every line accounted for; line count matches', () => {
-    fc.assert(fc.property(textArb, (text) => {
-      const r = parseText(text);
-      assertAccounted(r);
-      assert.equal(r.stats.lines, referenceLines(text).length);
-      for (const u of r.unparsed) assert.equal(u.text, referenceLines(text)[u.line - 1]);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(textArb, (text) => {
+        const r = parseText(text);
+        assertAccounted(r);
+        assert.equal(r.stats.lines, referenceLines(text).length);
+        for (const u of r.unparsed) assert.equal(u.text, referenceLines(text)[u.line - 1]);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('chunking does not change the result', () => {
-    fc.assert(fc.property(textArb, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
-      const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-      const p = new TextParser();
-      let prev = 0;
-      for (const c of points) { p.push(text.slice(prev, c)); prev = c; }
-      p.push(text.slice(prev));
-      assert.deepEqual(p.end(), parseText(text));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(textArb, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const p = new TextParser();
+        let prev = 0;
+        for (const c of points) {
+          p.push(text.slice(prev, c));
+          prev = c;
+        }
+        p.push(text.slice(prev));
+        assert.deepEqual(p.end(), parseText(text));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -318,7 +413,11 @@ suite('escape text: linear time on pathological input', () => {
     // This shape's parse is a memory-bound scan (about 1 ms per 10 MB), so 10 MB → 20 MB measured the
     // last-level cache (32 MiB here: 0.8 → 3.5 ms, a steady 4.4×), not the parser; 40 MB → 80 MB is
     // out of cache on both sides (measured 1.8–2.3×).
-    ['a 40 MB `from` step of `) at (` runs', 6_800_000, (n) => './m.go:1:1: x escapes to heap:\n./m.go:1:1:     from ' + ') at ('.repeat(n)],
+    [
+      'a 40 MB `from` step of `) at (` runs',
+      6_800_000,
+      (n) => './m.go:1:1: x escapes to heap:\n./m.go:1:1:     from ' + ') at ('.repeat(n),
+    ],
     ['1e6 tiny lines', 1_000_000, (n) => 'x\n'.repeat(n)],
     ['1e5 positioned lines', 100_000, (n) => './a.go:1:2: moved to heap: x\n'.repeat(n)],
   ];

@@ -12,7 +12,15 @@ import { parseText, TextParser } from '../../src/core/escape/text.ts';
 import { main } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/io.ts';
 import {
-  buildJsonInputArb, checkBuildJson, checkBytes, checkLogopt, checkText, countLines, logoptInputArb, recordedCorpus, textInputArb,
+  buildJsonInputArb,
+  checkBuildJson,
+  checkBytes,
+  checkLogopt,
+  checkText,
+  countLines,
+  logoptInputArb,
+  recordedCorpus,
+  textInputArb,
 } from '../../bench/fuzz-inputs.ts';
 
 const corpus = recordedCorpus();
@@ -25,20 +33,33 @@ suite('fuzz: parsers never throw and account for every line', () => {
   });
 
   test('text parser: hostile and mutated inputs, split into two chunks anywhere', () => {
-    fc.assert(fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k))), { numRuns: 1500 });
+    fc.assert(
+      fc.property(textInputArb(corpus.text), fc.nat(), (s, k) => fail(checkText(s, k))),
+      { numRuns: 1500 },
+    );
   });
 
-  test('byte parser (analyze\'s path): the same inputs as bytes in random chunks equal TextParser over TextDecoder', () => {
-    fc.assert(fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(),
-      (s, cuts, latin1) => fail(checkBytes(s, cuts, latin1))), { numRuns: 800 });
+  test("byte parser (analyze's path): the same inputs as bytes in random chunks equal TextParser over TextDecoder", () => {
+    fc.assert(
+      fc.property(textInputArb(corpus.text), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), (s, cuts, latin1) =>
+        fail(checkBytes(s, cuts, latin1)),
+      ),
+      { numRuns: 800 },
+    );
   });
 
   test('go build -json parser: events with hostile text, broken JSON, mutated recordings', () => {
-    fc.assert(fc.property(buildJsonInputArb(corpus.buildJson), (s) => fail(checkBuildJson(s))), { numRuns: 400 });
+    fc.assert(
+      fc.property(buildJsonInputArb(corpus.buildJson), (s) => fail(checkBuildJson(s))),
+      { numRuns: 400 },
+    );
   });
 
   test('-json=0,DIR log parser: wrong shapes, null fields, non-JSON lines', () => {
-    fc.assert(fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))), { numRuns: 400 });
+    fc.assert(
+      fc.property(logoptInputArb(corpus.logopt), (f) => fail(checkLogopt(f))),
+      { numRuns: 400 },
+    );
   });
 
   test('the check itself fails on a parser that drops a line (it cannot pass vacuously)', () => {
@@ -65,7 +86,8 @@ suite('fuzz: hostile sizes', () => {
     const eols = ['\n', '\r\n', '\r'];
     let s = '';
     // An empty line right after a lone \r would make `\r\n`: one line, not two. Avoid that pair.
-    for (let i = 0; i < 1_000_000; i++) s += (i % 7 === 0 ? './a.go:1:1: x escapes to heap' : i % 5 === 0 && i % 3 !== 0 ? '' : 'z') + eols[i % 3];
+    for (let i = 0; i < 1_000_000; i++)
+      s += (i % 7 === 0 ? './a.go:1:1: x escapes to heap' : i % 5 === 0 && i % 3 !== 0 ? '' : 'z') + eols[i % 3];
     const p = new TextParser();
     for (let i = 0; i < s.length; i += 4096) p.push(s.slice(i, i + 4096));
     const r = p.end();
@@ -75,17 +97,35 @@ suite('fuzz: hostile sizes', () => {
   });
 
   test('invalid UTF-8 through the parse CLI: exit 0, lines counted, replacement characters kept', async () => {
-    const bytes = [Uint8Array.from([0xff, 0xfe, 0x0a]), Buffer.from('./a.go:1:2: x escapes to heap\n'), Uint8Array.from([0xc3]),
-      Uint8Array.from([0x28, 0x0d, 0x0a, 0xe2, 0x82, 0x0a])];
+    const bytes = [
+      Uint8Array.from([0xff, 0xfe, 0x0a]),
+      Buffer.from('./a.go:1:2: x escapes to heap\n'),
+      Uint8Array.from([0xc3]),
+      Uint8Array.from([0x28, 0x0d, 0x0a, 0xe2, 0x82, 0x0a]),
+    ];
     let stdout = '';
     let stderr = '';
-    const io: CliIO = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stdin: async function* () { yield* bytes; }, cwd: '/', env: {} };
+    const io: CliIO = {
+      stdout: (s) => void (stdout += s),
+      stderr: (s) => void (stderr += s),
+      stdin: async function* () {
+        yield* bytes;
+      },
+      cwd: '/',
+      env: {},
+    };
     assert.equal(await main(['parse', '-', '--json'], io), 0, stderr);
     const out = JSON.parse(stdout) as { unparsed: { line: number; text: string }[]; stats: { lines: number; diagnostics: number } };
     assert.equal(out.stats.lines, 4);
     assert.equal(out.stats.diagnostics, 1);
-    assert.deepEqual(out.unparsed.map((u) => u.line), [1, 3, 4]);
-    assert.ok(out.unparsed.every((u) => u.text.includes('\ufffd')), JSON.stringify(out.unparsed));
+    assert.deepEqual(
+      out.unparsed.map((u) => u.line),
+      [1, 3, 4],
+    );
+    assert.ok(
+      out.unparsed.every((u) => u.text.includes('\ufffd')),
+      JSON.stringify(out.unparsed),
+    );
   });
 });
 
@@ -112,7 +152,12 @@ suite('fuzz: linear time of the JSON parsers', () => {
   }
 
   test('go build -json: one package with 40k output events (each split across events)', () => {
-    const ev = (i: number) => JSON.stringify({ ImportPath: 'p', Action: 'build-output', Output: i % 2 ? `./a.go:${i}:1: x escapes to heap:\n` : `./a.go:${i - 1}:1:   flow: {heap} ← x:\n` });
+    const ev = (i: number) =>
+      JSON.stringify({
+        ImportPath: 'p',
+        Action: 'build-output',
+        Output: i % 2 ? `./a.go:${i}:1: x escapes to heap:\n` : `./a.go:${i - 1}:1:   flow: {heap} ← x:\n`,
+      });
     const make = (n: number) => Array.from({ length: n }, (_, i) => ev(i)).join('\n');
     const texts = [make(20_000), make(40_000)];
     const r = ratio((k) => void parseBuildJson(texts[k - 1]!));
@@ -121,8 +166,11 @@ suite('fuzz: linear time of the JSON parsers', () => {
 
   test('-json=0,DIR log: 20k records with related information', () => {
     const header = '{"version":0,"package":"p","goos":"linux","goarch":"amd64","gc_version":"go1.26","file":"a.go"}';
-    const rec = '{"range":{"start":{"line":3,"character":9},"end":{"line":3,"character":9}},"severity":3,"code":"escape","source":"go compiler","message":"x escapes to heap","relatedInformation":[{"location":{"uri":"file:///a.go","range":{"start":{"line":3,"character":9},"end":{"line":3,"character":9}}},"message":"escflow:    from x (spill) at a.go:3:9"}]}';
-    const files = [10_000, 20_000].map((n) => [{ path: 'p/a.json', content: [header, ...Array.from({ length: n }, () => rec)].join('\n') }]);
+    const rec =
+      '{"range":{"start":{"line":3,"character":9},"end":{"line":3,"character":9}},"severity":3,"code":"escape","source":"go compiler","message":"x escapes to heap","relatedInformation":[{"location":{"uri":"file:///a.go","range":{"start":{"line":3,"character":9},"end":{"line":3,"character":9}}},"message":"escflow:    from x (spill) at a.go:3:9"}]}';
+    const files = [10_000, 20_000].map((n) => [
+      { path: 'p/a.json', content: [header, ...Array.from({ length: n }, () => rec)].join('\n') },
+    ]);
     const r = ratio((k) => void parseLogopt(files[k - 1]!));
     assert.ok(r < 4, `2× input took ${r.toFixed(2)}× as long`);
   });

@@ -14,7 +14,14 @@ suite('runGo onStderrBytes', () => {
     const go = fakeGo('split', String.raw`printf 'a.go:1:2: x \342\206' >&2; sleep 0.2; printf '\220 y \377\300\n' >&2; printf 'out\n'`);
     const parts: Uint8Array[] = [];
     let texts = 0;
-    const r = await runGo([], { goBinary: go, cwd: dir, onStderrBytes: (b) => parts.push(Uint8Array.from(b)), onStderr: () => { texts++; } });
+    const r = await runGo([], {
+      goBinary: go,
+      cwd: dir,
+      onStderrBytes: (b) => parts.push(Uint8Array.from(b)),
+      onStderr: () => {
+        texts++;
+      },
+    });
     const got = Buffer.concat(parts);
     assert.deepEqual([...got], [...Buffer.from('a.go:1:2: x \u2190 y '), 0xff, 0xc0, 10]);
     assert.ok(parts.length >= 2, `${parts.length} chunks`);
@@ -26,7 +33,13 @@ suite('runGo onStderrBytes', () => {
   test('a long stream is passed on whole and kept as an excerpt', async () => {
     const go = fakeGo('long', `printf 'first\\n' >&2; yes 'a.go:1:2: x escapes to heap' | head -c 3000000 >&2; printf 'last\\n' >&2`);
     let bytes = 0;
-    const r = await runGo([], { goBinary: go, cwd: dir, onStderrBytes: (b) => { bytes += b.length; } });
+    const r = await runGo([], {
+      goBinary: go,
+      cwd: dir,
+      onStderrBytes: (b) => {
+        bytes += b.length;
+      },
+    });
     assert.equal(bytes, 6 + 3000000 + 5);
     assert.ok(r.stderr.length <= 2 * errorExcerptBytes + 100, `${r.stderr.length}`);
     assert.match(r.stderr, /^first\n/);

@@ -17,7 +17,9 @@ const recorded = join(repo, 'test', 'fixtures', 'recorded', 'go1.26', 'construct
 /** Pipes `mib` MiB of recorded -m=2 output into `parse - --stats`; returns its stats and peak RSS (MB). */
 async function parseStream(mib: number): Promise<{ lines: number; unparsed: number; peakMB: number }> {
   const block = Buffer.from(readFileSync(recorded, 'utf8').repeat(4));
-  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, cli, 'parse', '-', '--stats'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, cli, 'parse', '-', '--stats'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
@@ -41,7 +43,10 @@ suite('big compiler output', () => {
     assert.equal(big.unparsed, 0);
     assert.ok(big.lines > 100 * small.lines, `${big.lines} lines vs ${small.lines}`);
     const growth = big.peakMB - small.peakMB;
-    assert.ok(growth <= 150, `peak RSS grew by ${growth.toFixed(0)} MB for 128 MiB (${small.peakMB.toFixed(0)} → ${big.peakMB.toFixed(0)} MB)`);
+    assert.ok(
+      growth <= 150,
+      `peak RSS grew by ${growth.toFixed(0)} MB for 128 MiB (${small.peakMB.toFixed(0)} → ${big.peakMB.toFixed(0)} MB)`,
+    );
   });
 
   test('loading a saved file streams it: multi-byte characters split across read chunks decode intact', async () => {
@@ -51,7 +56,9 @@ suite('big compiler output', () => {
       const text = '\n' + readFileSync(recorded, 'utf8').repeat(6);
       writeFileSync(join(dir, 'out.txt'), text);
       const whole = parseText(text);
-      const r = await analyzeWorkspace(restrictedLoadOptions(join(repo, 'test', 'fixtures', 'constructs'), join(dir, 'out.txt'), 'go1.26', undefined));
+      const r = await analyzeWorkspace(
+        restrictedLoadOptions(join(repo, 'test', 'fixtures', 'constructs'), join(dir, 'out.txt'), 'go1.26', undefined),
+      );
       assert.equal(r.unparsed, 0);
       assert.deepEqual(r.diagnostics, whole.stats.byKind);
       assert.ok(!JSON.stringify(r.sites).includes('\ufffd'), 'no replacement character from a split UTF-8 sequence');

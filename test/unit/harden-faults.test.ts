@@ -34,7 +34,6 @@ case "$fault" in
 esac
 `;
 
-
 async function assertGroupGone(pgids: readonly number[]): Promise<void> {
   let left: number[] = [];
   for (let i = 0; i < 150; i++) {
@@ -42,7 +41,19 @@ async function assertGroupGone(pgids: readonly number[]): Promise<void> {
     if (left.length === 0) return;
     await sleep(20);
   }
-  assert.deepEqual(left, [], `processes left running: ${left.map((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return p; } }).join('; ')}`);
+  assert.deepEqual(
+    left,
+    [],
+    `processes left running: ${left
+      .map((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          return p;
+        }
+      })
+      .join('; ')}`,
+  );
 }
 
 /** Overlay temp dirs (workspace.ts writeOverlay) whose Replace map names a file under `root`. */
@@ -85,10 +96,21 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
       return child;
     };
     const p = analyzeWorkspace({
-      dir: mod, goBinary: go, spawn, cacheDir: join(root, 'cache'),
-      env: { GHL_FAULT: fault, GHL_REAL_GO: goBin, GOTOOLCHAIN: 'local', GHL_CHILD_PID: join(root, 'child.pid'), GHL_GO_PID: join(root, 'go.pid') },
+      dir: mod,
+      goBinary: go,
+      spawn,
+      cacheDir: join(root, 'cache'),
+      env: {
+        GHL_FAULT: fault,
+        GHL_REAL_GO: goBin,
+        GOTOOLCHAIN: 'local',
+        GHL_CHILD_PID: join(root, 'child.pid'),
+        GHL_GO_PID: join(root, 'go.pid'),
+      },
       // An unsaved buffer makes the pipeline write an -overlay: it must be cleaned up on every path.
-      overlay: new Map([[join(mod, 'main.go'), 'package main\n\ntype T struct{ a [64]byte }\n\nvar sink *T\n\nfunc main() { sink = &T{} }\n']]),
+      overlay: new Map([
+        [join(mod, 'main.go'), 'package main\n\ntype T struct{ a [64]byte }\n\nvar sink *T\n\nfunc main() { sink = &T{} }\n'],
+      ]),
       ...(extra.signal ? { signal: extra.signal } : {}),
       ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}),
     });
@@ -100,7 +122,10 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     setup();
     const { p, groups } = run('');
     const r: AnalysisResult = await p;
-    assert.ok(r.sites.some((s) => s.escapes && s.expr.includes('&T{')), JSON.stringify(r.sites.map((s) => s.expr)));
+    assert.ok(
+      r.sites.some((s) => s.escapes && s.expr.includes('&T{')),
+      JSON.stringify(r.sites.map((s) => s.expr)),
+    );
     assert.deepEqual(r.errors, []);
     await assertGroupGone(groups);
   });
@@ -128,7 +153,10 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     const ac = new AbortController();
     let build: ChildProcess | undefined;
     const { p, groups } = run('hang', { signal: ac.signal, onSpawn: (c) => (build = c) });
-    const outcome = p.then(() => 'resolved', (e: unknown) => e);
+    const outcome = p.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     for (let i = 0; i < 1500 && (build === undefined || groupMembers(build.pid!).length < 3); i++) await sleep(20);
     assert.ok(build && groupMembers(build.pid!).length >= 3, 'the hanging go and its two children are running');
     ac.abort();
@@ -153,8 +181,14 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     const r = await p;
     assert.ok(r.unparsed > 0, 'garbage lines are counted');
     assert.equal(r.unparsed, r.unparsedLines.length);
-    assert.ok(r.errors.some((e) => e.kind === 'build'), JSON.stringify(r.errors).slice(0, 500));
-    assert.ok(r.sites.some((s) => s.line === 5 && s.escapes), 'the one real diagnostic still becomes a site');
+    assert.ok(
+      r.errors.some((e) => e.kind === 'build'),
+      JSON.stringify(r.errors).slice(0, 500),
+    );
+    assert.ok(
+      r.sites.some((s) => s.line === 5 && s.escapes),
+      'the one real diagnostic still becomes a site',
+    );
     await assertGroupGone(groups);
   });
 
@@ -162,7 +196,10 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     if (!hasGo) return t.skip(noGo);
     setup();
     const { p, groups } = run('orphan');
-    const outcome = p.then(() => 'resolved', (e: unknown) => e);
+    const outcome = p.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     const goPid = join(root, 'go.pid');
     for (let i = 0; i < 1500 && !existsSync(goPid); i++) await sleep(20);
     await sleep(50);
@@ -172,7 +209,10 @@ suite('faults: a misbehaving go through the whole pipeline', () => {
     const e = await Promise.race([outcome, sleep(20_000).then(() => 'still waiting after 20 s')]);
     assert.ok(ToolchainError.is(e, 'crashed') && /SIGKILL/.test(e.message), `expected crashed by SIGKILL, got ${String(e)}`);
     await assertGroupGone(groups);
-    assert.ok(!existsSync(`/proc/${childPid}`) || readFileSync(`/proc/${childPid}/stat`, 'utf8').includes(') Z '), 'the orphaned child is gone');
+    assert.ok(
+      !existsSync(`/proc/${childPid}`) || readFileSync(`/proc/${childPid}/stat`, 'utf8').includes(') Z '),
+      'the orphaned child is gone',
+    );
   });
 
   test('cleanup', () => {

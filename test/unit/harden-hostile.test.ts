@@ -27,7 +27,12 @@ const hasGo = spawnSync('go', ['version']).status === 0;
 const reveal = 'goHeap.revealPosition';
 
 function decodeEntities(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** checkHover renders one site's hover and checks that it is inert and literal. */
@@ -37,23 +42,49 @@ function checkHover(site: AllocationSite, literal: readonly string[]): void {
   for (const m of src.matchAll(/(?<!\\)command:([^?)\s]*)/g)) assert.equal(m[1], reveal, `foreign command link in:\n${src}`);
   const html = md.render(src);
   const tags = [...html.matchAll(/<([a-z][a-z0-9-]*)\b[^>]*>/gi)].map((m) => m[1]!.toLowerCase());
-  const allowed = new Set(['p', 'strong', 'em', 'code', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'ul', 'ol', 'li', 'hr', 'br', 'pre']);
+  const allowed = new Set([
+    'p',
+    'strong',
+    'em',
+    'code',
+    'a',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'ul',
+    'ol',
+    'li',
+    'hr',
+    'br',
+    'pre',
+  ]);
   for (const t of tags) assert.ok(allowed.has(t), `<${t}> rendered from compiler text:\n${html}`);
-  for (const m of html.matchAll(/<a\s[^>]*href="([^"]*)"/g)) assert.ok(decodeEntities(m[1]!).startsWith(`command:${reveal}?`), `link ${m[1]}`);
+  for (const m of html.matchAll(/<a\s[^>]*href="([^"]*)"/g))
+    assert.ok(decodeEntities(m[1]!).startsWith(`command:${reveal}?`), `link ${m[1]}`);
   // Attributes: only an anchor's href (checked above); `onerror=` etc. may appear only as text.
   for (const m of html.matchAll(/<([a-z][a-z0-9-]*)\b([^>]*)>/gi)) {
-    assert.ok(m[2]!.trim() === '' || (m[1] === 'a' && /^\s*href="[^"]*"\s*$/.test(m[2]!)) || /^\s*(start|style)="[^"]*"\s*$/.test(m[2]!), `attributes ${m[0]}`);
+    assert.ok(
+      m[2]!.trim() === '' || (m[1] === 'a' && /^\s*href="[^"]*"\s*$/.test(m[2]!)) || /^\s*(start|style)="[^"]*"\s*$/.test(m[2]!),
+      `attributes ${m[0]}`,
+    );
   }
   const text = decodeEntities(html.replace(/<[^>]*>/g, ''));
   for (const l of literal) assert.ok(text.includes(l), `"${l}" is not shown literally in:\n${text}`);
 }
 
 const hostileStrings = [
-  `"<script>document.title='pwned'</script>"`, '"[click me](command:workbench.action.terminal.new)"', '"javascript:alert(1)//"',
-  '"<img src=x onerror=alert(1)>"', '"`code` **bold** <b>b</b> | cell | ![i](https://example.invalid/p.png)"', '"&lt;script&gt; \\\\[escaped\\\\](command:x)"',
+  `"<script>document.title='pwned'</script>"`,
+  '"[click me](command:workbench.action.terminal.new)"',
+  '"javascript:alert(1)//"',
+  '"<img src=x onerror=alert(1)>"',
+  '"`code` **bold** <b>b</b> | cell | ![i](https://example.invalid/p.png)"',
+  '"&lt;script&gt; \\\\[escaped\\\\](command:x)"',
 ];
 
-suite('hostile text from the user\'s code', () => {
+suite("hostile text from the user's code", () => {
   test('the fixture module, compiled by the real go: hovers, hints and tree show the literals and run nothing', async (t) => {
     if (!hasGo) return t.skip('go is not installed on this machine: the hostile fixture must be compiled by the real compiler');
     const r = await analyzeWorkspace({ dir: fixture, env: { GOTOOLCHAIN: 'local' } });
@@ -68,8 +99,13 @@ suite('hostile text from the user\'s code', () => {
       }
     }
     // Tree items are plain-text labels (TreeItem.label is never markdown): the literal text is kept.
-    const labels = heapTree(r.sites, 'package').flatMap(function all(n): string[] { return [n.label, n.description ?? '', ...n.children.flatMap(all)]; });
-    assert.ok(labels.some((l) => l.includes('<script>')), 'the Heap view shows the literal, unescaped text');
+    const labels = heapTree(r.sites, 'package').flatMap(function all(n): string[] {
+      return [n.label, n.description ?? '', ...n.children.flatMap(all)];
+    });
+    assert.ok(
+      labels.some((l) => l.includes('<script>')),
+      'the Heap view shows the literal, unescaped text',
+    );
   });
 
   test('crafted output with names go refuses (HTML file names, markdown package paths, command: in steps)', async () => {
@@ -107,7 +143,11 @@ suite('hostile text from the user\'s code', () => {
     const dir = join(repo, 'webview');
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
       const src = readFileSync(join(dir, f), 'utf8');
-      assert.doesNotMatch(src, /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['"]on|\.href\s*=/, f);
+      assert.doesNotMatch(
+        src,
+        /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['"]on|\.href\s*=/,
+        f,
+      );
     }
   });
 });

@@ -17,10 +17,21 @@ const recorded = join(repo, 'test', 'fixtures', 'recorded', 'go1.26', 'construct
 
 /** A workspace's .vscode/settings.json written by an attacker. */
 const hostileRaw: RawSettings = {
-  packages: ['./...'], buildFlags: ['-toolexec=/tmp/evil.sh'], buildTags: ['pwn'], analyzeOnSave: true, includeTests: true,
-  goVersion: undefined, arch: undefined, inlineHints: true, escapingOnly: true, minBytes: 0,
-  goGoroot: '/tmp/evil-goroot', goAlternateTools: { go: '/tmp/evil-go' }, goToolsEnvVars: { GOFLAGS: '-toolexec=/tmp/evil.sh', LD_PRELOAD: '/tmp/x.so' },
-  goBuildFlags: ['-exec=/tmp/evil.sh'], goBuildTags: 'more',
+  packages: ['./...'],
+  buildFlags: ['-toolexec=/tmp/evil.sh'],
+  buildTags: ['pwn'],
+  analyzeOnSave: true,
+  includeTests: true,
+  goVersion: undefined,
+  arch: undefined,
+  inlineHints: true,
+  escapingOnly: true,
+  minBytes: 0,
+  goGoroot: '/tmp/evil-goroot',
+  goAlternateTools: { go: '/tmp/evil-go' },
+  goToolsEnvVars: { GOFLAGS: '-toolexec=/tmp/evil.sh', LD_PRELOAD: '/tmp/x.so' },
+  goBuildFlags: ['-exec=/tmp/evil.sh'],
+  goBuildTags: 'more',
 };
 
 function spyOn(inner: Spawner): { spawn: Spawner; calls: string[] } {
@@ -33,15 +44,48 @@ suite('trust: Restricted Mode spawns nothing', () => {
     const s = resolveSettings(hostileRaw, '/home/u', '/ws').analysis;
     assert.equal(s.goBinary, '/tmp/evil-go', 'the trusted path would use it: the restricted path must not');
     const ignored = ignoredWhenRestricted(s);
-    for (const want of [/go\.alternateTools/, /go\.toolsEnvVars/, /buildFlags/, /buildTags/]) assert.ok(ignored.some((i) => want.test(i)), `${want} in ${ignored.join(' | ')}`);
-    assert.deepEqual(ignoredWhenRestricted(resolveSettings({ ...hostileRaw, buildFlags: [], buildTags: [], goGoroot: '', goAlternateTools: {}, goToolsEnvVars: {}, goBuildFlags: [], goBuildTags: '' }, '/h', '/ws').analysis), []);
+    for (const want of [/go\.alternateTools/, /go\.toolsEnvVars/, /buildFlags/, /buildTags/])
+      assert.ok(
+        ignored.some((i) => want.test(i)),
+        `${want} in ${ignored.join(' | ')}`,
+      );
+    assert.deepEqual(
+      ignoredWhenRestricted(
+        resolveSettings(
+          {
+            ...hostileRaw,
+            buildFlags: [],
+            buildTags: [],
+            goGoroot: '',
+            goAlternateTools: {},
+            goToolsEnvVars: {},
+            goBuildFlags: [],
+            goBuildTags: '',
+          },
+          '/h',
+          '/ws',
+        ).analysis,
+      ),
+      [],
+    );
   });
 
   test('the restricted options carry none of them, only the file, the version and a refusing spawner', () => {
     const o = restrictedLoadOptions(fixture, recorded, 'go1.26', 'arm64');
     assert.deepEqual(Object.keys(o).sort(), ['arch', 'dir', 'fromFile', 'goVersion', 'noToolchain', 'spawn']);
     assert.equal(o.noToolchain, true);
-    assert.throws(() => refuseSpawn('go', ['build'], { cwd: '/', env: {}, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false }), /Restricted Mode: refusing to start go/);
+    assert.throws(
+      () =>
+        refuseSpawn('go', ['build'], {
+          cwd: '/',
+          env: {},
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+          shell: false,
+        }),
+      /Restricted Mode: refusing to start go/,
+    );
   });
 
   test('loading compiler output works with no process started: sites classified for the chosen version', async () => {
@@ -51,21 +95,36 @@ suite('trust: Restricted Mode spawns nothing', () => {
     assert.equal(r.unparsed, 0);
     assert.match(r.goVersion, /1\.26/);
     assert.ok(r.sites.filter((s) => s.escapes).length > 20, `${r.sites.length} sites`);
-    assert.ok(r.errors.some((e) => e.kind === 'typefacts' && /Restricted Mode/.test(e.message)), 'the missing type facts are explained');
+    assert.ok(
+      r.errors.some((e) => e.kind === 'typefacts' && /Restricted Mode/.test(e.message)),
+      'the missing type facts are explained',
+    );
   });
 
   test('without noToolchain the same load does try to run go (so the check above can fail)', async () => {
     const spy = spyOn(refuseSpawn);
     const { noToolchain: _dropped, ...trusted } = restrictedLoadOptions(fixture, recorded, 'go1.26', undefined);
     const r = await analyzeWorkspace({ ...trusted, spawn: spy.spawn });
-    assert.ok(spy.calls.some((c) => /^go env/.test(c)), spy.calls.join('\n'));
-    assert.ok(r.errors.some((e) => /refusing to start go/.test(e.message)), JSON.stringify(r.errors));
+    assert.ok(
+      spy.calls.some((c) => /^go env/.test(c)),
+      spy.calls.join('\n'),
+    );
+    assert.ok(
+      r.errors.some((e) => /refusing to start go/.test(e.message)),
+      JSON.stringify(r.errors),
+    );
   });
 
   test('noToolchain refuses anything but a saved file with a version: a clear error, nothing spawned', async () => {
     const spy = spyOn(refuseSpawn);
-    await assert.rejects(analyzeWorkspace({ dir: fixture, noToolchain: true, spawn: spy.spawn }), /only saved compiler output can be loaded/);
-    await assert.rejects(analyzeWorkspace({ dir: fixture, fromFile: recorded, noToolchain: true, spawn: spy.spawn }), /Go version must be given/);
+    await assert.rejects(
+      analyzeWorkspace({ dir: fixture, noToolchain: true, spawn: spy.spawn }),
+      /only saved compiler output can be loaded/,
+    );
+    await assert.rejects(
+      analyzeWorkspace({ dir: fixture, fromFile: recorded, noToolchain: true, spawn: spy.spawn }),
+      /Go version must be given/,
+    );
     assert.deepEqual(spy.calls, []);
   });
 

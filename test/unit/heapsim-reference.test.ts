@@ -55,9 +55,13 @@ class Reference {
   nextP = 0;
   lastP = 0;
 
-  constructor(readonly rules: AllocatorRules, procs: number, readonly gogc: number | 'off') {
+  constructor(
+    readonly rules: AllocatorRules,
+    procs: number,
+    readonly gogc: number | 'off',
+  ) {
     this.ps = Array.from({ length: procs }, () => ({ alloc: new Map(), tiny: null, tinyoffset: 0, tinyAllocs: 0 }));
-    this.goal = gogc === 'off' ? Infinity : (4 << 20) * gogc / 100;
+    this.goal = gogc === 'off' ? Infinity : ((4 << 20) * gogc) / 100;
     this.trigger = this.triggerFor(0);
   }
 
@@ -187,7 +191,10 @@ class Reference {
   markTermination(running: number): void {
     void running;
     let marked = 0;
-    for (const s of this.spans) s.slots.forEach((v) => { if (v === 1 || v === 3) marked += s.elemsize; });
+    for (const s of this.spans)
+      s.slots.forEach((v) => {
+        if (v === 1 || v === 3) marked += s.elemsize;
+      });
     const oldPartial = this.partial;
     const oldFull = this.full;
     this.partial = new Map();
@@ -227,7 +234,8 @@ class Reference {
     this.heapMarked = marked;
     this.heapLive = marked;
     // commit() with the sweep not done: the goal and the trigger stay 1 MiB above the marked heap.
-    if (this.gogc !== 'off') this.goal = Math.max((4 << 20) * this.gogc / 100, Math.floor(marked * (1 + this.gogc / 100)), marked + (1 << 20));
+    if (this.gogc !== 'off')
+      this.goal = Math.max(((4 << 20) * this.gogc) / 100, Math.floor(marked * (1 + this.gogc / 100)), marked + (1 << 20));
     this.trigger = this.triggerFor(marked + (1 << 20));
   }
 
@@ -260,7 +268,9 @@ class Reference {
 function simView(sim: HeapSim) {
   const r = sim.report();
   return {
-    spans: [...sim.heap.spans].map((s) => ({ id: s.id, spc: s.spanclass, allocCount: s.allocCount, nelems: s.nelems })).sort((a, b) => a.id - b.id),
+    spans: [...sim.heap.spans]
+      .map((s) => ({ id: s.id, spc: s.spanclass, allocCount: s.allocCount, nelems: s.nelems }))
+      .sort((a, b) => a.id - b.id),
     tinyAllocs: r.tinyAllocs,
     allocs: r.allocsBySizeClass,
     frees: r.freesBySizeClass,
@@ -277,93 +287,134 @@ const sizeArb = fc.oneof(
   fc.integer({ min: 17, max: 4096 }),
   fc.integer({ min: 32761, max: 200_000 }),
 );
-const opArb = (procs: number): fc.Arbitrary<WorkloadOp> => fc.oneof(
-  { weight: 8, arbitrary: fc.record({
-    bytes: sizeArb, pointers: fc.boolean(), count: fc.integer({ min: 0, max: 1500 }), keep: fc.boolean(),
-    p: fc.option(fc.integer({ min: 0, max: procs - 1 }), { nil: undefined }),
-  }).map(({ p, ...a }) => ({ alloc: p === undefined ? a : { ...a, p } }) as WorkloadOp) },
-  { weight: 1, arbitrary: fc.constant({ gc: true } as WorkloadOp) },
-);
+const opArb = (procs: number): fc.Arbitrary<WorkloadOp> =>
+  fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc
+        .record({
+          bytes: sizeArb,
+          pointers: fc.boolean(),
+          count: fc.integer({ min: 0, max: 1500 }),
+          keep: fc.boolean(),
+          p: fc.option(fc.integer({ min: 0, max: procs - 1 }), { nil: undefined }),
+        })
+        .map(({ p, ...a }) => ({ alloc: p === undefined ? a : { ...a, p } }) as WorkloadOp),
+    },
+    { weight: 1, arbitrary: fc.constant({ gc: true } as WorkloadOp) },
+  );
 
 suite('heap simulator vs a naive per-object reference', () => {
   test('every span, count and tiny state agree (random workloads, GOGC off and on, 1–3 Ps, several versions)', () => {
-    fc.assert(fc.property(
-      fc.constantFrom('1.21', '1.22', '1.25', '1.26', '1.27'), fc.constantFrom('amd64', '386'), fc.integer({ min: 1, max: 3 }),
-      fc.constantFrom<number | 'off'>('off', 'off', 3, 25, 100), fc.array(opArb(3), { minLength: 1, maxLength: 12 }),
-      (go, arch, procs, gogc, rawOps) => {
-        const ops = rawOps.map((o) => ('alloc' in o && o.alloc.p !== undefined && o.alloc.p >= procs ? { alloc: { ...o.alloc, p: o.alloc.p % procs } } : o));
-        const rules = rulesFor(go, arch);
-        const ref = new Reference(rules, procs, gogc);
-        const sim = new HeapSim(rules, { procs, gogc });
-        for (const op of ops) {
-          ref.apply(op);
-          sim.apply(op);
-        }
-        assert.deepEqual(simView(sim), ref.view());
-        // The snapshot's address-ordered span list is every in-use span, sorted.
-        const byAddr = [...sim.heap.spans].sort((x, y) => x.basePage - y.basePage).map((x) => x.id);
-        const snap = sim.snapshot({ maxSpans: Infinity });
-        assert.deepEqual(snap.spans.map((x) => x.id), byAddr);
-        // Per-chunk page counts (kept incrementally) add up to the in-use pages.
-        const chunkPages = snap.arenas.flatMap((ar) => ar.chunks).reduce((n, ch) => n + ch.inUsePages, 0);
-        assert.equal(chunkPages, snap.report.pagesInUse);
-      }), { numRuns: 60 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('1.21', '1.22', '1.25', '1.26', '1.27'),
+        fc.constantFrom('amd64', '386'),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom<number | 'off'>('off', 'off', 3, 25, 100),
+        fc.array(opArb(3), { minLength: 1, maxLength: 12 }),
+        (go, arch, procs, gogc, rawOps) => {
+          const ops = rawOps.map((o) =>
+            'alloc' in o && o.alloc.p !== undefined && o.alloc.p >= procs ? { alloc: { ...o.alloc, p: o.alloc.p % procs } } : o,
+          );
+          const rules = rulesFor(go, arch);
+          const ref = new Reference(rules, procs, gogc);
+          const sim = new HeapSim(rules, { procs, gogc });
+          for (const op of ops) {
+            ref.apply(op);
+            sim.apply(op);
+          }
+          assert.deepEqual(simView(sim), ref.view());
+          // The snapshot's address-ordered span list is every in-use span, sorted.
+          const byAddr = [...sim.heap.spans].sort((x, y) => x.basePage - y.basePage).map((x) => x.id);
+          const snap = sim.snapshot({ maxSpans: Infinity });
+          assert.deepEqual(
+            snap.spans.map((x) => x.id),
+            byAddr,
+          );
+          // Per-chunk page counts (kept incrementally) add up to the in-use pages.
+          const chunkPages = snap.arenas.flatMap((ar) => ar.chunks).reduce((n, ch) => n + ch.inUsePages, 0);
+          assert.equal(chunkPages, snap.report.pagesInUse);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   test('tinyPlan equals mallocgcTiny applied object by object', () => {
-    fc.assert(fc.property(
-      fc.boolean(), fc.integer({ min: 0, max: 16 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 0, max: 200 }), fc.constantFrom(4, 8),
-      (hasBlock, offset, size, n, ptrSize) => {
-        const plan = tinyPlan({ hasBlock, offset }, size, n, ptrSize);
-        // Naive: per object, recording which block each object lands in.
-        let has = hasBlock;
-        let off = offset;
-        let cur = -1; // -1: the pre-existing block
-        let blocks = 0;
-        let tiny = 0;
-        let packedIntoOld = 0;
-        const perBlock: number[] = [];
-        const replaced: boolean[] = [];
-        const a = tinyAlign(size, ptrSize);
-        for (let i = 0; i < n; i++) {
-          const o = Math.ceil(off / a) * a;
-          if (has && o + size <= 16) {
-            off = o + size;
-            tiny++;
-            if (cur < 0) packedIntoOld++;
-            else perBlock[cur]!++;
-            continue;
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.integer({ min: 0, max: 16 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.constantFrom(4, 8),
+        (hasBlock, offset, size, n, ptrSize) => {
+          const plan = tinyPlan({ hasBlock, offset }, size, n, ptrSize);
+          // Naive: per object, recording which block each object lands in.
+          let has = hasBlock;
+          let off = offset;
+          let cur = -1; // -1: the pre-existing block
+          let blocks = 0;
+          let tiny = 0;
+          let packedIntoOld = 0;
+          const perBlock: number[] = [];
+          const replaced: boolean[] = [];
+          const a = tinyAlign(size, ptrSize);
+          for (let i = 0; i < n; i++) {
+            const o = Math.ceil(off / a) * a;
+            if (has && o + size <= 16) {
+              off = o + size;
+              tiny++;
+              if (cur < 0) packedIntoOld++;
+              else perBlock[cur]!++;
+              continue;
+            }
+            const b = blocks++;
+            perBlock[b] = 1;
+            replaced[b] = size < off || !has;
+            if (size < off || !has) {
+              has = true;
+              off = size;
+              cur = b;
+            }
           }
-          const b = blocks++;
-          perBlock[b] = 1;
-          replaced[b] = size < off || !has;
-          if (size < off || !has) {
-            has = true;
-            off = size;
-            cur = b;
-          }
-        }
-        assert.equal(plan.packedIntoCurrent, packedIntoOld);
-        assert.equal(plan.newBlocks, blocks);
-        assert.equal(plan.tinyAllocs, tiny);
-        assert.equal(plan.currentBlock, cur);
-        replaced.forEach((r, i) => assert.equal(tinyBlockReplaces(plan, i), r, `block ${i} replaces`));
-        assert.equal(plan.offset, off);
-        const total = n - packedIntoOld;
-        perBlock.forEach((k, i) => assert.equal(Math.min(total, (i + 1) * plan.objectsPerNewBlock) - Math.min(total, i * plan.objectsPerNewBlock), k));
-      }), { numRuns: 3000 });
+          assert.equal(plan.packedIntoCurrent, packedIntoOld);
+          assert.equal(plan.newBlocks, blocks);
+          assert.equal(plan.tinyAllocs, tiny);
+          assert.equal(plan.currentBlock, cur);
+          replaced.forEach((r, i) => assert.equal(tinyBlockReplaces(plan, i), r, `block ${i} replaces`));
+          assert.equal(plan.offset, off);
+          const total = n - packedIntoOld;
+          perBlock.forEach((k, i) =>
+            assert.equal(Math.min(total, (i + 1) * plan.objectsPerNewBlock) - Math.min(total, i * plan.objectsPerNewBlock), k),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   test('splitting ops into steps of any size gives the same heap (automatic GC included)', () => {
-    fc.assert(fc.property(
-      fc.constantFrom<number | 'off'>('off', 2, 50), fc.array(opArb(1), { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 700 }),
-      (gogc, ops, step) => {
-        const rules = rulesFor('1.26');
-        const whole = new HeapSim(rules, { gogc });
-        const split = new HeapSim(rules, { gogc });
-        for (const _ of whole.steps(ops)) { /* run */ }
-        for (const _ of split.steps(ops, step)) { /* run */ }
-        assert.deepEqual(split.snapshot(), whole.snapshot());
-      }), { numRuns: 40 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom<number | 'off'>('off', 2, 50),
+        fc.array(opArb(1), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 700 }),
+        (gogc, ops, step) => {
+          const rules = rulesFor('1.26');
+          const whole = new HeapSim(rules, { gogc });
+          const split = new HeapSim(rules, { gogc });
+          for (const _ of whole.steps(ops)) {
+            /* run */
+          }
+          for (const _ of split.steps(ops, step)) {
+            /* run */
+          }
+          assert.deepEqual(split.snapshot(), whole.snapshot());
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

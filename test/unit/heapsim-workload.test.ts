@@ -32,7 +32,11 @@ suite('parseWorkload', () => {
     ['go as a number', JSON.stringify({ go: 1.2, ops: [] }), /workload\.go: expected a version string like "1\.26", got 1\.2/],
     ['unknown Go version', JSON.stringify({ go: '1.19', ops: [] }), /unsupported Go version "1\.19"/],
     ['unknown arch', JSON.stringify({ go: '1.26', arch: 'vax', ops: [] }), /unsupported GOARCH "vax"/],
-    ['experiment absent in that version', JSON.stringify({ go: '1.21', goexperiment: 'greenteagc', ops: [] }), /greenteagc does not exist in go1\.21/],
+    [
+      'experiment absent in that version',
+      JSON.stringify({ go: '1.21', goexperiment: 'greenteagc', ops: [] }),
+      /greenteagc does not exist in go1\.21/,
+    ],
     ['unknown top-level key', JSON.stringify({ ...ok, gomaxprocs: 2 }), /workload: unknown field "gomaxprocs"/],
     ['procs 0', withOp(a({}), { procs: 0 }), /workload\.procs: expected a whole number of Ps from 1 to 256, got 0/],
     ['procs 257', withOp(a({}), { procs: 257 }), /workload\.procs: .* got 257/],
@@ -52,24 +56,42 @@ suite('parseWorkload', () => {
     ['keep missing', withOp({ alloc: { bytes: 8, pointers: false, count: 1 } }), /alloc\.keep: missing/],
     ['unknown alloc key', withOp(a({ size: 8 })), /alloc: unknown field "size"/],
     ['p out of range', withOp(a({ p: 2 }), { procs: 2 }), /alloc\.p: expected a P index from 0 to 1, got 2/],
-    ['10^12 objects of 8 B: too much work, not a hang', withOp(a({ bytes: 8, pointers: true, count: 1e12, keep: false })),
-      /workload needs about .* spans by this op; the simulator handles up to 2097152/],
-    ['kept objects beyond the address space', withOp(a({ bytes: 2 ** 40, pointers: false, count: 300 })),
-      /more than the 48-bit heap address space of amd64/],
-    ['a kept heap the simulator will not map (1 TB objects: minutes and gigabytes before this bound)', withOp(a({ bytes: 1e12, pointers: true, count: 100 })),
-      /heap would hold about [\d.]+e\+14 bytes at once by this op; the simulator maps up to 256 GiB/],
-    ['one garbage object the simulator will not map', withOp(a({ bytes: 2 ** 39, pointers: false, count: 1, keep: false })),
-      /heap would hold about 5\.50e\+11 bytes at once/],
-    ['kept objects beyond a 32-bit address space', withOp(a({ bytes: 2 ** 30, pointers: false, count: 5 }), { arch: '386' }),
-      /more than the 32-bit heap address space of 386/],
+    [
+      '10^12 objects of 8 B: too much work, not a hang',
+      withOp(a({ bytes: 8, pointers: true, count: 1e12, keep: false })),
+      /workload needs about .* spans by this op; the simulator handles up to 2097152/,
+    ],
+    [
+      'kept objects beyond the address space',
+      withOp(a({ bytes: 2 ** 40, pointers: false, count: 300 })),
+      /more than the 48-bit heap address space of amd64/,
+    ],
+    [
+      'a kept heap the simulator will not map (1 TB objects: minutes and gigabytes before this bound)',
+      withOp(a({ bytes: 1e12, pointers: true, count: 100 })),
+      /heap would hold about [\d.]+e\+14 bytes at once by this op; the simulator maps up to 256 GiB/,
+    ],
+    [
+      'one garbage object the simulator will not map',
+      withOp(a({ bytes: 2 ** 39, pointers: false, count: 1, keep: false })),
+      /heap would hold about 5\.50e\+11 bytes at once/,
+    ],
+    [
+      'kept objects beyond a 32-bit address space',
+      withOp(a({ bytes: 2 ** 30, pointers: false, count: 5 }), { arch: '386' }),
+      /more than the 32-bit heap address space of 386/,
+    ],
   ];
   for (const [what, text, re] of bad) {
     test(`rejects ${what}`, () => {
-      assert.throws(() => parseWorkload(text), (e: unknown) => {
-        assert.ok(ModelInputError.is(e), `a ModelInputError, got ${String(e)}`);
-        assert.match(e.message, re);
-        return true;
-      });
+      assert.throws(
+        () => parseWorkload(text),
+        (e: unknown) => {
+          assert.ok(ModelInputError.is(e), `a ModelInputError, got ${String(e)}`);
+          assert.match(e.message, re);
+          return true;
+        },
+      );
     });
   }
 
@@ -91,7 +113,11 @@ suite('go-heap-lens simulate', () => {
     return p;
   };
   const w = {
-    go: '1.26', arch: 'amd64', procs: 1, gogc: 'off', ops: [
+    go: '1.26',
+    arch: 'amd64',
+    procs: 1,
+    gogc: 'off',
+    ops: [
       { alloc: { bytes: 8, pointers: false, count: 4096, keep: true } },
       { alloc: { bytes: 1024, pointers: true, count: 100, keep: false } },
       { alloc: { bytes: 40000, pointers: true, count: 2, keep: true } },
@@ -103,12 +129,29 @@ suite('go-heap-lens simulate', () => {
     const r = await runCli(['simulate', '--workload', file('w.json', w), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    for (const k of ['heapInuseBytes', 'spansInUse', 'pagesInUse', 'largeObjects', 'bySizeClass', 'tinyAllocs', 'mcacheRefills',
-      'heapGrows', 'arenas', 'internalWasteBytes', 'externalFreeBytes', 'gcCycles', 'allocsBySizeClass', 'freesBySizeClass']) {
+    for (const k of [
+      'heapInuseBytes',
+      'spansInUse',
+      'pagesInUse',
+      'largeObjects',
+      'bySizeClass',
+      'tinyAllocs',
+      'mcacheRefills',
+      'heapGrows',
+      'arenas',
+      'internalWasteBytes',
+      'externalFreeBytes',
+      'gcCycles',
+      'allocsBySizeClass',
+      'freesBySizeClass',
+    ]) {
       assert.ok(k in j, `field ${k}`);
     }
     assert.deepEqual([j.tinyAllocs, j.allocsBySizeClass[1], j.largeObjects, j.freesBySizeClass[32], j.gcCycles], [2048, 2048, 2, 100, 1]);
-    assert.deepEqual(j.bySizeClass.map((c: { sizeClass: number; spans: number }) => [c.sizeClass, c.spans]), [[2, 5]]);
+    assert.deepEqual(
+      j.bySizeClass.map((c: { sizeClass: number; spans: number }) => [c.sizeClass, c.spans]),
+      [[2, 5]],
+    );
     assert.equal(j.heapInuseBytes, (5 + 10) * 8192);
   });
 
@@ -126,7 +169,11 @@ suite('go-heap-lens simulate', () => {
   });
 
   test('bad workload, missing file, missing flag: exit 2 with the message', async () => {
-    const bad = await runCli(['simulate', '--workload', file('bad.json', { go: '1.26', ops: [{ alloc: { bytes: -8, pointers: false, count: 1, keep: true } }] })]);
+    const bad = await runCli([
+      'simulate',
+      '--workload',
+      file('bad.json', { go: '1.26', ops: [{ alloc: { bytes: -8, pointers: false, count: 1, keep: true } }] }),
+    ]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^go-heap-lens simulate: workload\.ops\[0\]\.alloc\.bytes: expected a whole number of bytes ≥ 0, got -8/);
     const broken = await runCli(['simulate', '--workload', file('broken.json', '{"go":')]);
@@ -148,17 +195,40 @@ suite('simulate --from-analysis', () => {
   test('workloadFromSites: every heap object of every site × count; stack sites allocate nothing; unknown sizes are counted', () => {
     const rules = rulesFor('1.26');
     const site = (p: AllocationSite['prediction'], objects?: AllocationSite['objects']) =>
-      ({ file: '/m/a.go', line: 1, column: 1, construct: 'new', expr: 'x', escapes: true, reason: [], type: null, prediction: p,
-        ...(objects ? { objects } : {}) }) as AllocationSite;
+      ({
+        file: '/m/a.go',
+        line: 1,
+        column: 1,
+        construct: 'new',
+        expr: 'x',
+        escapes: true,
+        reason: [],
+        type: null,
+        prediction: p,
+        ...(objects ? { objects } : {}),
+      }) as AllocationSite;
     const map = [classify({ bytes: 48, pointers: true }, rules), classify({ bytes: 3200, pointers: true }, rules)];
-    const { workload, skippedUnknown } = workloadFromSites([
-      site(classify({ bytes: 24, pointers: true }, rules)), site(stackPrediction(64, false, rules)), site(unknownPrediction(rules)),
-      site(map[0]!, map.map((prediction, i) => ({ what: `part ${i}`, prediction }))), site(classify({ bytes: 5, pointers: false }, rules)),
-    ], '1.26', 'amd64', 7);
+    const { workload, skippedUnknown } = workloadFromSites(
+      [
+        site(classify({ bytes: 24, pointers: true }, rules)),
+        site(stackPrediction(64, false, rules)),
+        site(unknownPrediction(rules)),
+        site(
+          map[0]!,
+          map.map((prediction, i) => ({ what: `part ${i}`, prediction })),
+        ),
+        site(classify({ bytes: 5, pointers: false }, rules)),
+      ],
+      '1.26',
+      'amd64',
+      7,
+    );
     assert.equal(skippedUnknown, 1);
     assert.deepEqual(workload.ops, [
-      { alloc: { bytes: 24, pointers: true, count: 7, keep: true } }, { alloc: { bytes: 48, pointers: true, count: 7, keep: true } },
-      { alloc: { bytes: 3200, pointers: true, count: 7, keep: true } }, { alloc: { bytes: 5, pointers: false, count: 7, keep: true } },
+      { alloc: { bytes: 24, pointers: true, count: 7, keep: true } },
+      { alloc: { bytes: 48, pointers: true, count: 7, keep: true } },
+      { alloc: { bytes: 3200, pointers: true, count: 7, keep: true } },
+      { alloc: { bytes: 5, pointers: false, count: 7, keep: true } },
     ]);
   });
 

@@ -12,13 +12,16 @@ import { rulesFor, type AllocatorRules, type Experiments } from '../../src/core/
 import { validateWorkload, type WorkloadOp } from '../../src/core/alloc/workload.ts';
 
 function csv(name: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(join(__dirname, '..', 'data', 'facts', name), 'utf8').trim().split('\n');
+  const [head, ...rows] = readFileSync(join(__dirname, '..', 'data', 'facts', name), 'utf8')
+    .trim()
+    .split('\n');
   const cols = head!.split(',');
   return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
 }
 
-const alloc = (bytes: number, pointers: boolean, count: number, keep = true, p?: number): WorkloadOp =>
-  ({ alloc: p === undefined ? { bytes, pointers, count, keep } : { bytes, pointers, count, keep, p } });
+const alloc = (bytes: number, pointers: boolean, count: number, keep = true, p?: number): WorkloadOp => ({
+  alloc: p === undefined ? { bytes, pointers, count, keep } : { bytes, pointers, count, keep, p },
+});
 
 function run(rules: AllocatorRules, ops: readonly WorkloadOp[], opts: { procs?: number; gogc?: number | 'off' } = {}): HeapSim {
   const sim = new HeapSim(rules, { gogc: 'off', ...opts });
@@ -44,7 +47,10 @@ suite('spans as the simulator builds them', () => {
     { col: 'greentea', go: '1.27', exp: {} },
   ];
   for (const { col, go, exp } of regimes) {
-    for (const [bits, arch] of [['64bit', 'amd64'], ['32bit', '386']] as const) {
+    for (const [bits, arch] of [
+      ['64bit', 'amd64'],
+      ['32bit', '386'],
+    ] as const) {
       test(`objects per span = facts/span-nelems.csv ${bits}_${col} (go${go} ${JSON.stringify(exp)} ${arch}), filled to n+1`, () => {
         const rules = rulesFor(go, arch, exp);
         for (const r of csv('span-nelems.csv')) {
@@ -56,7 +62,14 @@ suite('spans as the simulator builds them', () => {
             const sim = run(rules, [alloc(requestFor(c, pointers, rules), pointers, want + 1)]);
             const spans = sim.snapshot().spans;
             const what = `class ${c} ${pointers ? 'scan' : 'noscan'}`;
-            assert.deepEqual(spans.map((s) => [s.sizeClass, s.nelems, s.allocCount]), [[c, want, want], [c, want, 1]], what);
+            assert.deepEqual(
+              spans.map((s) => [s.sizeClass, s.nelems, s.allocCount]),
+              [
+                [c, want, want],
+                [c, want, 1],
+              ],
+              what,
+            );
             assert.equal(spans[0]!.spanClass, (c << 1) | (pointers ? 0 : 1), what);
           }
         }
@@ -82,10 +95,18 @@ suite('spans as the simulator builds them', () => {
 
   test('bySizeClass splits scan and noscan and counts free slots', () => {
     const r = run(rulesFor('1.26'), [alloc(64, false, 130), alloc(64, true, 10)]).report();
-    assert.deepEqual(r.bySizeClass, [{
-      sizeClass: 6, slotBytes: 64, npages: 1, spans: 3, objects: 140, freeSlots: 126 * 2 - 130 + 124 - 10,
-      scan: { spans: 1, objects: 10, freeSlots: 114 }, noscan: { spans: 2, objects: 130, freeSlots: 122 },
-    }]);
+    assert.deepEqual(r.bySizeClass, [
+      {
+        sizeClass: 6,
+        slotBytes: 64,
+        npages: 1,
+        spans: 3,
+        objects: 140,
+        freeSlots: 126 * 2 - 130 + 124 - 10,
+        scan: { spans: 1, objects: 10, freeSlots: 114 },
+        noscan: { spans: 2, objects: 130, freeSlots: 122 },
+      },
+    ]);
     assert.equal(r.externalFreeBytes, (122 + 114) * 64);
     assert.equal(r.internalWasteBytes, 0);
   });
@@ -104,8 +125,13 @@ suite('measured on real runtimes', () => {
     // 30 × a 9000 B struct with a pointer, all into globals; then 60 of the first and 25 of the
     // second dropped and runtime.GC(). Same figures on all four toolchains.
     for (const go of ['1.21', '1.25', '1.26', '1.27']) {
-      const ops = [alloc(1400, false, 60, false), alloc(1400, false, 40), alloc(40_000, false, 25, false), alloc(40_000, false, 25),
-        alloc(9000, true, 30)];
+      const ops = [
+        alloc(1400, false, 60, false),
+        alloc(1400, false, 40),
+        alloc(40_000, false, 25, false),
+        alloc(40_000, false, 25),
+        alloc(9000, true, 30),
+      ];
       const sim = run(rulesFor(go), ops);
       assert.equal(sim.report().heapInuseBytes, 2_498_560, go);
       sim.apply({ gc: true });
@@ -179,10 +205,18 @@ suite('tiny allocator', () => {
   test('a GC in the middle of a tiny batch greys the block the batch adopted (split or not)', () => {
     // 9 B objects take a block each; only the first replaces the current block. With GOGC=2 a
     // cycle starts partway through, and must keep that first block of the batch, not an older one.
-    const ops: WorkloadOp[] = [alloc(1, true, 1, false), alloc(9000, false, 1, false), alloc(9, false, 1009, false), alloc(16, false, 1, false), { gc: true }];
+    const ops: WorkloadOp[] = [
+      alloc(1, true, 1, false),
+      alloc(9000, false, 1, false),
+      alloc(9, false, 1009, false),
+      alloc(16, false, 1, false),
+      { gc: true },
+    ];
     const whole = run(rulesFor('1.26'), ops, { gogc: 2 });
     const split = new HeapSim(rulesFor('1.26'), { gogc: 2 });
-    for (const _ of split.steps(ops, 1)) { /* one object per step */ }
+    for (const _ of split.steps(ops, 1)) {
+      /* one object per step */
+    }
     assert.deepEqual(split.snapshot(), whole.snapshot());
   });
 
@@ -200,7 +234,12 @@ suite('tiny allocator', () => {
 
 suite('GC cycles', () => {
   test('garbage is freed by the sweep, empty spans return their pages, frees are counted by class', () => {
-    const sim = run(rulesFor('1.26'), [alloc(64, true, 1000, false), alloc(64, true, 124, true), alloc(100_000, false, 2, false), { gc: true }]);
+    const sim = run(rulesFor('1.26'), [
+      alloc(64, true, 1000, false),
+      alloc(64, true, 124, true),
+      alloc(100_000, false, 2, false),
+      { gc: true },
+    ]);
     const r = sim.report();
     assert.equal(r.gcCycles, 1);
     assert.equal(r.freesBySizeClass[5], 1000);
@@ -209,7 +248,10 @@ suite('GC cycles', () => {
     assert.equal(r.heapObjects, 124);
     assert.equal(r.largeObjects, 0);
     // 1124 objects filled 10 spans (124 each) in order; the kept ones sit in the last two.
-    assert.deepEqual(r.bySizeClass.map((c) => [c.sizeClass, c.spans, c.objects]), [[6, 2, 124]]);
+    assert.deepEqual(
+      r.bySizeClass.map((c) => [c.sizeClass, c.spans, c.objects]),
+      [[6, 2, 124]],
+    );
     assert.equal(r.pagesInUse, 2);
     assert.equal(r.heapMarkedBytes, 124 * 64);
     // Freed pages are reused before the heap grows.
@@ -219,12 +261,26 @@ suite('GC cycles', () => {
   });
 
   test('after a GC, allocation refills from swept partial spans first (oldest first)', () => {
-    const sim = run(rulesFor('1.26'), [alloc(512, false, 15, true), alloc(512, false, 15, false), alloc(512, false, 1, true), { gc: true }]);
+    const sim = run(rulesFor('1.26'), [
+      alloc(512, false, 15, true),
+      alloc(512, false, 15, false),
+      alloc(512, false, 1, true),
+      { gc: true },
+    ]);
     // Span 0 full (kept), span 1 empty → freed, span 2 has 1 object → partial.
     const ids = sim.snapshot().spans.map((s) => [s.id, s.allocCount]);
-    assert.deepEqual(ids, [[0, 15], [2, 1]]);
+    assert.deepEqual(ids, [
+      [0, 15],
+      [2, 1],
+    ]);
     sim.apply(alloc(512, false, 14));
-    assert.deepEqual(sim.snapshot().spans.map((s) => [s.id, s.allocCount]), [[0, 15], [2, 15]]);
+    assert.deepEqual(
+      sim.snapshot().spans.map((s) => [s.id, s.allocCount]),
+      [
+        [0, 15],
+        [2, 15],
+      ],
+    );
   });
 
   test('GOGC=100: the goal is max(4 MiB, 2 × marked); cycles trigger before it and mark black until it', () => {
@@ -283,7 +339,10 @@ suite('lazy sweeping (sweep: "lazy")', () => {
     const snap = sim.snapshot();
     assert.equal(snap.report.gcCycles, 1);
     assert.ok(snap.report.unsweptSpans > 500, `unswept ${snap.report.unsweptSpans}`);
-    assert.deepEqual(snap.mcentrals.map((m) => [m.spanClass, m.fullUnswept > 0]), [[13, true]]);
+    assert.deepEqual(
+      snap.mcentrals.map((m) => [m.spanClass, m.fullUnswept > 0]),
+      [[13, true]],
+    );
     consistent(snap.report);
     sim.apply({ gc: true });
     const r = sim.report();
@@ -316,10 +375,17 @@ suite('lazy sweeping (sweep: "lazy")', () => {
   });
 
   test('splitting ops into steps does not change a lazily swept heap either', () => {
-    const ops = [alloc(64, false, 200_000, false), alloc(48, true, 30_000), alloc(3, false, 50_001, false), alloc(70_000, false, 200, false)];
+    const ops = [
+      alloc(64, false, 200_000, false),
+      alloc(48, true, 30_000),
+      alloc(3, false, 50_001, false),
+      alloc(70_000, false, 200, false),
+    ];
     const a = lazy(ops, 50);
     const b = new HeapSim(rules, { gogc: 50, sweep: 'lazy' });
-    for (const _ of b.steps(ops, 777)) { /* run */ }
+    for (const _ of b.steps(ops, 777)) {
+      /* run */
+    }
     assert.deepEqual(b.snapshot(), a.snapshot());
   });
 });
@@ -332,7 +398,14 @@ suite('large objects', () => {
     assert.equal(r.largePages, 15);
     assert.deepEqual(r.large, { scan: { objects: 2, pages: 10 }, noscan: { objects: 1, pages: 5 } });
     assert.equal(r.allocsBySizeClass[67], 3);
-    assert.deepEqual(sim.snapshot().spans.map((s) => [s.spanClass, s.npages, s.elemsize]), [[1, 5, 40960], [0, 5, 40960], [0, 5, 40960]]);
+    assert.deepEqual(
+      sim.snapshot().spans.map((s) => [s.spanClass, s.npages, s.elemsize]),
+      [
+        [1, 5, 40960],
+        [0, 5, 40960],
+        [0, 5, 40960],
+      ],
+    );
     assert.equal(r.internalWasteBytes, 3 * (40960 - 40_000));
   });
 
@@ -356,7 +429,10 @@ suite('large objects', () => {
     assert.deepEqual([snap.spans[0]!.basePage, snap.mcaches[0]!.pageCache.freePages], [0, 0]);
     // Two small spans (the second takes the cache, pages 1..63), then a 16-page span → page 64.
     snap = run(rules, [alloc(8, true, 1), alloc(16, true, 1), alloc(16 * 8192, false, 1)]).snapshot();
-    assert.deepEqual(snap.spans.map((s) => s.basePage), [0, 1, 64]);
+    assert.deepEqual(
+      snap.spans.map((s) => s.basePage),
+      [0, 1, 64],
+    );
   });
 });
 
@@ -388,11 +464,20 @@ suite('heap growth: chunks and arenas', () => {
   test('freed pages are found first-fit by address before the heap grows', () => {
     const rules = rulesFor('1.26');
     const sim = run(rules, [alloc(20 * 8192, false, 1, false), alloc(20 * 8192, false, 1, true), { gc: true }]);
-    assert.deepEqual(sim.snapshot().spans.map((s) => s.basePage), [20]);
+    assert.deepEqual(
+      sim.snapshot().spans.map((s) => s.basePage),
+      [20],
+    );
     sim.apply(alloc(19 * 8192, false, 1));
-    assert.deepEqual(sim.snapshot().spans.map((s) => s.basePage), [0, 20]);
+    assert.deepEqual(
+      sim.snapshot().spans.map((s) => s.basePage),
+      [0, 20],
+    );
     sim.apply(alloc(30 * 8192, false, 1)); // does not fit in page 19's hole
-    assert.deepEqual(sim.snapshot().spans.map((s) => s.basePage), [0, 20, 40]);
+    assert.deepEqual(
+      sim.snapshot().spans.map((s) => s.basePage),
+      [0, 20, 40],
+    );
   });
 });
 
@@ -401,36 +486,73 @@ suite('Ps, determinism, snapshots', () => {
     const sim = run(rulesFor('1.26'), [alloc(64, true, 10), alloc(64, true, 10), alloc(64, true, 10)], { procs: 2 });
     const snap = sim.snapshot();
     assert.equal(snap.spansTotal, 2);
-    assert.deepEqual(snap.mcaches.map((m) => m.spans.map((s) => [s.spanClass, s.allocCount])), [[[12, 20]], [[12, 10]]]);
+    assert.deepEqual(
+      snap.mcaches.map((m) => m.spans.map((s) => [s.spanClass, s.allocCount])),
+      [[[12, 20]], [[12, 10]]],
+    );
     // P0's first span came from a grow (no cache yet); P1 then cached the rest of block 0.
-    assert.deepEqual(snap.mcaches.map((m) => [m.pageCache.basePage, m.pageCache.freePages]), [[-1, 0], [0, 62]]);
+    assert.deepEqual(
+      snap.mcaches.map((m) => [m.pageCache.basePage, m.pageCache.freePages]),
+      [
+        [-1, 0],
+        [0, 62],
+      ],
+    );
     // An explicit p pins the op.
     sim.apply(alloc(64, true, 5, true, 1));
-    assert.deepEqual(sim.snapshot().mcaches[1]!.spans.map((s) => s.allocCount), [15]);
+    assert.deepEqual(
+      sim.snapshot().mcaches[1]!.spans.map((s) => s.allocCount),
+      [15],
+    );
   });
 
   test('a GC flushes the page caches of idle Ps, not of the P that runs it', () => {
-    const sim = run(rulesFor('1.26'), [alloc(64, true, 1, true, 0), alloc(48, true, 1, true, 0), alloc(64, true, 1, true, 1), { gc: true }], { procs: 2 });
+    const sim = run(
+      rulesFor('1.26'),
+      [alloc(64, true, 1, true, 0), alloc(48, true, 1, true, 0), alloc(64, true, 1, true, 1), { gc: true }],
+      { procs: 2 },
+    );
     const snap = sim.snapshot();
     // P0 cached pages 2..63 of block 0; P1 found page 64 first and cached 65..127. P1 ran the GC,
     // so only P0's cache went back to the page allocator.
-    assert.deepEqual(snap.mcaches.map((m) => [m.pageCache.basePage, m.pageCache.freePages]), [[0, 0], [64, 63]]);
+    assert.deepEqual(
+      snap.mcaches.map((m) => [m.pageCache.basePage, m.pageCache.freePages]),
+      [
+        [0, 0],
+        [64, 63],
+      ],
+    );
     assert.equal(snap.report.freePages, 512 - 3 - 63);
     assert.equal(snap.report.gcCycles, 1);
-    assert.deepEqual(snap.mcaches.map((m) => m.spans.length), [0, 0]);
+    assert.deepEqual(
+      snap.mcaches.map((m) => m.spans.length),
+      [0, 0],
+    );
   });
 
   test('the same workload gives the same heap, every time', () => {
     const w = validateWorkload({
-      go: '1.26', procs: 3, gogc: 20, ops: [
-        alloc(8, false, 100_000, false), alloc(200, true, 50_000), alloc(5000, false, 3000, false), { gc: true },
-        alloc(3, false, 77_777), alloc(70_000, true, 30, false), alloc(1024, true, 9999),
+      go: '1.26',
+      procs: 3,
+      gogc: 20,
+      ops: [
+        alloc(8, false, 100_000, false),
+        alloc(200, true, 50_000),
+        alloc(5000, false, 3000, false),
+        { gc: true },
+        alloc(3, false, 77_777),
+        alloc(70_000, true, 30, false),
+        alloc(1024, true, 9999),
       ],
     });
     const a = new HeapSim(w.rules, w);
     const b = new HeapSim(w.rules, w);
-    for (const _ of a.steps(w.ops)) { /* run */ }
-    for (const _ of b.steps(w.ops, 1234)) { /* run */ }
+    for (const _ of a.steps(w.ops)) {
+      /* run */
+    }
+    for (const _ of b.steps(w.ops, 1234)) {
+      /* run */
+    }
     assert.deepEqual(a.snapshot(), b.snapshot());
     assert.deepEqual(simulate(w), a.report());
   });
@@ -450,7 +572,13 @@ suite('Ps, determinism, snapshots', () => {
   });
 
   test('counters stay consistent on a mixed workload: every object is a class alloc, a tiny alloc or zero-size', () => {
-    const r = run(rulesFor('1.26'), [alloc(0, false, 10), alloc(5, false, 1001), alloc(24, true, 3000), alloc(50_000, false, 7), { gc: true }]).report();
+    const r = run(rulesFor('1.26'), [
+      alloc(0, false, 10),
+      alloc(5, false, 1001),
+      alloc(24, true, 3000),
+      alloc(50_000, false, 7),
+      { gc: true },
+    ]).report();
     const allocs = r.allocsBySizeClass.reduce((a, b) => a + b, 0);
     assert.equal(allocs + r.tinyAllocs + r.zeroSizeAllocs, r.requestedObjects);
     assert.equal(r.heapObjects, allocs - r.freesBySizeClass.reduce((a, b) => a + b, 0));
@@ -459,8 +587,24 @@ suite('Ps, determinism, snapshots', () => {
 
 suite('throughput', () => {
   test('10,000,000 allocations of a mixed workload (figure reported, not asserted)', (t) => {
-    const sizes: [number, boolean][] = [[8, false], [3, false], [16, true], [24, true], [48, false], [64, true], [128, false], [256, true],
-      [512, true], [1024, true], [4096, false], [12, false], [100, true], [40, false], [33_000, false], [2000, true]];
+    const sizes: [number, boolean][] = [
+      [8, false],
+      [3, false],
+      [16, true],
+      [24, true],
+      [48, false],
+      [64, true],
+      [128, false],
+      [256, true],
+      [512, true],
+      [1024, true],
+      [4096, false],
+      [12, false],
+      [100, true],
+      [40, false],
+      [33_000, false],
+      [2000, true],
+    ];
     const ops: WorkloadOp[] = [];
     let total = 0;
     for (let i = 0; total < 10_000_000; i++) {
@@ -479,7 +623,9 @@ suite('throughput', () => {
     assert.equal(r.requestedObjects, 10_000_000);
     assert.equal(r.allocsBySizeClass.reduce((a, b) => a + b, 0) + r.tinyAllocs, 10_000_000);
     const perSec = (t: number) => Math.round(10_000_000 / (t / 1000)).toLocaleString('en');
-    t.diagnostic(`10M mixed allocations: ${ms.toFixed(0)} ms wall (${perSec(ms)} allocs/s), ${cpuMs.toFixed(0)} ms CPU (${perSec(cpuMs)} allocs/s), ` +
-      `${r.gcCycles} GC cycles, ${r.spansInUse} spans in use, ${r.mcacheRefills} refills`);
+    t.diagnostic(
+      `10M mixed allocations: ${ms.toFixed(0)} ms wall (${perSec(ms)} allocs/s), ${cpuMs.toFixed(0)} ms CPU (${perSec(cpuMs)} allocs/s), ` +
+        `${r.gcCycles} GC cycles, ${r.spansInUse} spans in use, ${r.mcacheRefills} refills`,
+    );
   });
 });

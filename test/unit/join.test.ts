@@ -10,12 +10,22 @@ const rules = rulesFor('1.26', 'amd64');
 const file = '/m/main.go';
 
 function diag(p: Partial<Diagnostic> & Pick<Diagnostic, 'kind' | 'expr' | 'line' | 'column'>): Diagnostic {
-  const message = p.message ?? (p.kind === 'moved-to-heap' ? `moved to heap: ${p.expr}` : `${p.expr} ${p.kind === 'escapes' ? 'escapes to heap' : 'does not escape'}`);
+  const message =
+    p.message ??
+    (p.kind === 'moved-to-heap' ? `moved to heap: ${p.expr}` : `${p.expr} ${p.kind === 'escapes' ? 'escapes to heap' : 'does not escape'}`);
   return { file: './main.go', absFile: file, message, inputLine: 1, package: 'example.com/m', ...p };
 }
 
 function ft(name: string, size: number | null, ptrBytes: number | null, kind = 'struct', align = 8): FactType {
-  return { name, qname: name, size, align: size === null ? null : align, ptrBytes, kind, ...(size === null ? { dependsOnTypeParam: true } : {}) };
+  return {
+    name,
+    qname: name,
+    size,
+    align: size === null ? null : align,
+    ptrBytes,
+    kind,
+    ...(size === null ? { dependsOnTypeParam: true } : {}),
+  };
 }
 
 function fact(p: Partial<TypeFact> & Pick<TypeFact, 'kind' | 'line' | 'col'>): TypeFact {
@@ -26,7 +36,10 @@ suite('join', () => {
   test('&T{...} of a 24 B pointerful struct lands in class 3 scan (span class 6)', () => {
     const [s, ...rest] = joinSites(
       [diag({ kind: 'escapes', expr: '&T{...}', line: 3, column: 9 })],
-      [fact({ kind: 'addr-composite', line: 3, col: 9, type: ft('T', 24, 24) }), fact({ kind: 'iface', line: 3, col: 9, type: ft('*T', 8, 8, 'pointer') })],
+      [
+        fact({ kind: 'addr-composite', line: 3, col: 9, type: ft('T', 24, 24) }),
+        fact({ kind: 'iface', line: 3, col: 9, type: ft('*T', 8, 8, 'pointer') }),
+      ],
       { rules },
     );
     assert.equal(rest.length, 0);
@@ -39,8 +52,14 @@ suite('join', () => {
 
   test('a non-escaping new(T) is a stack site; parameters that do not escape are not sites', () => {
     const sites = joinSites(
-      [diag({ kind: 'does-not-escape', expr: 'new(T)', line: 4, column: 10 }), diag({ kind: 'does-not-escape', expr: 'p', line: 2, column: 8 })],
-      [fact({ kind: 'new', line: 4, col: 10, type: ft('T', 40, 0) }), fact({ kind: 'var', name: 'p', line: 2, col: 8, type: ft('*T', 8, 8, 'pointer') })],
+      [
+        diag({ kind: 'does-not-escape', expr: 'new(T)', line: 4, column: 10 }),
+        diag({ kind: 'does-not-escape', expr: 'p', line: 2, column: 8 }),
+      ],
+      [
+        fact({ kind: 'new', line: 4, col: 10, type: ft('T', 40, 0) }),
+        fact({ kind: 'var', name: 'p', line: 2, col: 8, type: ft('*T', 8, 8, 'pointer') }),
+      ],
       { rules },
     );
     assert.equal(sites.length, 1);
@@ -117,10 +136,25 @@ suite('join', () => {
     const byteCol = Buffer.from(line.slice(0, line.indexOf(' n)') + 1)).length + 1;
     const sites = joinSites(
       [
-        diag({ kind: 'explanation', expr: 'n', line: 3, column: byteCol, message: 'n escapes to heap in f:', steps: [
-          { kind: 'flow', text: 'flow: {heap} ← n:' },
-          { kind: 'from', text: `from n (interface-converted) at ./main.go:3:${byteCol}`, why: 'interface-converted', where: 'n', file: './main.go', line: 3, column: byteCol },
-        ] }),
+        diag({
+          kind: 'explanation',
+          expr: 'n',
+          line: 3,
+          column: byteCol,
+          message: 'n escapes to heap in f:',
+          steps: [
+            { kind: 'flow', text: 'flow: {heap} ← n:' },
+            {
+              kind: 'from',
+              text: `from n (interface-converted) at ./main.go:3:${byteCol}`,
+              why: 'interface-converted',
+              where: 'n',
+              file: './main.go',
+              line: 3,
+              column: byteCol,
+            },
+          ],
+        }),
         diag({ kind: 'escapes', expr: 'n', line: 3, column: byteCol }),
       ],
       [fact({ kind: 'iface', line: 3, col: byteCol, type: ft('int', 8, 0, 'basic') })],
@@ -139,19 +173,34 @@ suite('join', () => {
   test('pointer-shaped and constant interface conversions allocate nothing', () => {
     const sites = joinSites(
       [diag({ kind: 'escapes', expr: 'p', line: 3, column: 5 }), diag({ kind: 'escapes', expr: '"w"', line: 4, column: 5 })],
-      [fact({ kind: 'iface', line: 3, col: 5, type: ft('*T', 8, 8, 'pointer') }), fact({ kind: 'iface', line: 4, col: 5, type: ft('string', 16, 8, 'string'), const: true })],
+      [
+        fact({ kind: 'iface', line: 3, col: 5, type: ft('*T', 8, 8, 'pointer') }),
+        fact({ kind: 'iface', line: 4, col: 5, type: ft('string', 16, 8, 'string'), const: true }),
+      ],
       { rules },
     );
-    assert.deepEqual(sites.map((s) => s.prediction.kind), ['zero', 'zero']);
+    assert.deepEqual(
+      sites.map((s) => s.prediction.kind),
+      ['zero', 'zero'],
+    );
     assert.ok(sites.every((s) => (s.notes ?? []).length > 0));
   });
 
   test('closures: the funcval with captured values, by-ref captures as pointers', () => {
     const [s] = joinSites(
       [diag({ kind: 'escapes', expr: 'func literal', line: 6, column: 7 })],
-      [fact({ kind: 'funclit', line: 6, col: 7, type: ft('closure', 24, 16), captures: [
-        { name: 'x', type: ft('int', 8, 0, 'basic'), byRef: true }, { name: 'y', type: ft('int', 8, 0, 'basic'), byRef: false },
-      ] })],
+      [
+        fact({
+          kind: 'funclit',
+          line: 6,
+          col: 7,
+          type: ft('closure', 24, 16),
+          captures: [
+            { name: 'x', type: ft('int', 8, 0, 'basic'), byRef: true },
+            { name: 'y', type: ft('int', 8, 0, 'basic'), byRef: false },
+          ],
+        }),
+      ],
       { rules },
     );
     assert.equal(s!.construct, 'closure');
@@ -190,7 +239,10 @@ suite('join without type facts (inlined from other packages)', () => {
       [],
       { rules },
     );
-    assert.deepEqual(sites.map((s) => s.prediction.kind), ['zero', 'zero', 'unknown', 'unknown']);
+    assert.deepEqual(
+      sites.map((s) => s.prediction.kind),
+      ['zero', 'zero', 'unknown', 'unknown'],
+    );
     assert.equal(sites[2]!.dynamic?.[1]?.prediction.kind, 'tiny');
     assert.match(sites[3]!.unknownReason ?? '', /no type facts/);
   });

@@ -12,7 +12,13 @@ const rules = rulesFor('go1.26.8', 'amd64', parseGoExperiment(''));
 
 function site(file: string, line: number, expr = 'new(T)'): AllocationSite {
   return {
-    file, line, column: 5, construct: 'new', expr, escapes: true, reason: [],
+    file,
+    line,
+    column: 5,
+    construct: 'new',
+    expr,
+    escapes: true,
+    reason: [],
     type: { name: 'T', size: 24, align: 8, ptrBytes: 8 },
     prediction: classify({ bytes: 24, pointers: true }, rules),
   };
@@ -23,8 +29,17 @@ function result(parts: Partial<AnalysisResult> & { sites: AllocationSite[] }): A
   const diagnostics: Record<string, number> = {};
   for (const c of Object.values(byDir)) for (const [k, n] of Object.entries(c)) diagnostics[k] = (diagnostics[k] ?? 0) + n;
   return {
-    goVersion: 'go1.26.8', arch: 'amd64', experiments: '', modules: ['/m'], errors: [], unparsedLines: [], durationMs: 1000,
-    diagnostics, diagnosticsByDir: byDir, ...parts, unparsed: (parts.unparsedLines ?? []).length,
+    goVersion: 'go1.26.8',
+    arch: 'amd64',
+    experiments: '',
+    modules: ['/m'],
+    errors: [],
+    unparsedLines: [],
+    durationMs: 1000,
+    diagnostics,
+    diagnosticsByDir: byDir,
+    ...parts,
+    unparsed: (parts.unparsedLines ?? []).length,
   };
 }
 
@@ -36,17 +51,29 @@ const full = result({
     { kind: 'typecheck', message: 'c: still true', package: 'm/c', dir: '/m/c' },
     { kind: 'typefacts', message: 'full run: 2 helper output lines were not JSON' },
   ],
-  unparsedLines: [{ line: 10, text: 'a: odd line', dir: '/m/a' }, { line: 20, text: 'before any header' }],
+  unparsedLines: [
+    { line: 10, text: 'a: odd line', dir: '/m/a' },
+    { line: 20, text: 'before any header' },
+  ],
 });
 
 suite('mergePackageRun', () => {
   test("the re-analysed package's old sites disappear; other packages are untouched", () => {
     const next = result({ sites: [site('/m/a/a.go', 4, 'new(U)')], diagnosticsByDir: { '/m/a': { escapes: 1 } } });
     const m = mergePackageRun(full, next, ['/m/a']);
-    assert.deepEqual(m.sites.filter((s) => s.file.startsWith('/m/a/')).map((s) => [s.line, s.expr]), [[4, 'new(U)']]);
+    assert.deepEqual(
+      m.sites.filter((s) => s.file.startsWith('/m/a/')).map((s) => [s.line, s.expr]),
+      [[4, 'new(U)']],
+    );
     // a2.go is in package a too: its site is gone although next reported nothing in that file.
-    assert.equal(m.sites.some((s) => s.file === '/m/a/a2.go'), false);
-    assert.deepEqual(m.sites.filter((s) => !s.file.startsWith('/m/a/')), full.sites.slice(2));
+    assert.equal(
+      m.sites.some((s) => s.file === '/m/a/a2.go'),
+      false,
+    );
+    assert.deepEqual(
+      m.sites.filter((s) => !s.file.startsWith('/m/a/')),
+      full.sites.slice(2),
+    );
     assert.deepEqual(m.diagnostics, { escapes: 3, other: 1 });
     assert.deepEqual(m.diagnosticsByDir?.['/m/a'], { escapes: 1 });
     assert.deepEqual(m.diagnosticsByDir?.['/m/b'], { escapes: 1 });
@@ -60,18 +87,30 @@ suite('mergePackageRun', () => {
       unparsedLines: [{ line: 2, text: 'a: another odd line', dir: '/m/a' }],
     });
     const m = mergePackageRun(full, next, ['/m/a']);
-    assert.deepEqual(m.errors.map((e) => e.message), ['c: still true', 'full run: 2 helper output lines were not JSON', 'a: new complaint']);
-    assert.deepEqual(m.unparsedLines.map((u) => u.text), ['before any header', 'a: another odd line']);
+    assert.deepEqual(
+      m.errors.map((e) => e.message),
+      ['c: still true', 'full run: 2 helper output lines were not JSON', 'a: new complaint'],
+    );
+    assert.deepEqual(
+      m.unparsedLines.map((u) => u.text),
+      ['before any header', 'a: another odd line'],
+    );
     assert.equal(m.unparsed, 2);
   });
 
   test('errors of no package belong to their run: a later package run replaces those of the earlier one, not the full run', () => {
     const run1 = result({ sites: [site('/m/a/a.go', 3)], errors: [{ kind: 'typefacts', message: 'package run 1: helper failed' }] });
     const m1 = mergePackageRun(full, run1, ['/m/a']);
-    assert.deepEqual(m1.errors.filter((e) => e.dir === undefined).map((e) => e.message), ['full run: 2 helper output lines were not JSON', 'package run 1: helper failed']);
+    assert.deepEqual(
+      m1.errors.filter((e) => e.dir === undefined).map((e) => e.message),
+      ['full run: 2 helper output lines were not JSON', 'package run 1: helper failed'],
+    );
     const run2 = result({ sites: [site('/m/b/b.go', 4)] });
     const m2 = mergePackageRun(m1, run2, ['/m/b']);
-    assert.deepEqual(m2.errors.filter((e) => e.dir === undefined).map((e) => e.message), ['full run: 2 helper output lines were not JSON']);
+    assert.deepEqual(
+      m2.errors.filter((e) => e.dir === undefined).map((e) => e.message),
+      ['full run: 2 helper output lines were not JSON'],
+    );
     assert.deepEqual(m2.reanalysed, { dirs: ['/m/a', '/m/b'], runs: 2, staleDirs: [] });
   });
 
@@ -79,13 +118,19 @@ suite('mergePackageRun', () => {
     const broken: AnalysisError = { kind: 'build', message: 'undefined: x', file: '/m/b/b.go', line: 4, package: 'm/b', dir: '/m/b' };
     const next = result({ sites: [], errors: [broken], diagnosticsByDir: { '/m/b': { other: 1 } } });
     const m = mergePackageRun(full, next, ['/m/b']);
-    assert.deepEqual(m.sites.filter((s) => s.file.startsWith('/m/b/')), [full.sites[2]]);
+    assert.deepEqual(
+      m.sites.filter((s) => s.file.startsWith('/m/b/')),
+      [full.sites[2]],
+    );
     assert.ok(m.errors.includes(broken));
     assert.deepEqual(m.reanalysed?.staleDirs, ['/m/b']);
     // Fixed in the next save: fresh sites, no longer stale.
     const fixed = result({ sites: [site('/m/b/b.go', 5)] });
     const m2 = mergePackageRun(m, fixed, ['/m/b']);
-    assert.deepEqual(m2.sites.filter((s) => s.file.startsWith('/m/b/')).map((s) => s.line), [5]);
+    assert.deepEqual(
+      m2.sites.filter((s) => s.file.startsWith('/m/b/')).map((s) => s.line),
+      [5],
+    );
     assert.deepEqual(m2.reanalysed?.staleDirs, []);
     assert.equal(m2.errors.includes(broken), false);
   });
@@ -96,7 +141,10 @@ suite('mergePackageRun', () => {
       errors: [{ kind: 'build', message: 'undefined: y', file: '/m/b/b.go', line: 1, dir: '/m/b' }],
     });
     const m = mergePackageRun(full, next, ['/m/a', '/m/b']);
-    assert.deepEqual(m.sites.map((s) => `${s.file}:${s.line}`), ['/m/b/b.go:4', '/m/c/c.go:9', '/m/a/a.go:8']);
+    assert.deepEqual(
+      m.sites.map((s) => `${s.file}:${s.line}`),
+      ['/m/b/b.go:4', '/m/c/c.go:9', '/m/a/a.go:8'],
+    );
     assert.deepEqual(m.reanalysed?.staleDirs, ['/m/b']);
   });
 

@@ -12,8 +12,15 @@ const rules = rulesFor('1.26');
 
 function site(i: number, escapes = true): AllocationSite {
   return {
-    file: `/ws/m/f${i % 97}.go`, line: 1 + i, column: 5, construct: 'new', expr: `new(T${i})`, escapes, reason: [],
-    type: { name: `m.T${i}`, size: 48, align: 8, ptrBytes: 8 }, prediction: classify({ bytes: 48, pointers: true }, rules),
+    file: `/ws/m/f${i % 97}.go`,
+    line: 1 + i,
+    column: 5,
+    construct: 'new',
+    expr: `new(T${i})`,
+    escapes,
+    reason: [],
+    type: { name: `m.T${i}`, size: 48, align: 8, ptrBytes: 8 },
+    prediction: classify({ bytes: 48, pointers: true }, rules),
   };
 }
 
@@ -28,15 +35,31 @@ suite('panel caps: workload rows', () => {
     assert.equal(rows[0]!.label, 'new(T0)');
     assert.equal(rows[rows.length - 1]!.label, `new(T${limits.maxRows - 1})`);
     // The rows the panel lists make a run the host accepts.
-    const run = { type: 'run', v: 1, runId: 1, settings: { go: '1.26', procs: 1, gogc: 100 }, gcAtEnd: false, rows: rows.map((r) => ({ id: r.id, count: 1, keep: true })) };
+    const run = {
+      type: 'run',
+      v: 1,
+      runId: 1,
+      settings: { go: '1.26', procs: 1, gogc: 100 },
+      gcAtEnd: false,
+      rows: rows.map((r) => ({ id: r.id, count: 1, keep: true })),
+    };
     assert.ok(isWebviewToHost(run));
-    assert.ok(!isWebviewToHost({ ...run, rows: [...run.rows, { id: 'x', count: 1, keep: true }] }), 'one row more is refused: the cap is the host\'s limit');
+    assert.ok(
+      !isWebviewToHost({ ...run, rows: [...run.rows, { id: 'x', count: 1, keep: true }] }),
+      "one row more is refused: the cap is the host's limit",
+    );
   });
 
   test('under the cap nothing is left off', () => {
     const { rows, leftOff } = workloadSites(Array.from({ length: 300 }, (_, i) => site(i)));
     assert.equal(rows.length, 300);
     assert.equal(leftOff, 0);
-    assert.equal(workloadSites(Array.from({ length: 300 }, (_, i) => site(i)), 120).leftOff, 180);
+    assert.equal(
+      workloadSites(
+        Array.from({ length: 300 }, (_, i) => site(i)),
+        120,
+      ).leftOff,
+      180,
+    );
   });
 });

@@ -17,8 +17,17 @@ async function runBytes(argv: string[], chunks: Uint8Array[]): Promise<{ code: n
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
-    stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; },
-    stdin: async function* () { yield* chunks; }, cwd: root, env: {},
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    stdin: async function* () {
+      yield* chunks;
+    },
+    cwd: root,
+    env: {},
   };
   return { code: await main(argv, io), stdout, stderr };
 }
@@ -85,7 +94,10 @@ suite('go-heap-lens parse', () => {
   });
 
   test('invalid UTF-8 without NUL bytes is decoded with replacement characters and counted, not fatal', async () => {
-    const r = await runBytes(['parse', '--json', '-'], [new Uint8Array([0xff, 0xfe, 0x41, 0x0a]), new TextEncoder().encode('./a.go:1:1: can inline f\n')]);
+    const r = await runBytes(
+      ['parse', '--json', '-'],
+      [new Uint8Array([0xff, 0xfe, 0x41, 0x0a]), new TextEncoder().encode('./a.go:1:1: can inline f\n')],
+    );
     assert.equal(r.code, 0);
     const out = JSON.parse(r.stdout);
     assert.equal(out.stats.lines, 2);
@@ -95,7 +107,10 @@ suite('go-heap-lens parse', () => {
 
   test('a multi-byte character split across chunks is decoded whole', async () => {
     const bytes = new TextEncoder().encode('./a.go:1:1: moved to heap: é😀\n');
-    const r = await runBytes(['parse', '--json', '-'], [...bytes].map((b) => new Uint8Array([b])));
+    const r = await runBytes(
+      ['parse', '--json', '-'],
+      [...bytes].map((b) => new Uint8Array([b])),
+    );
     assert.equal(JSON.parse(r.stdout).diagnostics[0].expr, 'é😀');
   });
 
@@ -103,12 +118,19 @@ suite('go-heap-lens parse', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ghl-parse-'));
     try {
       const big = join(dir, 'big.txt');
-      const block = (n: number) => `# example.com/p${n}\n./p.go:${n}:2: x escapes to heap in F:\n./p.go:${n}:2:   flow: {heap} ← &x:\n./p.go:${n}:2: moved to heap: x\n`;
+      const block = (n: number) =>
+        `# example.com/p${n}\n./p.go:${n}:2: x escapes to heap in F:\n./p.go:${n}:2:   flow: {heap} ← &x:\n./p.go:${n}:2: moved to heap: x\n`;
       writeFileSync(big, Array.from({ length: 50_000 }, (_, i) => block(i + 1)).join(''));
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'parse', big, '--stats'], { encoding: 'utf8', cwd: root });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'parse', big, '--stats'], {
+        encoding: 'utf8',
+        cwd: root,
+      });
       assert.equal(r.status, 0, r.stderr);
       const stats = JSON.parse(r.stdout);
-      assert.deepEqual([stats.lines, stats.diagnostics, stats.unparsed, stats.byKind.explanation, stats.headerLines], [200_000, 100_000, 0, 50_000, 50_000]);
+      assert.deepEqual(
+        [stats.lines, stats.diagnostics, stats.unparsed, stats.byKind.explanation, stats.headerLines],
+        [200_000, 100_000, 0, 50_000, 50_000],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,17 @@ import fc from 'fast-check';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import {
-  escapeMarkdown, filterSites, heapPageSize, heapTree, hintText, hoverMarkdown, keyStep, pagedChildren, showMore, siteId, spanTailBytes,
+  escapeMarkdown,
+  filterSites,
+  heapPageSize,
+  heapTree,
+  hintText,
+  hoverMarkdown,
+  keyStep,
+  pagedChildren,
+  showMore,
+  siteId,
+  spanTailBytes,
   type HeapTreeNode,
 } from '../../src/core/sites/present.ts';
 import type { AllocationSite, Construct, FlowStepAt } from '../../src/core/sites/site.ts';
@@ -12,11 +22,25 @@ import type { AllocationSite, Construct, FlowStepAt } from '../../src/core/sites
 const go126 = rulesFor('1.26');
 const go121 = rulesFor('1.21');
 
-function site(bytes: number, pointers: boolean, o: Partial<AllocationSite> & { construct?: Construct } = {}, rules = go126): AllocationSite {
+function site(
+  bytes: number,
+  pointers: boolean,
+  o: Partial<AllocationSite> & { construct?: Construct } = {},
+  rules = go126,
+): AllocationSite {
   return {
-    file: '/ws/demo/main.go', line: 10, column: 9, construct: 'composite-lit', expr: '&T{...}', escapes: true, reason: [],
-    type: { name: 'main.T', size: bytes, align: 8, ptrBytes: pointers ? 8 : 0 }, prediction: classify({ bytes, pointers }, rules),
-    package: 'example.com/demo', func: 'newT', ...o,
+    file: '/ws/demo/main.go',
+    line: 10,
+    column: 9,
+    construct: 'composite-lit',
+    expr: '&T{...}',
+    escapes: true,
+    reason: [],
+    type: { name: 'main.T', size: bytes, align: 8, ptrBytes: pointers ? 8 : 0 },
+    prediction: classify({ bytes, pointers }, rules),
+    package: 'example.com/demo',
+    func: 'newT',
+    ...o,
   };
 }
 
@@ -36,7 +60,10 @@ suite('present: inline hints', () => {
     assert.equal(hintText(site(512, true)), '⇡ 512 B · c26 scan');
     assert.equal(hintText(site(520, true)), '⇡ 520→576 B · c27 scan');
     assert.equal(hintText(site(40000, false)), '⇡ 40000 B · large 5p noscan');
-    assert.equal(hintText(site(24, true, { escapes: false, prediction: { ...classify({ bytes: 24, pointers: true }, go126), kind: 'stack' } })), '· stack 24 B');
+    assert.equal(
+      hintText(site(24, true, { escapes: false, prediction: { ...classify({ bytes: 24, pointers: true }, go126), kind: 'stack' } })),
+      '· stack 24 B',
+    );
   });
 
   test('go1.21 has no malloc header: 1024 B with pointers stays in class 32', () => {
@@ -77,10 +104,14 @@ suite('present: hover markdown', () => {
 
   test('hostile compiler text renders literally: no links, HTML or table breaks', () => {
     const evil = '[click](command:workbench.action.terminal.sendSequence?%7B%7D) <img src=x onerror=alert(1)> | `x` *y* \n# h';
-    const md = hoverMarkdown(site(48, true, {
-      expr: evil, reason: [{ text: evil, why: evil, file: '/x/a(b).go', line: 3, column: 1 }],
-      type: { name: evil, size: 48, align: 8, ptrBytes: 8 },
-    }), { revealCommand: 'goHeap.revealPosition' });
+    const md = hoverMarkdown(
+      site(48, true, {
+        expr: evil,
+        reason: [{ text: evil, why: evil, file: '/x/a(b).go', line: 3, column: 1 }],
+        type: { name: evil, size: 48, align: 8, ptrBytes: 8 },
+      }),
+      { revealCommand: 'goHeap.revealPosition' },
+    );
     // Every command link is ours; the hostile one is escaped text.
     for (const m of md.matchAll(/\]\(command:([\w.]+)/g)) assert.equal(m[1], 'goHeap.revealPosition');
     assert.ok(!/[^\\]<img/.test(md), 'raw HTML must be escaped');
@@ -99,10 +130,19 @@ suite('present: hover markdown', () => {
 
   test('dynamic sizes list the class as a function of n', () => {
     const p = (n: number) => classify({ bytes: 8 * n, pointers: false }, go126);
-    const md = hoverMarkdown(site(0, false, {
-      construct: 'make-slice', expr: 'make([]int64, n)', prediction: { ...p(1), kind: 'unknown' },
-      dynamic: [{ minN: 1, maxN: 1, prediction: p(1) }, { minN: 2, maxN: 2, prediction: p(2) }, { minN: 3, maxN: 4, prediction: p(4) }, { minN: 4097, maxN: null, prediction: p(4097) }],
-    }));
+    const md = hoverMarkdown(
+      site(0, false, {
+        construct: 'make-slice',
+        expr: 'make([]int64, n)',
+        prediction: { ...p(1), kind: 'unknown' },
+        dynamic: [
+          { minN: 1, maxN: 1, prediction: p(1) },
+          { minN: 2, maxN: 2, prediction: p(2) },
+          { minN: 3, maxN: 4, prediction: p(4) },
+          { minN: 4097, maxN: null, prediction: p(4097) },
+        ],
+      }),
+    );
     assert.match(md, /- n = 1: 8 B in a 16 B tiny block/);
     assert.match(md, /- 3 ≤ n ≤ 4: 32 B → 32 B slot, span class 9/);
     assert.match(md, /- n ≥ 4097: 32776 B → large, 5 pages/);
@@ -132,9 +172,15 @@ suite('present: heap view models', () => {
 
   test('by span class: one group per span class, ordered, leaves point back to their parent', () => {
     const roots = heapTree(sites, 'spanClass');
-    assert.deepEqual(roots.map((r) => r.label), [
-      'span class 1 · large noscan', 'span class 5 · tiny 16 B blocks (noscan)', 'span class 10 · 48 B scan (c5)', 'stack (does not escape)',
-    ]);
+    assert.deepEqual(
+      roots.map((r) => r.label),
+      [
+        'span class 1 · large noscan',
+        'span class 5 · tiny 16 B blocks (noscan)',
+        'span class 10 · 48 B scan (c5)',
+        'stack (does not escape)',
+      ],
+    );
     const c5 = roots[2]!;
     assert.equal(c5.children.length, 2);
     assert.equal(c5.description, '2 sites · 96 B per pass');
@@ -147,8 +193,14 @@ suite('present: heap view models', () => {
 
   test('by package → function', () => {
     const roots = heapTree(filterSites(sites, { escapingOnly: true, minBytes: 0 }), 'package');
-    assert.deepEqual(roots.map((r) => r.label), ['example.com/demo', 'example.com/demo/b']);
-    assert.deepEqual(roots[0]!.children.map((f) => f.label), ['newPoint', 'newNode', 'newBig']);
+    assert.deepEqual(
+      roots.map((r) => r.label),
+      ['example.com/demo', 'example.com/demo/b'],
+    );
+    assert.deepEqual(
+      roots[0]!.children.map((f) => f.label),
+      ['newPoint', 'newNode', 'newBig'],
+    );
     const leaf = roots[0]!.children[1]!.children[0]!;
     assert.equal(leaf.parentId, roots[0]!.children[1]!.id);
     assert.equal(leaf.description, 'main.go:9 · 48 B · c5 scan');
@@ -164,9 +216,14 @@ suite('present: heap view models', () => {
 
 suite('present: heap view pages (a 200 k-site workspace is not one tree item per site)', () => {
   // 1000 sites of one span class (48 B scan), in 450 packages of one function each plus one big package.
-  const many = Array.from({ length: 1000 }, (_, i) => site(48, true, {
-    line: i + 1, file: `/ws/demo/f${String(i).padStart(4, '0')}.go`, package: i < 450 ? `example.com/p${String(i).padStart(3, '0')}` : 'example.com/big', func: 'f',
-  }));
+  const many = Array.from({ length: 1000 }, (_, i) =>
+    site(48, true, {
+      line: i + 1,
+      file: `/ws/demo/f${String(i).padStart(4, '0')}.go`,
+      package: i < 450 ? `example.com/p${String(i).padStart(3, '0')}` : 'example.com/big',
+      func: 'f',
+    }),
+  );
 
   /** clickThrough: list a node's children as the view does, clicking "Show more" until none is left. */
   function clickThrough(parentId: string | undefined, children: readonly HeapTreeNode[], pageSize = heapPageSize) {
@@ -206,7 +263,10 @@ suite('present: heap view pages (a 200 k-site workspace is not one tree item per
     const [root] = heapTree(many, 'spanClass');
     const { listed, clicks } = clickThrough(root!.id, root!.children);
     assert.equal(clicks, 4);
-    assert.deepEqual(listed.map((n) => n.id), root!.children.map((n) => n.id));
+    assert.deepEqual(
+      listed.map((n) => n.id),
+      root!.children.map((n) => n.id),
+    );
     assert.equal(new Set(listed.map((n) => n.id)).size, 1000);
     const odd = pagedChildren('x', root!.children.slice(0, 950), 800);
     assert.equal(odd[odd.length - 1]!.label, 'Show 150 more…');
@@ -220,11 +280,17 @@ suite('present: heap view pages (a 200 k-site workspace is not one tree item per
     assert.equal(page.length, heapPageSize + 1);
     assert.equal(page[heapPageSize]!.id, 'more:');
     assert.equal(page[heapPageSize]!.more!.nodeId, undefined);
-    assert.deepEqual(clickThrough(undefined, roots).listed.map((r) => r.label), roots.map((r) => r.label));
+    assert.deepEqual(
+      clickThrough(undefined, roots).listed.map((r) => r.label),
+      roots.map((r) => r.label),
+    );
     const big = roots.find((r) => r.label === 'example.com/big')!;
     assert.equal(big.description, '550 sites · 25.8 KiB per pass');
     assert.equal(big.children[0]!.children.length, 550);
-    assert.equal(roots.reduce((n, r) => n + r.children.reduce((m, f) => m + f.children.length, 0), 0), 1000);
+    assert.equal(
+      roots.reduce((n, r) => n + r.children.reduce((m, f) => m + f.children.length, 0), 0),
+      1000,
+    );
   });
 
   test('a node with at most one page of children has no "more" item', () => {
@@ -235,11 +301,17 @@ suite('present: heap view pages (a 200 k-site workspace is not one tree item per
 
   test('property: any size and page size pages through everything, in order', () => {
     const [root] = heapTree(many, 'spanClass');
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 300 }), (n, pageSize) => {
-      const children = root!.children.slice(0, n);
-      const { listed, clicks } = clickThrough('g', children, pageSize);
-      assert.deepEqual(listed.map((c) => c.id), children.map((c) => c.id));
-      assert.equal(clicks, Math.max(0, Math.ceil(n / pageSize) - 1));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 300 }), (n, pageSize) => {
+        const children = root!.children.slice(0, n);
+        const { listed, clicks } = clickThrough('g', children, pageSize);
+        assert.deepEqual(
+          listed.map((c) => c.id),
+          children.map((c) => c.id),
+        );
+        assert.equal(clicks, Math.max(0, Math.ceil(n / pageSize) - 1));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -20,14 +20,27 @@ suite('protocol: webview → host validation', () => {
   test('rejects anything else: wrong version, type, counts, settings', () => {
     const run = (o: object) => ({ type: 'run', v: 1, runId: 1, settings, rows: [], gcAtEnd: false, ...o });
     for (const bad of [
-      null, 'ready', [], { type: 'ready' }, { type: 'ready', v: 2 }, { type: 'eval', v: 1, code: 'x' },
-      run({ rows: [{ id: 'a', count: -1, keep: true }] }), run({ rows: [{ id: 'a', count: 1.5, keep: true }] }),
-      run({ rows: [{ id: 'a', count: 2e9, keep: true }] }), run({ rows: [{ id: 'a', count: 1 }] }),
-      run({ settings: { ...settings, procs: 0 } }), run({ settings: { ...settings, procs: 257 } }), run({ settings: { ...settings, gogc: -5 } }),
-      run({ settings: { ...settings, gogc: 'on' } }), run({ settings: { ...settings, go: 'latest' } }), run({ runId: -1 }), run({ gcAtEnd: 'yes' }),
+      null,
+      'ready',
+      [],
+      { type: 'ready' },
+      { type: 'ready', v: 2 },
+      { type: 'eval', v: 1, code: 'x' },
+      run({ rows: [{ id: 'a', count: -1, keep: true }] }),
+      run({ rows: [{ id: 'a', count: 1.5, keep: true }] }),
+      run({ rows: [{ id: 'a', count: 2e9, keep: true }] }),
+      run({ rows: [{ id: 'a', count: 1 }] }),
+      run({ settings: { ...settings, procs: 0 } }),
+      run({ settings: { ...settings, procs: 257 } }),
+      run({ settings: { ...settings, gogc: -5 } }),
+      run({ settings: { ...settings, gogc: 'on' } }),
+      run({ settings: { ...settings, go: 'latest' } }),
+      run({ runId: -1 }),
+      run({ gcAtEnd: 'yes' }),
       run({ rows: new Array(10_001).fill({ id: 'a', count: 1, keep: true }) }),
       { type: 'reveal', v: 1, siteId: 5 },
-    ]) assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 120));
+    ])
+      assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 120));
   });
 
   test('persisted state is validated like a message', () => {
@@ -46,18 +59,28 @@ suite('protocol: simulator snapshots → panel', () => {
   ]);
 
   test('buildWorkload makes a valid design.md §4 workload, skipping zero counts', () => {
-    const { workload, labels } = buildWorkload(settings, 'amd64', [
-      { id: 'tiny', count: 100, keep: true }, { id: 'node', count: 0, keep: true }, { id: 'big', count: 3, keep: false },
-    ], sites, true);
+    const { workload, labels } = buildWorkload(
+      settings,
+      'amd64',
+      [
+        { id: 'tiny', count: 100, keep: true },
+        { id: 'node', count: 0, keep: true },
+        { id: 'big', count: 3, keep: false },
+      ],
+      sites,
+      true,
+    );
     assert.deepEqual(workload.ops, [
-      { alloc: { bytes: 8, pointers: false, count: 100, keep: true } }, { alloc: { bytes: 40000, pointers: false, count: 3, keep: false } }, { gc: true },
+      { alloc: { bytes: 8, pointers: false, count: 100, keep: true } },
+      { alloc: { bytes: 40000, pointers: false, count: 3, keep: false } },
+      { gc: true },
     ]);
     assert.equal(labels.length, 3);
     assert.equal(validateWorkload(workload).ops.length, 3);
     assert.throws(() => buildWorkload(settings, 'amd64', [{ id: 'gone', count: 1, keep: true }], sites, false), /does not have/);
   });
 
-  test('a real HeapSim run converts to a snapshot the webview accepts, with the simulator\'s numbers', () => {
+  test("a real HeapSim run converts to a snapshot the webview accepts, with the simulator's numbers", () => {
     const sim = new HeapSim(rulesFor('1.26'), { procs: 2, gogc: 'off' });
     sim.apply({ alloc: { bytes: 48, pointers: true, count: 1000, keep: true } });
     sim.apply({ alloc: { bytes: 40000, pointers: false, count: 2, keep: true } });
@@ -97,13 +120,24 @@ suite('protocol: workload rows from analysed sites', () => {
     const { workloadSites } = await import('../../src/protocol/snapshot.ts');
     const r = rulesFor('1.26');
     const mk = (line: number, bytes: number, pointers: boolean, escapes = true) => ({
-      file: '/m/main.go', line, column: 2, construct: 'new' as const, expr: `e${line}`, escapes, reason: [], type: null,
+      file: '/m/main.go',
+      line,
+      column: 2,
+      construct: 'new' as const,
+      expr: `e${line}`,
+      escapes,
+      reason: [],
+      type: null,
       prediction: escapes ? classify({ bytes, pointers }, r) : { ...classify({ bytes, pointers }, r), kind: 'stack' as const },
     });
     const { rows, byId } = workloadSites([mk(1, 48, true), mk(1, 48, true), mk(2, 0, false), mk(3, 8, false, false), mk(4, 40000, false)]);
-    assert.deepEqual(rows.map((x) => [x.label, x.where, x.bytes, x.pointers, x.hint]), [
-      ['e1', 'main.go:1', 48, true, '⇡ 48 B · c5 scan'], ['e4', 'main.go:4', 40000, false, '⇡ 40000 B · large 5p noscan'],
-    ]);
+    assert.deepEqual(
+      rows.map((x) => [x.label, x.where, x.bytes, x.pointers, x.hint]),
+      [
+        ['e1', 'main.go:1', 48, true, '⇡ 48 B · c5 scan'],
+        ['e4', 'main.go:4', 40000, false, '⇡ 40000 B · large 5p noscan'],
+      ],
+    );
     assert.equal(byId.size, 2);
     assert.ok(isHostToWebview({ type: 'init', v: 1, sites: rows, settings, goVersions: ['1.26'], arch: 'amd64', source: 'x' }));
   });

@@ -37,7 +37,11 @@ function write(root: string, files: Record<string, string>): void {
 /** A spawner that records each process as `go <verb>` or `typefacts [-resolve|-prefetch]`. */
 function recording(into: string[]): Spawner {
   return (command, args, options) => {
-    into.push(/typefacts/.test(command) ? `typefacts${args.includes('-resolve') ? ' -resolve' : ''}${args.includes('-prefetch') ? ' -prefetch' : ''}` : `go ${args[0]}`);
+    into.push(
+      /typefacts/.test(command)
+        ? `typefacts${args.includes('-resolve') ? ' -resolve' : ''}${args.includes('-prefetch') ? ' -prefetch' : ''}`
+        : `go ${args[0]}`,
+    );
     return defaultSpawner(command, args, options);
   };
 }
@@ -45,15 +49,26 @@ function recording(into: string[]): Spawner {
 // A type inlined from another package is named as seen from the package that printed it when
 // resolved (a.T), and as its own package names it when a full run finds its facts (T): the same
 // type, size and class. Names are compared without their package qualifier.
-const key = (s: AllocationSite) => JSON.stringify([s.file, s.line, s.column, s.expr, s.construct, s.escapes,
-  s.type && { ...s.type, name: s.type.name.replace(/\w+\./g, '') }, s.prediction]);
+const key = (s: AllocationSite) =>
+  JSON.stringify([
+    s.file,
+    s.line,
+    s.column,
+    s.expr,
+    s.construct,
+    s.escapes,
+    s.type && { ...s.type, name: s.type.name.replace(/\w+\./g, '') },
+    s.prediction,
+  ]);
 const keys = (r: AnalysisResult) => r.sites.map(key).sort();
 
 const moduleFiles = {
   'go.mod': 'module example.com/save\n\ngo 1.21\n',
-  'a/a.go': 'package a\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink any\n\nfunc New() *T { return &T{} }\n\nfunc Keep() { Sink = New() }\n',
+  'a/a.go':
+    'package a\n\ntype T struct{ p *int; n [5]int }\n\nvar Sink any\n\nfunc New() *T { return &T{} }\n\nfunc Keep() { Sink = New() }\n',
   // errors.New inlines &errors.errorString{...}: a type the helper resolves (-resolve / -prefetch).
-  'b/b.go': 'package b\n\nimport (\n\t"errors"\n\n\t"example.com/save/a"\n)\n\nvar Keep []*a.T\n\nfunc F(n int) error {\n\tKeep = append(Keep, a.New(), new(a.T))\n\t_ = make([]byte, n)\n\treturn errors.New("b")\n}\n',
+  'b/b.go':
+    'package b\n\nimport (\n\t"errors"\n\n\t"example.com/save/a"\n)\n\nvar Keep []*a.T\n\nfunc F(n int) error {\n\tKeep = append(Keep, a.New(), new(a.T))\n\t_ = make([]byte, n)\n\treturn errors.New("b")\n}\n',
 };
 
 suite('save path: reanalyzeSaved', () => {
@@ -64,7 +79,8 @@ suite('save path: reanalyzeSaved', () => {
   test('packagesOfFiles: directories of saved Go files the configuration covers', () => {
     const m = '/w/m';
     assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/b/c.go', '/w/m/main.go', '/w/m/a/x.txt', '/w/other/o.go']), {
-      patterns: ['.', './b'], dirs: ['/w/m', '/w/m/b'],
+      patterns: ['.', './b'],
+      dirs: ['/w/m', '/w/m/b'],
     });
     assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/cmd/x/x.go'], ['./cmd/...']).patterns, ['./cmd/x']);
     assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go'], ['./cmd/...']).patterns, []);
@@ -81,10 +97,17 @@ suite('save path: reanalyzeSaved', () => {
     const full = await analyzeWorkspace(opts);
     assert.deepEqual(full.errors, []);
     const aSites = full.sites.filter((s) => s.file.endsWith('a/a.go'));
-    assert.ok(aSites.length > 0 && full.sites.some((s) => s.expr === '&errors.errorString{...}'), JSON.stringify(full.sites.map((s) => s.expr)));
+    assert.ok(
+      aSites.length > 0 && full.sites.some((s) => s.expr === '&errors.errorString{...}'),
+      JSON.stringify(full.sites.map((s) => s.expr)),
+    );
 
     // Edit b: one allocation gone, a new one (a 100-byte array) added.
-    write(dir, { 'b/b.go': moduleFiles['b/b.go'].replace('\t_ = make([]byte, n)\n', '\tvar buf [100]byte\n\tSinkB = buf[:]\n').replace('var Keep []*a.T\n', 'var Keep []*a.T\n\nvar SinkB []byte\n') });
+    write(dir, {
+      'b/b.go': moduleFiles['b/b.go']
+        .replace('\t_ = make([]byte, n)\n', '\tvar buf [100]byte\n\tSinkB = buf[:]\n')
+        .replace('var Keep []*a.T\n', 'var Keep []*a.T\n\nvar SinkB []byte\n'),
+    });
     spawned.length = 0;
     const saved = await reanalyzeSaved(analyzeWorkspace, opts, full, [join(dir, 'b', 'b.go')]);
     assert.ok(saved && !saved.full);
@@ -97,14 +120,21 @@ suite('save path: reanalyzeSaved', () => {
     assert.deepEqual(saved.result.diagnostics, fresh.diagnostics);
     assert.ok(saved.result.sites.some((s) => s.expr === 'buf' && s.construct === 'moved-to-heap'));
     assert.ok(!saved.result.sites.some((s) => s.expr === 'make([]byte, n)'));
-    assert.deepEqual(saved.result.sites.filter((s) => s.file.endsWith('a/a.go')), aSites, 'package a untouched');
+    assert.deepEqual(
+      saved.result.sites.filter((s) => s.file.endsWith('a/a.go')),
+      aSites,
+      'package a untouched',
+    );
     assert.deepEqual(saved.result.reanalysed, { dirs: [join(dir, 'b')], runs: 1, staleDirs: [] });
 
     // b no longer builds: its last sites stay (stale), the error is b's.
     write(dir, { 'b/b.go': 'package b\n\nfunc F() int { return undefinedName }\n' });
     const broken = await reanalyzeSaved(analyzeWorkspace, opts, saved.result, [join(dir, 'b', 'b.go')]);
     assert.ok(broken && !broken.full);
-    assert.ok(broken.result.errors.some((e) => e.kind === 'build' && e.dir === join(dir, 'b') && /undefined/.test(e.message)), JSON.stringify(broken.result.errors));
+    assert.ok(
+      broken.result.errors.some((e) => e.kind === 'build' && e.dir === join(dir, 'b') && /undefined/.test(e.message)),
+      JSON.stringify(broken.result.errors),
+    );
     assert.deepEqual(keys(broken.result), keys(saved.result));
     assert.deepEqual(broken.result.reanalysed?.staleDirs, [join(dir, 'b')]);
   });
@@ -118,9 +148,15 @@ suite('save path: reanalyzeSaved', () => {
     const newT = (r: AnalysisResult) => r.sites.find((s) => s.file.endsWith('b/b.go') && s.expr === 'new(a.T)');
     const withLists = { ...opts, cacheDir: lists };
     const full = await analyzeWorkspace(withLists);
-    const entries = () => readdirSync(join(lists, 'typefacts', 'lists')).filter((n) => n.endsWith('.json')).sort();
+    const entries = () =>
+      readdirSync(join(lists, 'typefacts', 'lists'))
+        .filter((n) => n.endsWith('.json'))
+        .sort();
     const afterFull = entries();
-    assert.ok(afterFull.some((n) => n.endsWith('-largest.json')), JSON.stringify(afterFull));
+    assert.ok(
+      afterFull.some((n) => n.endsWith('-largest.json')),
+      JSON.stringify(afterFull),
+    );
     // The first package run of b is answered from the full run's listing (b's imports' closure):
     // no go list, so no new entry. The second one too.
     const first = await reanalyzeSaved(analyzeWorkspace, withLists, full, [join(dir, 'b', 'b.go')]);
@@ -204,9 +240,21 @@ suite('AnalysisCache', () => {
   test('remembered type queries are found by the patterns of a later run', () => {
     const cache = new AnalysisCache();
     const q = (pkg: string) => ({ pkg, type: 'errors.errorString' });
-    cache.rememberQueries(new Map([['/m/a', [q('m/a')]], ['/m/a/sub', [q('m/a/sub')]], ['/m/b', [q('m/b')]]]));
+    cache.rememberQueries(
+      new Map([
+        ['/m/a', [q('m/a')]],
+        ['/m/a/sub', [q('m/a/sub')]],
+        ['/m/b', [q('m/b')]],
+      ]),
+    );
     assert.deepEqual(cache.queriesFor('/m', ['./a']), [q('m/a')]);
-    assert.deepEqual(cache.queriesFor('/m', ['./a/...']).map((x) => x.pkg).sort(), ['m/a', 'm/a/sub']);
+    assert.deepEqual(
+      cache
+        .queriesFor('/m', ['./a/...'])
+        .map((x) => x.pkg)
+        .sort(),
+      ['m/a', 'm/a/sub'],
+    );
     assert.deepEqual(cache.queriesFor('/m', ['./...']).length, 3);
     assert.deepEqual(cache.queriesFor('/m', ['./c']), []);
     // A later run of a package replaces what it needed (here: nothing any more).

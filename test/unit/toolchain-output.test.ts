@@ -31,9 +31,15 @@ interface Report {
 
 /** inChild runs runGo in a separate node process (helpers/runaway-go.ts) so its RSS is this run's alone. */
 function inChild(goBinary: string, limit: number | undefined, mode = ''): Report {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'helpers', 'runaway-go.ts'), goBinary, limit === undefined ? '' : String(limit), mode], {
-    encoding: 'utf8', timeout: 120_000, cwd: join(__dirname, '..', '..'),
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'helpers', 'runaway-go.ts'), goBinary, limit === undefined ? '' : String(limit), mode],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      cwd: join(__dirname, '..', '..'),
+    },
+  );
   assert.ok(r.stdout.trim(), `the child reported nothing (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Report;
 }
@@ -51,11 +57,18 @@ async function assertGroupGone(pgid: number | undefined): Promise<void> {
 const MiB = 1024 * 1024;
 
 suite('toolchain: go output bounds', () => {
-  for (const [stream, goBinary] of [['stderr', endlessStderr], ['stdout', endlessStdout]] as const) {
+  for (const [stream, goBinary] of [
+    ['stderr', endlessStderr],
+    ['stdout', endlessStdout],
+  ] as const) {
     test(`a go printing without end on ${stream}: outputTooLarge at the limit, RSS bounded, nothing left running`, async () => {
       const limit = 16 * MiB;
       const r = inChild(goBinary, limit);
-      assert.notEqual(r.outcome, 'runaway', `RSS grew by ${(r.peakGrowthBytes / MiB).toFixed(0)} MiB: the output was buffered without bound`);
+      assert.notEqual(
+        r.outcome,
+        'runaway',
+        `RSS grew by ${(r.peakGrowthBytes / MiB).toFixed(0)} MiB: the output was buffered without bound`,
+      );
       assert.equal(r.outcome, 'rejected', JSON.stringify(r));
       assert.equal(r.reason, 'outputTooLarge', r.message);
       assert.match(r.message!, new RegExp(`printed more than ${limit} bytes \\(16\\.0 MiB\\) on ${stream}`));
@@ -78,12 +91,15 @@ suite('toolchain: go output bounds', () => {
     assert.match(r.stderrEnd!, /a ← bc\n$/);
   });
 
-  test('under the limit the output is whole; a timeout\'s details keep only the ends of stderr', async () => {
+  test("under the limit the output is whole; a timeout's details keep only the ends of stderr", async () => {
     const go = fakeGo('some-output', `printf 'out\\n'; printf 'err ← x\\n' >&2`);
     const ok = await runGo(['build'], { goBinary: go, cwd: dir, maxOutputBytes: 64 });
     assert.deepEqual([ok.stdout, ok.stderr, ok.exitCode], ['out\n', 'err ← x\n', 0]);
     const slow = fakeGo('slow', `printf 'first\\n' >&2; yes '${line}' | head -c 1048576 >&2; printf 'last\\n' >&2; exec sleep 60`);
-    const e = await runGo([], { goBinary: slow, cwd: dir, timeoutMs: 1500 }).then(() => undefined, (x: unknown) => x);
+    const e = await runGo([], { goBinary: slow, cwd: dir, timeoutMs: 1500 }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     assert.ok(ToolchainError.is(e, 'timeout'), String(e));
     const s = e.details.stderr!;
     assert.ok(s.length <= 2 * errorExcerptBytes + 100, `${s.length}`);
@@ -96,13 +112,20 @@ suite('toolchain: go output bounds', () => {
     let pgid: number | undefined;
     const boom = new Error('consumer refused the output');
     const e = await runGo([], {
-      goBinary: endlessStderr, cwd: dir, onStderr: () => { throw boom; },
+      goBinary: endlessStderr,
+      cwd: dir,
+      onStderr: () => {
+        throw boom;
+      },
       spawn: (c, a, o) => {
         const child = spawnChild(c, a, o);
         pgid = child.pid;
         return child;
       },
-    }).then(() => undefined, (x: unknown) => x);
+    }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     assert.equal(e, boom);
     await assertGroupGone(pgid);
   });

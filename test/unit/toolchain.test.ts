@@ -25,7 +25,6 @@ function write(root: string, files: Record<string, string>): void {
   }
 }
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 suite('toolchain: go runner', () => {
@@ -35,7 +34,9 @@ suite('toolchain: go runner', () => {
       runGo(['version'], { goBinary: '/nonexistent/go-heap-lens/go', cwd: tmpdir(), onCommand: (argv) => seen.push([...argv]) }),
       (e: unknown) => ToolchainError.is(e, 'goNotFound') && /nonexistent/.test(e.message),
     );
-    await assert.rejects(runGo(['version'], { goBinary: 'go-heap-lens-no-such-go', cwd: tmpdir() }), (e: unknown) => ToolchainError.is(e, 'goNotFound'));
+    await assert.rejects(runGo(['version'], { goBinary: 'go-heap-lens-no-such-go', cwd: tmpdir() }), (e: unknown) =>
+      ToolchainError.is(e, 'goNotFound'),
+    );
     assert.deepEqual(seen, [['/nonexistent/go-heap-lens/go', 'version']]);
   });
 
@@ -43,8 +44,13 @@ suite('toolchain: go runner', () => {
     const ac = new AbortController();
     ac.abort();
     let spawned = 0;
-    const spy: Spawner = (c, a, o) => { spawned++; return defaultSpawner(c, a, o); };
-    await assert.rejects(runGo(['version'], { cwd: tmpdir(), signal: ac.signal, spawn: spy }), (e: unknown) => ToolchainError.is(e, 'cancelled'));
+    const spy: Spawner = (c, a, o) => {
+      spawned++;
+      return defaultSpawner(c, a, o);
+    };
+    await assert.rejects(runGo(['version'], { cwd: tmpdir(), signal: ac.signal, spawn: spy }), (e: unknown) =>
+      ToolchainError.is(e, 'cancelled'),
+    );
     assert.equal(spawned, 0);
   });
 
@@ -63,8 +69,14 @@ suite('toolchain: go runner', () => {
     if (!hasGo) return t.skip(noGo);
     const go127 = resolve(__dirname, '../../.cache/go/go-1.27/bin/go');
     if (!existsSync(go127)) return t.skip(`${go127} is not installed (scripts/install-go-toolchains.sh installs it)`);
-    const v = spawnSync(go127, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).stdout.toString().trim();
-    if (spawnSync('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).stdout.toString().trim() === v) {
+    const v = spawnSync(go127, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } })
+      .stdout.toString()
+      .trim();
+    if (
+      spawnSync('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } })
+        .stdout.toString()
+        .trim() === v
+    ) {
       return t.skip(`the machine go is already ${v}: a toolchain switch cannot be observed`);
     }
     // cmd/go switches toolchains by running a binary named after the version from PATH first.
@@ -90,11 +102,24 @@ suite('toolchain: go runner', () => {
     let child: ChildProcess | undefined;
     const spawn: Spawner = (c, a, o) => (child = defaultSpawner(c, a, o));
     const ac = new AbortController();
-    const outcome = runGo(['run', '.'], { cwd: dir, signal: ac.signal, spawn, env: { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' } })
-      .then(() => 'resolved', (e: unknown) => e);
+    const outcome = runGo(['run', '.'], {
+      cwd: dir,
+      signal: ac.signal,
+      spawn,
+      env: { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' },
+    }).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     for (let i = 0; i < 300 && child?.pid === undefined; i++) await sleep(10);
     const pgid = child!.pid!;
-    const comm = (pid: number) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    const comm = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
     let running = false;
     for (let i = 0; i < 2400 && !running; i++) {
       running = groupMembers(pgid).some((pid) => comm(pid) === 'sleeper');
@@ -121,7 +146,10 @@ suite('toolchain: go runner', () => {
     const ac = new AbortController();
     // A cold cache and -a make `go build std` fork compile processes for a long time.
     const p = runGo(['build', '-a', 'std'], { cwd: tmpdir(), signal: ac.signal, spawn, env: { GOCACHE: cache, GOFLAGS: '-p=2' } });
-    const outcome = p.then(() => 'resolved', (e: unknown) => e);
+    const outcome = p.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     let sawChildren = false;
     for (let i = 0; i < 300 && child?.pid === undefined; i++) await sleep(10);
     const pgid = child!.pid!;
@@ -149,9 +177,8 @@ suite('toolchain: go runner', () => {
     const cache = tempDir();
     let child: ChildProcess | undefined;
     const spawn: Spawner = (c, a, o) => (child = defaultSpawner(c, a, o));
-    await assert.rejects(
-      runGo(['build', '-a', 'std'], { cwd: tmpdir(), timeoutMs: 1500, spawn, env: { GOCACHE: cache } }),
-      (e: unknown) => ToolchainError.is(e, 'timeout'),
+    await assert.rejects(runGo(['build', '-a', 'std'], { cwd: tmpdir(), timeoutMs: 1500, spawn, env: { GOCACHE: cache } }), (e: unknown) =>
+      ToolchainError.is(e, 'timeout'),
     );
     let left = groupMembers(child!.pid!);
     for (let i = 0; i < 100 && left.length > 0; i++) {
@@ -179,8 +206,14 @@ suite('toolchain: workspace', () => {
   test('findModules: nested modules, skipping vendor, testdata, node_modules and dot dirs', async () => {
     const dir = tempDir();
     write(dir, {
-      'a/go.mod': 'module a\n', 'a/sub/b/go.mod': 'module b\n', 'vendor/v/go.mod': 'module v\n', 'a/testdata/t/go.mod': 'module t\n',
-      'node_modules/n/go.mod': 'module n\n', '.git/g/go.mod': 'module g\n', '_tmp/u/go.mod': 'module u\n', 'README.md': 'hi',
+      'a/go.mod': 'module a\n',
+      'a/sub/b/go.mod': 'module b\n',
+      'vendor/v/go.mod': 'module v\n',
+      'a/testdata/t/go.mod': 'module t\n',
+      'node_modules/n/go.mod': 'module n\n',
+      '.git/g/go.mod': 'module g\n',
+      '_tmp/u/go.mod': 'module u\n',
+      'README.md': 'hi',
     });
     const set = await findModules(dir);
     assert.deepEqual(set.modules, [join(dir, 'a'), join(dir, 'a/sub/b')]);
@@ -189,7 +222,13 @@ suite('toolchain: workspace', () => {
 
   test('findModules: go.work lists the modules; a subfolder of a module becomes a pattern; an empty folder has none', async () => {
     const dir = tempDir();
-    write(dir, { 'go.work': 'go 1.21\nuse (\n\t./x\n\t./y\n)\n', 'x/go.mod': 'module x\n', 'y/go.mod': 'module y\n', 'z/go.mod': 'module z\n', 'x/p/q/f.go': 'package q\n' });
+    write(dir, {
+      'go.work': 'go 1.21\nuse (\n\t./x\n\t./y\n)\n',
+      'x/go.mod': 'module x\n',
+      'y/go.mod': 'module y\n',
+      'z/go.mod': 'module z\n',
+      'x/p/q/f.go': 'package q\n',
+    });
     assert.deepEqual((await findModules(dir)).modules, [join(dir, 'x'), join(dir, 'y')]);
     const inner = await findModules(join(dir, 'x/p'));
     assert.deepEqual(inner, { modules: [join(dir, 'x')], patterns: ['./p/...'] });

@@ -26,27 +26,48 @@ for (const v of ['1.21', '1.27']) toolchains.push({ name: `go${v}`, go: join(rep
 
 /** Is the diagnostic at the construct's own source text (rather than at an inlined call site)? */
 function atOwnSource(expr: string, kind: string, lineText: string, col: number): boolean {
-  const before = Buffer.from(lineText).subarray(0, col - 1).toString();
-  const at = Buffer.from(lineText).subarray(col - 1).toString();
+  const before = Buffer.from(lineText)
+    .subarray(0, col - 1)
+    .toString();
+  const at = Buffer.from(lineText)
+    .subarray(col - 1)
+    .toString();
   if (kind === 'moved-to-heap') return at.startsWith(expr) && !/\w/.test(at[expr.length] ?? ' ');
   const s = exprShape(expr);
   switch (s.kind) {
-    case 'new': return /\bnew$/.test(before);
-    case 'make': return /\bmake$/.test(before);
-    case 'append': return /\bappend$/.test(before) && expr !== 'append';
-    case 'addr-composite': return at.startsWith('&');
-    case 'composite': return at.startsWith('{') && !/\)\s*$/.test(before);
-    case 'funclit': return at.startsWith('func');
-    case 'variadic': return at.startsWith('(') && /\w$/.test(before);
-    case 'concat': return at.startsWith('+');
-    case 'conversion': return /(string|\[\]byte|\[\]rune)\($/.test(before);
-    case 'value': return false;
+    case 'new':
+      return /\bnew$/.test(before);
+    case 'make':
+      return /\bmake$/.test(before);
+    case 'append':
+      return /\bappend$/.test(before) && expr !== 'append';
+    case 'addr-composite':
+      return at.startsWith('&');
+    case 'composite':
+      return at.startsWith('{') && !/\)\s*$/.test(before);
+    case 'funclit':
+      return at.startsWith('func');
+    case 'variadic':
+      return at.startsWith('(') && /\w$/.test(before);
+    case 'concat':
+      return at.startsWith('+');
+    case 'conversion':
+      return /(string|\[\]byte|\[\]rune)\($/.test(before);
+    case 'value':
+      return false;
   }
 }
 
 const matchKind: Record<string, TypeFact['kind'][]> = {
-  new: ['new'], make: ['make'], append: ['append'], 'addr-composite': ['addr-composite'], composite: ['composite'],
-  funclit: ['funclit'], variadic: ['variadic'], concat: ['concat'], conversion: ['conversion'],
+  new: ['new'],
+  make: ['make'],
+  append: ['append'],
+  'addr-composite': ['addr-composite'],
+  composite: ['composite'],
+  funclit: ['funclit'],
+  variadic: ['variadic'],
+  concat: ['concat'],
+  conversion: ['conversion'],
 };
 
 suite('typefacts helper', () => {
@@ -109,8 +130,10 @@ suite('typefacts helper', () => {
       assert.ok(checkedCaptures >= 3, `only ${checkedCaptures} capture lines checked`);
       assert.ok(direct >= 30, `only ${direct} directly reported allocations found`);
       assert.deepEqual(missing, [], `${missing.length} of ${direct} allocations without facts at the compiler's position`);
-      t.diagnostic(`${e.GOVERSION}: ${direct - inlinedVariadic.length} allocations at their own source, all matched ` +
-        `(${variadicMatched} variadic); ${checkedCaptures} closure captures agree with the compiler; ${inlinedVariadic.length} '... argument' at inlined call sites (${inlinedVariadic.join(', ')}); ${tf.facts.length} facts`);
+      t.diagnostic(
+        `${e.GOVERSION}: ${direct - inlinedVariadic.length} allocations at their own source, all matched ` +
+          `(${variadicMatched} variadic); ${checkedCaptures} closure captures agree with the compiler; ${inlinedVariadic.length} '... argument' at inlined call sites (${inlinedVariadic.join(', ')}); ${tf.facts.length} facts`,
+      );
     });
   }
 
@@ -120,7 +143,9 @@ suite('typefacts helper', () => {
     writeFileSync(join(dir, 'go.mod'), 'module example.com/cap\n\ngo 1.21\n');
     // Assigned before the closure (A, D: by value), in a loop around it (B, E: by ref), after it
     // (C: by ref), by another closure (F: by ref), address taken (G: by ref), > 128 B (H: by ref).
-    writeFileSync(join(dir, 'c.go'), `package cap
+    writeFileSync(
+      join(dir, 'c.go'),
+      `package cap
 
 var Sink []func() int
 
@@ -177,7 +202,8 @@ func H(n int) {
 	big[0] = n
 	Sink = append(Sink, func() int { return big[1] })
 }
-`);
+`,
+    );
     const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
     const e = await goEnv({ cwd: dir, env });
     const [build, tf] = await Promise.all([
@@ -202,11 +228,21 @@ func H(n int) {
     if (!hasGo) return t.skip(noGo);
     const dir = mkdtempSync(join(tmpdir(), 'ghl-typefacts-'));
     const types: Record<string, string> = {
-      A: 'struct{ a int64; p *int; b int64 }', B: '[3]*int', C: 'struct{ s string; n int }', D: 'struct{ n int; e any }',
-      E: 'struct{ b bool; m map[int]int; x [4]byte }', F: 'struct{ f func(); c chan int; s []int }', G: '[2]struct{ n int; p *int }',
-      H: 'struct{ a [0]*int; b int32 }', I: 'struct{ x int8; y int64; z int8 }', J: 'struct{ e struct{}; p *int; t struct{} }',
-      K: 'string', L: '[]int', M: '[1]any', // a nil `any` has no type descriptor to read
-      N: '[5]int16', O: 'struct{ u uintptr; up unsafe.Pointer }',
+      A: 'struct{ a int64; p *int; b int64 }',
+      B: '[3]*int',
+      C: 'struct{ s string; n int }',
+      D: 'struct{ n int; e any }',
+      E: 'struct{ b bool; m map[int]int; x [4]byte }',
+      F: 'struct{ f func(); c chan int; s []int }',
+      G: '[2]struct{ n int; p *int }',
+      H: 'struct{ a [0]*int; b int32 }',
+      I: 'struct{ x int8; y int64; z int8 }',
+      J: 'struct{ e struct{}; p *int; t struct{} }',
+      K: 'string',
+      L: '[]int',
+      M: '[1]any', // a nil `any` has no type descriptor to read
+      N: '[5]int16',
+      O: 'struct{ u uintptr; up unsafe.Pointer }',
     };
     const names = Object.keys(types);
     const src = `package main
@@ -235,10 +271,15 @@ ${names.map((n) => `\tvar v${n} ${n}\n\ts${n}, p${n} := ptrBytes(v${n})\n\tfmt.P
     const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
     const run = await runGo(['run', '.'], { cwd: dir, env });
     assert.equal(run.exitCode, 0, run.stderr);
-    const runtime = new Map(run.stdout.trim().split('\n').map((l) => {
-      const [n, s, p] = l.split(' ');
-      return [n!, { size: Number(s), ptrBytes: Number(p) }];
-    }));
+    const runtime = new Map(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const [n, s, p] = l.split(' ');
+          return [n!, { size: Number(s), ptrBytes: Number(p) }];
+        }),
+    );
     const e = await goEnv({ cwd: dir, env });
     const tf = await runTypefacts({ cwd: dir, env, patterns: ['./...'], arch: e.GOARCH, goVersion: e.GOVERSION, cacheDir });
     for (const n of names) {

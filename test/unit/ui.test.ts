@@ -17,8 +17,12 @@ const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 suite('ui: webview HTML', () => {
-  const input = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', nonce: 'q2n4YVdD1mK3f0Zp0AbCdQ==',
-    scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css' };
+  const input = {
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    nonce: 'q2n4YVdD1mK3f0Zp0AbCdQ==',
+    scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
+    styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css',
+  };
 
   test('CSP: default none, scripts by nonce only, no unsafe-*, nothing remote', () => {
     const html = panelHtml(input);
@@ -44,8 +48,16 @@ suite('ui: webview HTML', () => {
 
 suite('ui: settings merged with vscode-go', () => {
   const base: RawSettings = {
-    packages: undefined, buildFlags: undefined, buildTags: undefined, analyzeOnSave: undefined, includeTests: undefined,
-    goVersion: '', arch: '', inlineHints: undefined, escapingOnly: undefined, minBytes: undefined,
+    packages: undefined,
+    buildFlags: undefined,
+    buildTags: undefined,
+    analyzeOnSave: undefined,
+    includeTests: undefined,
+    goVersion: '',
+    arch: '',
+    inlineHints: undefined,
+    escapingOnly: undefined,
+    minBytes: undefined,
   };
 
   test('defaults', () => {
@@ -60,15 +72,28 @@ suite('ui: settings merged with vscode-go', () => {
   });
 
   test('go.goroot, go.alternateTools.go, go.toolsEnvVars, go.buildFlags, go.buildTags', () => {
-    const s = resolveSettings({
-      ...base, buildFlags: ['-mod=mod'], buildTags: ['b', 'c'], goGoroot: '~/sdk/go1.22', goToolsEnvVars: { GOFLAGS: '-x', BAD: 3 },
-      goBuildFlags: ['-trimpath'], goBuildTags: 'a,b c',
-    }, '/home/u', '/ws');
+    const s = resolveSettings(
+      {
+        ...base,
+        buildFlags: ['-mod=mod'],
+        buildTags: ['b', 'c'],
+        goGoroot: '~/sdk/go1.22',
+        goToolsEnvVars: { GOFLAGS: '-x', BAD: 3 },
+        goBuildFlags: ['-trimpath'],
+        goBuildTags: 'a,b c',
+      },
+      '/home/u',
+      '/ws',
+    );
     assert.equal(s.analysis.goBinary, '/home/u/sdk/go1.22/bin/go');
     assert.deepEqual(s.analysis.env, { GOFLAGS: '-x', GOROOT: '/home/u/sdk/go1.22' });
     assert.deepEqual(s.analysis.buildFlags, ['-trimpath', '-mod=mod']);
     assert.deepEqual(s.analysis.buildTags, ['a', 'b', 'c']);
-    const alt = resolveSettings({ ...base, goGoroot: '/usr/lib/go', goAlternateTools: { go: '${workspaceFolder}/bin/go' } }, '/home/u', '/ws');
+    const alt = resolveSettings(
+      { ...base, goGoroot: '/usr/lib/go', goAlternateTools: { go: '${workspaceFolder}/bin/go' } },
+      '/home/u',
+      '/ws',
+    );
     assert.equal(alt.analysis.goBinary, '/ws/bin/go');
   });
 
@@ -89,7 +114,14 @@ suite('ui: settings merged with vscode-go', () => {
 suite('ui: which site the cursor is on', () => {
   const rules = rulesFor('1.26');
   const mk = (line: number, column: number, expr: string): AllocationSite => ({
-    file: '/a.go', line, column, construct: 'new', expr, escapes: true, reason: [], type: null,
+    file: '/a.go',
+    line,
+    column,
+    construct: 'new',
+    expr,
+    escapes: true,
+    reason: [],
+    type: null,
     prediction: classify({ bytes: 8, pointers: true }, rules),
   });
   const sites = [mk(3, 9, 'a'), mk(3, 20, 'b'), mk(4, 2, 'c')];
@@ -131,7 +163,13 @@ suite('ui: manifest and code agree', () => {
     // A root go.mod/go.work is checked by file existence; the **/go.mod glob is a search that VS Code
     // abandons after a few seconds on a busy machine (seen in the activation bench), so it only adds
     // nested modules.
-    assert.deepEqual(pkg.activationEvents, ['onLanguage:go', 'workspaceContains:go.mod', 'workspaceContains:go.work', 'workspaceContains:**/go.mod', `onWebviewPanel:${panelViewType}`]);
+    assert.deepEqual(pkg.activationEvents, [
+      'onLanguage:go',
+      'workspaceContains:go.mod',
+      'workspaceContains:go.work',
+      'workspaceContains:**/go.mod',
+      `onWebviewPanel:${panelViewType}`,
+    ]);
     assert.equal(pkg.contributes.views.goHeap[0].id, viewIds.heap);
     assert.equal(pkg.main, './dist/extension.js');
     assert.equal(pkg.capabilities.virtualWorkspaces.supported, 'limited');
@@ -156,11 +194,24 @@ suite('ui: what the VSIX ships (.vscodeignore allow-list)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { packagedFiles } = require('../../scripts/code-server-env.mjs') as typeof import('../../scripts/code-server-env.mjs');
     const files = packagedFiles();
-    for (const f of ['package.json', 'LICENSE', 'CHANGELOG.md', 'README.md', 'dist/extension.js', 'dist/webview.js', 'media/panel.css',
-      'media/heap.svg', 'src/toolchain/typefacts/main.go', 'src/toolchain/typefacts/go.mod']) {
+    for (const f of [
+      'package.json',
+      'LICENSE',
+      'CHANGELOG.md',
+      'README.md',
+      'dist/extension.js',
+      'dist/webview.js',
+      'media/panel.css',
+      'media/heap.svg',
+      'src/toolchain/typefacts/main.go',
+      'src/toolchain/typefacts/go.mod',
+    ]) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
-    assert.deepEqual(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('test/') || f.endsWith('_test.go')), []);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('test/') || f.endsWith('_test.go')),
+      [],
+    );
     // The manifest's icon and the webview's resources are inside the package.
     assert.ok(files.includes(pkg.contributes.viewsContainers.activitybar[0].icon));
   });

@@ -29,7 +29,14 @@ export interface ClosureCapture {
 /** One construct, as an escape-analysed site presents it. `escapes` defaults to true. */
 export type ConstructSpec =
   | { readonly kind: 'new'; readonly type: TypeShape; readonly escapes?: boolean }
-  | { readonly kind: 'makeslice'; readonly elem: TypeShape; readonly len: number; readonly cap?: number; readonly escapes?: boolean; readonly constantSize?: boolean }
+  | {
+      readonly kind: 'makeslice';
+      readonly elem: TypeShape;
+      readonly len: number;
+      readonly cap?: number;
+      readonly escapes?: boolean;
+      readonly constantSize?: boolean;
+    }
   | { readonly kind: 'append'; readonly elem: TypeShape; readonly oldCap: number; readonly newLen: number; readonly escapes?: boolean }
   | { readonly kind: 'string-from-bytes'; readonly len: number; readonly escapes?: boolean }
   | { readonly kind: 'bytes-from-string'; readonly len: number; readonly escapes?: boolean }
@@ -37,13 +44,14 @@ export type ConstructSpec =
   | { readonly kind: 'concat'; readonly operandBytes: readonly number[]; readonly escapes?: boolean; readonly operandOnStack?: boolean }
   | { readonly kind: 'closure'; readonly captures: readonly ClosureCapture[]; readonly escapes?: boolean }
   | {
-    readonly kind: 'convert'; readonly type: TypeShape;
-    /** string/slice use convTstring/convTslice; pointer-shaped types (pointers, maps, chans, funcs, 1-pointer structs) need no allocation. */
-    readonly shape?: 'value' | 'string' | 'slice' | 'pointer-shaped';
-    /** The value is known to be zero/empty/nil, or an integer < 256 (runtime shortcuts), or a constant/read-only global. */
-    readonly staticValue?: 'small-int' | 'empty' | 'constant';
-    readonly escapes?: boolean;
-  }
+      readonly kind: 'convert';
+      readonly type: TypeShape;
+      /** string/slice use convTstring/convTslice; pointer-shaped types (pointers, maps, chans, funcs, 1-pointer structs) need no allocation. */
+      readonly shape?: 'value' | 'string' | 'slice' | 'pointer-shaped';
+      /** The value is known to be zero/empty/nil, or an integer < 256 (runtime shortcuts), or a constant/read-only global. */
+      readonly staticValue?: 'small-int' | 'empty' | 'constant';
+      readonly escapes?: boolean;
+    }
   | { readonly kind: 'makemap'; readonly key: TypeShape; readonly elem: TypeShape; readonly hint: number; readonly escapes?: boolean }
   | { readonly kind: 'makechan'; readonly elem: TypeShape; readonly size: number };
 
@@ -126,11 +134,18 @@ export function nextslicecap(newLen: number, oldCap: number): number {
  * the slot (roundupsize, which leaves out the malloc header on go1.22+) and the capacity is
  * whatever fits. `bytes` is mallocgc's size argument; 0 for zero-size elements (zerobase).
  */
-export function growslice(oldCap: number, newLen: number, elemSize: number, pointers: boolean, rules: AllocatorRules): { newCap: number; bytes: number } {
+export function growslice(
+  oldCap: number,
+  newLen: number,
+  elemSize: number,
+  pointers: boolean,
+  rules: AllocatorRules,
+): { newCap: number; bytes: number } {
   checkCount('old cap', oldCap);
   checkCount('new length', newLen);
   checkCount('element size', elemSize);
-  if (newLen <= oldCap) throw new ModelInputError(`growslice: new length ${newLen} fits in the old capacity ${oldCap}; append does not grow`);
+  if (newLen <= oldCap)
+    throw new ModelInputError(`growslice: new length ${newLen} fits in the old capacity ${oldCap}; append does not grow`);
   if (elemSize === 0) return { newCap: newLen, bytes: 0 };
   const newcap = nextslicecap(newLen, oldCap);
   const noscan = !pointers;
@@ -231,33 +246,43 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
       const stackK = c.elem.bytes > 0 ? Math.floor(variableMakeThresholdBytes / c.elem.bytes) : 0;
       if (c.escapes === false && rules.goMinor >= 25 && c.oldCap === 0 && c.newLen >= 1 && c.newLen <= stackK) {
         return {
-          objects: [], newCap: stackK,
-          notes: ['go1.25+: append to an empty non-escaping slice uses a 32 B stack store, once per call (later appends in a loop use growslice)'],
+          objects: [],
+          newCap: stackK,
+          notes: [
+            'go1.25+: append to an empty non-escaping slice uses a 32 B stack store, once per call (later appends in a loop use growslice)',
+          ],
         };
       }
       const g = growslice(c.oldCap, c.newLen, c.elem.bytes, c.elem.pointers, rules);
       const notes: string[] = [];
-      if (c.escapes === false && rules.goMinor >= 26) notes.push('go1.26+: a non-escaping append may grow inside a 32 B stack store (growsliceBuf)');
+      if (c.escapes === false && rules.goMinor >= 26)
+        notes.push('go1.26+: a non-escaping append may grow inside a 32 B stack store (growsliceBuf)');
       if (g.bytes === 0) return { objects: [], newCap: g.newCap, notes: ['zero-size elements: &zerobase, no allocation', ...notes] };
-      return { objects: [{ what: 'growslice', bytes: g.bytes, pointers: c.elem.pointers }], newCap: g.newCap, ...(notes.length ? { notes } : {}) };
+      return {
+        objects: [{ what: 'growslice', bytes: g.bytes, pointers: c.elem.pointers }],
+        newCap: g.newCap,
+        ...(notes.length ? { notes } : {}),
+      };
     }
     case 'string-from-bytes': {
       checkCount('length', c.len);
       if (c.len === 0) return none('empty: "" with no allocation');
       if (c.len === 1) return none('one byte: points into runtime.staticuint64s, no allocation');
-      if (c.escapes === false && c.len <= tmpBufBytes) return none('does not escape, ≤ 32 B: the caller\'s stack tmpBuf');
+      if (c.escapes === false && c.len <= tmpBufBytes) return none("does not escape, ≤ 32 B: the caller's stack tmpBuf");
       return { objects: [{ what: 'slicebytetostring', bytes: c.len, pointers: false }] };
     }
     case 'bytes-from-string': {
       checkCount('length', c.len);
-      if (c.escapes === false && c.len <= tmpBufBytes) return { objects: [], newCap: tmpBufBytes, notes: ['does not escape, ≤ 32 B: the caller\'s stack tmpBuf'] };
+      if (c.escapes === false && c.len <= tmpBufBytes)
+        return { objects: [], newCap: tmpBufBytes, notes: ["does not escape, ≤ 32 B: the caller's stack tmpBuf"] };
       const cap = roundupsize(c.len, true, rules); // rawbyteslice rounds the capacity
       if (cap === 0) return { objects: [], newCap: 0, notes: ['empty: &zerobase, no allocation'] };
       return { objects: [{ what: 'rawbyteslice', bytes: cap, pointers: false }], newCap: cap };
     }
     case 'runes-from-string': {
       checkCount('rune count', c.runes);
-      if (c.escapes === false && c.runes <= tmpBufBytes) return { objects: [], newCap: tmpBufBytes, notes: ['does not escape, ≤ 32 runes: the caller\'s stack [32]rune'] };
+      if (c.escapes === false && c.runes <= tmpBufBytes)
+        return { objects: [], newCap: tmpBufBytes, notes: ["does not escape, ≤ 32 runes: the caller's stack [32]rune"] };
       const mem = roundupsize(c.runes * 4, true, rules); // rawruneslice
       if (mem === 0) return { objects: [], newCap: 0, notes: ['empty: &zerobase, no allocation'] };
       return { objects: [{ what: 'rawruneslice', bytes: mem, pointers: false }], newCap: Math.floor(mem / 4) };
@@ -274,7 +299,7 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
       // concatstrings returns the only non-empty operand when the result stays in the frame
       // or that operand's bytes are not on the stack.
       if (nonEmpty === 1 && (c.escapes === false || !c.operandOnStack)) return none('one non-empty operand: returned as is, no allocation');
-      if (c.escapes === false && total <= tmpBufBytes) return none('does not escape, ≤ 32 B: the caller\'s stack tmpBuf');
+      if (c.escapes === false && total <= tmpBufBytes) return none("does not escape, ≤ 32 B: the caller's stack tmpBuf");
       return { objects: [{ what: 'rawstring', bytes: total, pointers: false }] };
     }
     case 'closure':
@@ -293,7 +318,12 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
       // pointers is its own object so the GC can scan it with the element type.
       if (mem === 0) return { objects: [{ what: 'hchan', bytes: hchan, pointers: false }] };
       if (!c.elem.pointers) return { objects: [{ what: 'hchan+buf', bytes: hchan + mem, pointers: false }] };
-      return { objects: [{ what: 'hchan', bytes: hchan, pointers: true }, { what: 'chan buf', bytes: mem, pointers: true }] };
+      return {
+        objects: [
+          { what: 'hchan', bytes: hchan, pointers: true },
+          { what: 'chan buf', bytes: mem, pointers: true },
+        ],
+      };
     }
   }
 }
@@ -346,7 +376,8 @@ function convertRequests(c: Extract<ConstructSpec, { kind: 'convert' }>, rules: 
   // convT16/32/64 need the alignment of uint16/32/64; uint64 is 4-aligned on 32-bit targets.
   const u64Align = Math.min(8, rules.ptrSize);
   if (!t.pointers && ((t.bytes === 2 && t.align === 2) || (t.bytes === 4 && t.align === 4) || (t.bytes === 8 && t.align === u64Align))) {
-    if (c.staticValue === 'small-int' || c.staticValue === 'empty') return none(`convT${t.bytes * 8} of a value < 256: points into runtime.staticuint64s`);
+    if (c.staticValue === 'small-int' || c.staticValue === 'empty')
+      return none(`convT${t.bytes * 8} of a value < 256: points into runtime.staticuint64s`);
     return { objects: [{ what: `convT${t.bytes * 8}`, bytes: t.bytes, pointers: false }] };
   }
   return { objects: [{ what: t.pointers ? 'convT' : 'convTnoptr', bytes: t.bytes, pointers: t.pointers }] };
@@ -385,7 +416,10 @@ function swissMapRequests(c: Extract<ConstructSpec, { kind: 'makemap' }>, rules:
   const header: ObjectRequest[] = escapes ? [{ what: 'maps.Map', bytes: mapHeaderBytes, pointers: true }] : [];
   if (c.hint <= groupSlots) {
     // NewMap allocates no group for small hints; the first insert allocates one group.
-    return { objects: header, notes: [escapes ? 'the first insert allocates one group' : 'does not escape: header and first group on the stack'] };
+    return {
+      objects: header,
+      notes: [escapes ? 'the first insert allocates one group' : 'does not escape: header and first group on the stack'],
+    };
   }
   const group = swissGroup(c.key, c.elem, rules);
   const targetCapacity = Math.floor((c.hint * groupSlots) / maxAvgGroupLoad);
@@ -405,7 +439,9 @@ export function hmapBucket(key: TypeShape, elem: TypeShape, rules: AllocatorRule
   const v = mapField(elem, rules);
   const pointers = k.pointers || v.pointers;
   return structLayout([
-    { bytes: 8, align: 1, pointers: false }, arrayOf(8, k), arrayOf(8, v),
+    { bytes: 8, align: 1, pointers: false },
+    arrayOf(8, k),
+    arrayOf(8, v),
     { bytes: rules.ptrSize, align: rules.ptrSize, pointers },
   ]);
 }
@@ -427,7 +463,8 @@ function hmapRequests(c: Extract<ConstructSpec, { kind: 'makemap' }>, rules: All
   let B = 0;
   const overLoad = (count: number, b: number): boolean => count > 8 && count > loadFactorNum * (2 ** b / 2);
   while (overLoad(c.hint, B)) B++;
-  if (B === 0) return { objects, notes: [escapes ? 'the first insert allocates one bucket' : 'does not escape: hmap and one bucket on the stack'] };
+  if (B === 0)
+    return { objects, notes: [escapes ? 'the first insert allocates one bucket' : 'does not escape: hmap and one bucket on the stack'] };
   // makeBucketArray: from B ≥ 4, 2^(B-4) overflow buckets are preallocated, and the count is
   // raised to fill the slot.
   let nbuckets = 2 ** B;
@@ -443,7 +480,10 @@ function hmapRequests(c: Extract<ConstructSpec, { kind: 'makemap' }>, rules: All
 }
 
 /** A construct's objects with the allocator's answer for each. */
-export function constructPredictions(c: ConstructSpec, rules: AllocatorRules): { objects: (ObjectRequest & { prediction: Prediction })[]; newCap?: number; notes?: readonly string[] } {
+export function constructPredictions(
+  c: ConstructSpec,
+  rules: AllocatorRules,
+): { objects: (ObjectRequest & { prediction: Prediction })[]; newCap?: number; notes?: readonly string[] } {
   const r = constructRequests(c, rules);
   return { ...r, objects: r.objects.map((o) => ({ ...o, prediction: classify({ bytes: o.bytes, pointers: o.pointers }, rules) })) };
 }

@@ -153,8 +153,12 @@ export class GCController {
   /** Mark termination: resetLive(bytesMarked), then commit with the sweep not done. */
   end(marked: number): void {
     this.cycles.push({
-      triggeredBytes: this.triggered, triggerBytes: this.trigger, goalBytes: this.markEnd, endLiveBytes: this.heapLive,
-      markedBytes: marked, forced: this.forced,
+      triggeredBytes: this.triggered,
+      triggerBytes: this.trigger,
+      goalBytes: this.markEnd,
+      endLiveBytes: this.heapLive,
+      markedBytes: marked,
+      forced: this.forced,
     });
     // endCycle measures cons/mark only when the heap grew during the mark.
     if (this.heapLive > this.triggered) this.runwayKnown = true;

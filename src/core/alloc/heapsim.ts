@@ -209,16 +209,19 @@ export class HeapSim {
     const procs = opts.procs ?? 1;
     if (!Number.isInteger(procs) || procs < 1 || procs > maxProcs) throw new ModelInputError(`procs must be 1..${maxProcs}, got ${procs}`);
     const gogc = opts.gogc ?? 100;
-    if (gogc !== 'off' && !(gogc > 0 && Number.isFinite(gogc))) throw new ModelInputError(`gogc must be "off" or a positive number, got ${gogc}`);
+    if (gogc !== 'off' && !(gogc > 0 && Number.isFinite(gogc)))
+      throw new ModelInputError(`gogc must be "off" or a positive number, got ${gogc}`);
     this.rules = rules;
     this.procs = procs;
     this.gogc = gogc;
     this.sweep = opts.sweep ?? 'full';
-    if (this.sweep !== 'full' && this.sweep !== 'lazy') throw new ModelInputError(`sweep must be "full" or "lazy", got ${String(this.sweep)}`);
+    if (this.sweep !== 'full' && this.sweep !== 'lazy')
+      throw new ModelInputError(`sweep must be "full" or "lazy", got ${String(this.sweep)}`);
     this.heap = new MHeap(rules);
     this.mcaches = Array.from({ length: procs }, (_, p) => new MCache(p));
     const rootsBytes = opts.rootsBytes ?? 0;
-    if (!(rootsBytes >= 0 && Number.isFinite(rootsBytes))) throw new ModelInputError(`rootsBytes must be a number of bytes ≥ 0, got ${rootsBytes}`);
+    if (!(rootsBytes >= 0 && Number.isFinite(rootsBytes)))
+      throw new ModelInputError(`rootsBytes must be a number of bytes ≥ 0, got ${rootsBytes}`);
     const triggerPosition = opts.triggerPosition ?? 0;
     if (!(triggerPosition >= 0 && triggerPosition <= 1)) throw new ModelInputError(`triggerPosition must be 0..1, got ${triggerPosition}`);
     this.gc = new GCController({ gogc, rootsBytes, triggerPosition });
@@ -226,7 +229,9 @@ export class HeapSim {
 
   /** apply runs one op to completion. */
   apply(op: WorkloadOp): void {
-    for (const _ of this.steps([op], Infinity)) { /* drain */ }
+    for (const _ of this.steps([op], Infinity)) {
+      /* drain */
+    }
   }
 
   /**
@@ -247,12 +252,14 @@ export class HeapSim {
       }
       const a = op.alloc;
       // Ops normally come through validateWorkload; these checks keep a hand-built op from corrupting counts.
-      if (!Number.isSafeInteger(a.count) || a.count < 0) throw new ModelInputError(`ops[${i}].alloc.count: expected a whole number ≥ 0, got ${a.count}`);
+      if (!Number.isSafeInteger(a.count) || a.count < 0)
+        throw new ModelInputError(`ops[${i}].alloc.count: expected a whole number ≥ 0, got ${a.count}`);
       if (typeof a.pointers !== 'boolean' || typeof a.keep !== 'boolean') {
         throw new ModelInputError(`ops[${i}].alloc: pointers and keep must be true or false`);
       }
       const p = a.p ?? this.nextP;
-      if (p < 0 || p >= this.procs || !Number.isInteger(p)) throw new ModelInputError(`ops[${i}].alloc.p: no P ${p} (procs = ${this.procs})`);
+      if (p < 0 || p >= this.procs || !Number.isInteger(p))
+        throw new ModelInputError(`ops[${i}].alloc.p: no P ${p} (procs = ${this.procs})`);
       if (a.p === undefined) this.nextP = (this.nextP + 1) % this.procs;
       this.lastP = p;
       let done = 0;
@@ -309,8 +316,13 @@ export class HeapSim {
    * as mallocgc does when nextFree refilled; a cycle then starts or ends right after that one
    * object. With `stopAtGC` it returns right after such an event.
    */
-  private mallocSmall(c: MCache, spc: number, n: number,
-    account: (s: MSpan, first: number, take: number, black: boolean, gcAfter: boolean) => void, stopAtGC = false): void {
+  private mallocSmall(
+    c: MCache,
+    spc: number,
+    n: number,
+    account: (s: MSpan, first: number, take: number, black: boolean, gcAfter: boolean) => void,
+    stopAtGC = false,
+  ): void {
     const sc = spanClassSizeClass(spc);
     let done = 0;
     while (done < n) {
@@ -371,35 +383,41 @@ export class HeapSim {
       const totalNew = left;
       let objects = 0;
       // Stops after a GC, which resets the tiny block: the rest then starts afresh.
-      this.mallocSmall(c, tinySpanClass, plan.newBlocks, (s, first, take, black, gcAfter) => {
-        // The block that brings a pacer event holds only the object that took it; the plan
-        // starts afresh after the event (mark termination drops the tiny block, gcStart greys it).
-        const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
-        objects += objs;
-        s.allocCount += take;
-        if (keep) {
-          s.liveCount += take;
-          s.liveRequestBytes += objs * size;
-        } else {
-          s.garbageRequestBytes += objs * size;
-          if (black) {
-            s.heldThisCycle += take;
-            s.heldRequestBytes += objs * size;
+      this.mallocSmall(
+        c,
+        tinySpanClass,
+        plan.newBlocks,
+        (s, first, take, black, gcAfter) => {
+          // The block that brings a pacer event holds only the object that took it; the plan
+          // starts afresh after the event (mark termination drops the tiny block, gcStart greys it).
+          const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
+          objects += objs;
+          s.allocCount += take;
+          if (keep) {
+            s.liveCount += take;
+            s.liveRequestBytes += objs * size;
+          } else {
+            s.garbageRequestBytes += objs * size;
+            if (black) {
+              s.heldThisCycle += take;
+              s.heldRequestBytes += objs * size;
+            }
           }
-        }
-        c.tinyAllocs += objs - take;
-        // mallocgcTiny adopts a replacing block as soon as it takes it, so a GC later in this
-        // batch (gcMarkTinyAllocs) sees the right block.
-        const adopted = plan.objectsPerNewBlock >= 2 ? first + take - 1 : 0;
-        if (adopted >= first && adopted < first + take && tinyBlockReplaces(plan, adopted)) {
-          const inBlock = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, adopted, 1);
-          c.tinySpan = s;
-          c.tinyoffset = tinyOffsetAfter(inBlock, size, this.rules.ptrSize);
-          c.tinyBlockLive = keep;
-          c.tinyBlockHeld = black && !keep;
-          c.tinyBlockRequestBytes = inBlock * size;
-        }
-      }, true);
+          c.tinyAllocs += objs - take;
+          // mallocgcTiny adopts a replacing block as soon as it takes it, so a GC later in this
+          // batch (gcMarkTinyAllocs) sees the right block.
+          const adopted = plan.objectsPerNewBlock >= 2 ? first + take - 1 : 0;
+          if (adopted >= first && adopted < first + take && tinyBlockReplaces(plan, adopted)) {
+            const inBlock = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, adopted, 1);
+            c.tinySpan = s;
+            c.tinyoffset = tinyOffsetAfter(inBlock, size, this.rules.ptrSize);
+            c.tinyBlockLive = keep;
+            c.tinyBlockHeld = black && !keep;
+            c.tinyBlockRequestBytes = inBlock * size;
+          }
+        },
+        true,
+      );
       left -= objects;
     }
   }
@@ -409,7 +427,8 @@ export class HeapSim {
     const heap = this.heap;
     type Counts = { spans: number; objects: number; freeSlots: number };
     const perClass = Array.from({ length: numSizeClasses }, (): [Counts, Counts] => [
-      { spans: 0, objects: 0, freeSlots: 0 }, { spans: 0, objects: 0, freeSlots: 0 },
+      { spans: 0, objects: 0, freeSlots: 0 },
+      { spans: 0, objects: 0, freeSlots: 0 },
     ]);
     let pages = 0;
     let allocBytes = 0;
@@ -450,9 +469,14 @@ export class HeapSim {
       const [scan, noscan] = perClass[sc]!;
       if (scan.spans + noscan.spans === 0) continue;
       bySizeClass.push({
-        sizeClass: sc, slotBytes: sizeClassToSize[sc]!, npages: sizeClassToNPages[sc]!,
-        spans: scan.spans + noscan.spans, objects: scan.objects + noscan.objects, freeSlots: scan.freeSlots + noscan.freeSlots,
-        scan: { ...scan }, noscan: { ...noscan },
+        sizeClass: sc,
+        slotBytes: sizeClassToSize[sc]!,
+        npages: sizeClassToNPages[sc]!,
+        spans: scan.spans + noscan.spans,
+        objects: scan.objects + noscan.objects,
+        freeSlots: scan.freeSlots + noscan.freeSlots,
+        scan: { ...scan },
+        noscan: { ...noscan },
       });
     }
     let unflushedTiny = 0;
@@ -462,16 +486,39 @@ export class HeapSim {
       cachedPages += c.pcache.freeCount;
     }
     return {
-      goVersion: this.rules.goVersion, arch: this.rules.arch, procs: this.procs, gogc: this.gogc, sweep: this.sweep,
-      heapInuseBytes: pages * pageSize, spansInUse: heap.spans.size, pagesInUse: pages, heapAllocBytes: allocBytes, heapObjects: objects,
-      largeObjects, largePages, large, bySizeClass,
+      goVersion: this.rules.goVersion,
+      arch: this.rules.arch,
+      procs: this.procs,
+      gogc: this.gogc,
+      sweep: this.sweep,
+      heapInuseBytes: pages * pageSize,
+      spansInUse: heap.spans.size,
+      pagesInUse: pages,
+      heapAllocBytes: allocBytes,
+      heapObjects: objects,
+      largeObjects,
+      largePages,
+      large,
+      bySizeClass,
       tinyAllocs: heap.stats.tinyAllocs + unflushedTiny,
-      allocsBySizeClass: histogramLayout(heap.stats.allocs), freesBySizeClass: histogramLayout(heap.stats.frees),
-      mcacheRefills: heap.stats.mcacheRefills, heapGrows: heap.stats.heapGrows, arenas: heap.arenas,
-      heapSysBytes: heap.heapPages * pageSize, internalWasteBytes: internal, externalFreeBytes: external, spanReserveBytes: reserve,
-      freePages: heap.pages.freePages(), largestFreeRunPages: heap.pages.largestFreeRun(), pageCachedPages: cachedPages,
-      gcCycles: heap.stats.gcCycles, unsweptSpans: heap.unsweptSpans, heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
-      heapMarkedBytes: this.gc.heapMarked, requestedObjects: this.requestedObjects, zeroSizeAllocs: this.zeroSizeAllocs,
+      allocsBySizeClass: histogramLayout(heap.stats.allocs),
+      freesBySizeClass: histogramLayout(heap.stats.frees),
+      mcacheRefills: heap.stats.mcacheRefills,
+      heapGrows: heap.stats.heapGrows,
+      arenas: heap.arenas,
+      heapSysBytes: heap.heapPages * pageSize,
+      internalWasteBytes: internal,
+      externalFreeBytes: external,
+      spanReserveBytes: reserve,
+      freePages: heap.pages.freePages(),
+      largestFreeRunPages: heap.pages.largestFreeRun(),
+      pageCachedPages: cachedPages,
+      gcCycles: heap.stats.gcCycles,
+      unsweptSpans: heap.unsweptSpans,
+      heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
+      heapMarkedBytes: this.gc.heapMarked,
+      requestedObjects: this.requestedObjects,
+      zeroSizeAllocs: this.zeroSizeAllocs,
     };
   }
 
@@ -498,7 +545,11 @@ export class HeapSim {
       }
       const sum = heap.pages.chunkSummary(ci);
       arena.chunks.push({
-        index: ci, basePage, npages: chunkPages, inUsePages: heap.inUsePagesByChunk[ci] ?? 0, allocatedPages: sum.allocatedPages,
+        index: ci,
+        basePage,
+        npages: chunkPages,
+        inUsePages: heap.inUsePagesByChunk[ci] ?? 0,
+        allocatedPages: sum.allocatedPages,
         largestFreeRunPages: sum.largestFreeRunPages,
       });
     }
@@ -508,8 +559,15 @@ export class HeapSim {
     }
 
     const spans: SpanView[] = heap.spansByAddress(maxSpans).map((s) => ({
-      id: s.id, basePage: s.basePage, npages: s.npages, spanClass: s.spanclass, sizeClass: s.sizeclass, elemsize: s.elemsize,
-      nelems: s.nelems, allocCount: s.allocCount, cachedBy: cachedBy.get(s) ?? -1,
+      id: s.id,
+      basePage: s.basePage,
+      npages: s.npages,
+      spanClass: s.spanclass,
+      sizeClass: s.sizeclass,
+      elemsize: s.elemsize,
+      nelems: s.nelems,
+      allocCount: s.allocCount,
+      cachedBy: cachedBy.get(s) ?? -1,
     }));
 
     const mcaches: MCacheView[] = this.mcaches.map((c) => ({
@@ -522,14 +580,25 @@ export class HeapSim {
     const mcentrals: MCentralView[] = [];
     for (const m of heap.central) {
       const v = {
-        spanClass: m.spanclass, partialSwept: m.partialSwept(sg).length, partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
-        fullSwept: m.fullSwept(sg).length, fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
+        spanClass: m.spanclass,
+        partialSwept: m.partialSwept(sg).length,
+        partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
+        fullSwept: m.fullSwept(sg).length,
+        fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
       };
       if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
     }
     return {
-      sweepgen: sg, report: this.report(), arenas, chunksTotal: chunkCount, chunksTruncated: chunkCount > shownChunks,
-      spans, spansTotal: heap.spans.size, spansTruncated: heap.spans.size > spans.length, mcaches, mcentrals,
+      sweepgen: sg,
+      report: this.report(),
+      arenas,
+      chunksTotal: chunkCount,
+      chunksTruncated: chunkCount > shownChunks,
+      spans,
+      spansTotal: heap.spans.size,
+      spansTruncated: heap.spans.size > spans.length,
+      mcaches,
+      mcentrals,
     };
   }
 }
@@ -537,6 +606,8 @@ export class HeapSim {
 /** simulate runs a whole workload on a fresh heap and reports the end state. */
 export function simulate(w: Workload): SimulationReport {
   const sim = new HeapSim(w.rules, { procs: w.procs, gogc: w.gogc, sweep: w.sweep ?? 'full' });
-  for (const _ of sim.steps(w.ops)) { /* run to the end */ }
+  for (const _ of sim.steps(w.ops)) {
+    /* run to the end */
+  }
   return sim.report();
 }

@@ -23,7 +23,14 @@
 // construct asks the allocator for is in constructs.ts. The simulator (gc.ts,
 // mcache.ts, mcentral.ts, mheap.ts, pagealloc.ts) replays workloads over this model.
 import {
-  largeSizeDiv, pageSize, sizeClassToNPages, sizeClassToSize, sizeToSizeClass128, sizeToSizeClass8, smallSizeDiv, smallSizeMax,
+  largeSizeDiv,
+  pageSize,
+  sizeClassToNPages,
+  sizeClassToSize,
+  sizeToSizeClass128,
+  sizeToSizeClass8,
+  smallSizeDiv,
+  smallSizeMax,
 } from './sizeclasses.ts';
 import { makeSpanClass, tinySpanClass } from './spanclass.ts';
 import { ModelInputError, type AllocatorRules } from './versions.ts';
@@ -161,7 +168,20 @@ export function classify(req: AllocRequest, rules: AllocatorRules): Prediction {
   const arch = rules.arch;
   const size = req.bytes;
   if (size === 0) {
-    return { requestBytes, goVersion, arch, noscan: !req.pointers, kind: 'zero', headerBytes: 0, sizeClass: 0, spanClass: -1, slotBytes: 0, npages: 0, objectsPerSpan: 0, wasteBytes: 0 };
+    return {
+      requestBytes,
+      goVersion,
+      arch,
+      noscan: !req.pointers,
+      kind: 'zero',
+      headerBytes: 0,
+      sizeClass: 0,
+      spanClass: -1,
+      slotBytes: 0,
+      npages: 0,
+      objectsPerSpan: 0,
+      wasteBytes: 0,
+    };
   }
   const noscan = !req.pointers;
   if (size <= rules.maxSmallRequestBytes) {
@@ -169,39 +189,91 @@ export function classify(req: AllocRequest, rules: AllocatorRules): Prediction {
       const perBlock = tinyPerBlock(size, rules.ptrSize);
       const tinyClass = tinySpanClass >> 1;
       return {
-        requestBytes, goVersion, arch, noscan, kind: 'tiny', headerBytes: 0, sizeClass: tinyClass, spanClass: tinySpanClass, slotBytes: 16,
-        npages: sizeClassToNPages[tinyClass]!, objectsPerSpan: nelems(tinyClass, true, rules),
-        wasteBytes: Math.round((16 / perBlock - size) * 100) / 100, tinyPerBlock: perBlock, spanReserveBytes: spanReserveBytes(tinyClass, true, rules),
+        requestBytes,
+        goVersion,
+        arch,
+        noscan,
+        kind: 'tiny',
+        headerBytes: 0,
+        sizeClass: tinyClass,
+        spanClass: tinySpanClass,
+        slotBytes: 16,
+        npages: sizeClassToNPages[tinyClass]!,
+        objectsPerSpan: nelems(tinyClass, true, rules),
+        wasteBytes: Math.round((16 / perBlock - size) * 100) / 100,
+        tinyPerBlock: perBlock,
+        spanReserveBytes: spanReserveBytes(tinyClass, true, rules),
       };
     }
     const headerBytes = !noscan && rules.mallocHeader && size > rules.minSizeForMallocHeaderBytes ? rules.mallocHeaderBytes : 0;
     const sizeClass = sizeToClass(size + headerBytes);
     const slotBytes = sizeClassToSize[sizeClass]!;
     return {
-      requestBytes, goVersion, arch, noscan, kind: 'small', headerBytes, sizeClass, spanClass: makeSpanClass(sizeClass, noscan), slotBytes,
-      npages: sizeClassToNPages[sizeClass]!, objectsPerSpan: nelems(sizeClass, noscan, rules), wasteBytes: slotBytes - size,
+      requestBytes,
+      goVersion,
+      arch,
+      noscan,
+      kind: 'small',
+      headerBytes,
+      sizeClass,
+      spanClass: makeSpanClass(sizeClass, noscan),
+      slotBytes,
+      npages: sizeClassToNPages[sizeClass]!,
+      objectsPerSpan: nelems(sizeClass, noscan, rules),
+      wasteBytes: slotBytes - size,
       spanReserveBytes: spanReserveBytes(sizeClass, noscan, rules),
     };
   }
   const npages = Math.ceil(size / pageSize);
   return {
-    requestBytes, goVersion, arch, noscan, kind: 'large', headerBytes: 0, sizeClass: 0, spanClass: makeSpanClass(0, noscan), slotBytes: npages * pageSize,
-    npages, objectsPerSpan: 1, wasteBytes: npages * pageSize - size, spanReserveBytes: 0,
+    requestBytes,
+    goVersion,
+    arch,
+    noscan,
+    kind: 'large',
+    headerBytes: 0,
+    sizeClass: 0,
+    spanClass: makeSpanClass(0, noscan),
+    slotBytes: npages * pageSize,
+    npages,
+    objectsPerSpan: 1,
+    wasteBytes: npages * pageSize - size,
+    spanReserveBytes: 0,
   };
 }
 
 /** stackPrediction: the answer for a value the compiler keeps on the stack (no heap allocation). */
 export function stackPrediction(bytes: number, pointers: boolean, rules: AllocatorRules): Prediction {
   return {
-    kind: 'stack', requestBytes: bytes, headerBytes: 0, sizeClass: 0, spanClass: -1, noscan: !pointers, slotBytes: 0, npages: 0,
-    objectsPerSpan: 0, wasteBytes: 0, goVersion: rules.goVersion, arch: rules.arch,
+    kind: 'stack',
+    requestBytes: bytes,
+    headerBytes: 0,
+    sizeClass: 0,
+    spanClass: -1,
+    noscan: !pointers,
+    slotBytes: 0,
+    npages: 0,
+    objectsPerSpan: 0,
+    wasteBytes: 0,
+    goVersion: rules.goVersion,
+    arch: rules.arch,
   };
 }
 
 /** unknownPrediction: the size is not known (a type parameter, missing type facts). */
 export function unknownPrediction(rules: AllocatorRules, pointers = false): Prediction {
   return {
-    kind: 'unknown', requestBytes: 0, headerBytes: 0, sizeClass: 0, spanClass: -1, noscan: !pointers, slotBytes: 0, npages: 0,
-    objectsPerSpan: 0, wasteBytes: 0, goVersion: rules.goVersion, arch: rules.arch,
+    kind: 'unknown',
+    requestBytes: 0,
+    headerBytes: 0,
+    sizeClass: 0,
+    spanClass: -1,
+    noscan: !pointers,
+    slotBytes: 0,
+    npages: 0,
+    objectsPerSpan: 0,
+    wasteBytes: 0,
+    goVersion: rules.goVersion,
+    arch: rules.arch,
   };
 }

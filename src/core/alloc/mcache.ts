@@ -158,8 +158,12 @@ export function tinyPlan(state: TinyState, size: number, n: number, ptrSize: num
   const blocks = Math.ceil(rem / m);
   const inLast = rem - (blocks - 1) * m;
   return {
-    packedIntoCurrent: packed, newBlocks: blocks, objectsPerNewBlock: m, currentBlock: blocks - 1,
-    offset: tinyOffsetAfter(inLast, size, ptrSize), tinyAllocs: packed + rem - blocks,
+    packedIntoCurrent: packed,
+    newBlocks: blocks,
+    objectsPerNewBlock: m,
+    currentBlock: blocks - 1,
+    offset: tinyOffsetAfter(inLast, size, ptrSize),
+    tinyAllocs: packed + rem - blocks,
   };
 }
 

@@ -4,8 +4,20 @@
 
 /** GOARCH values the model knows the pointer size of. */
 export const knownArchs = {
-  amd64: 8, arm64: 8, ppc64: 8, ppc64le: 8, riscv64: 8, s390x: 8, mips64: 8, mips64le: 8, loong64: 8, wasm: 8,
-  '386': 4, arm: 4, mips: 4, mipsle: 4,
+  amd64: 8,
+  arm64: 8,
+  ppc64: 8,
+  ppc64le: 8,
+  riscv64: 8,
+  s390x: 8,
+  mips64: 8,
+  mips64le: 8,
+  loong64: 8,
+  wasm: 8,
+  '386': 4,
+  arm: 4,
+  mips: 4,
+  mipsle: 4,
 } as const;
 export type GoArch = keyof typeof knownArchs;
 

@@ -147,7 +147,11 @@ export function validateWorkload(raw: unknown): Workload {
     else if (typeof raw.gogc === 'number' && Number.isFinite(raw.gogc) && raw.gogc > 0) gogc = raw.gogc;
     else fail('.gogc', `expected "off" or a positive number, got ${describe(raw.gogc)}`);
   }
-  if (!Array.isArray(raw.ops)) fail('.ops', raw.ops === undefined ? 'missing (a list of {alloc: …} and {gc: true} ops)' : `expected an array, got ${describe(raw.ops)}`);
+  if (!Array.isArray(raw.ops))
+    fail(
+      '.ops',
+      raw.ops === undefined ? 'missing (a list of {alloc: …} and {gc: true} ops)' : `expected an array, got ${describe(raw.ops)}`,
+    );
   const ops: WorkloadOp[] = [];
   let spans = 0;
   let keptBytes = 0;
@@ -188,23 +192,40 @@ export function validateWorkload(raw: unknown): Workload {
     if (pred.kind !== 'zero' && count > 0) {
       const perSpan = pred.kind === 'large' ? 1 : pred.objectsPerSpan;
       spans += Math.ceil(count / perSpan);
-      if (keep) keptBytes += count * pred.slotBytes / (pred.tinyPerBlock ?? 1);
+      if (keep) keptBytes += (count * pred.slotBytes) / (pred.tinyPerBlock ?? 1);
     }
     const bits = heapAddrBits(rules);
     if (keptBytes > 2 ** bits) {
-      fail(ap, `the kept objects need about ${keptBytes.toExponential(2)} bytes, more than the ${bits}-bit heap address space of ${rules.arch}`);
+      fail(
+        ap,
+        `the kept objects need about ${keptBytes.toExponential(2)} bytes, more than the ${bits}-bit heap address space of ${rules.arch}`,
+      );
     }
     if (spans > maxSimulatedSpans) {
-      fail(ap, `the workload needs about ${spans.toExponential(2)} spans by this op; the simulator handles up to ${maxSimulatedSpans} ` +
-        `(about ${(maxSimulatedSpans * 8192) / 2 ** 30} GiB of 8 KiB spans)`);
+      fail(
+        ap,
+        `the workload needs about ${spans.toExponential(2)} spans by this op; the simulator handles up to ${maxSimulatedSpans} ` +
+          `(about ${(maxSimulatedSpans * 8192) / 2 ** 30} GiB of 8 KiB spans)`,
+      );
     }
     const mapped = keptBytes + (pred.kind === 'large' && count > 0 ? pred.slotBytes : 0);
     if (mapped > maxSimulatedHeapBytes) {
-      fail(ap, `the heap would hold about ${mapped.toExponential(2)} bytes at once by this op; the simulator maps up to ` +
-        `${maxSimulatedHeapBytes / 2 ** 30} GiB`);
+      fail(
+        ap,
+        `the heap would hold about ${mapped.toExponential(2)} bytes at once by this op; the simulator maps up to ` +
+          `${maxSimulatedHeapBytes / 2 ** 30} GiB`,
+      );
     }
     ops.push({ alloc: p === undefined ? { bytes, pointers, count, keep } : { bytes, pointers, count, keep, p } });
   });
-  const w: Workload = { go: raw.go, arch, procs, gogc, ops, rules, ...(raw.sweep === undefined ? {} : { sweep: raw.sweep as 'full' | 'lazy' }) };
+  const w: Workload = {
+    go: raw.go,
+    arch,
+    procs,
+    gogc,
+    ops,
+    rules,
+    ...(raw.sweep === undefined ? {} : { sweep: raw.sweep as 'full' | 'lazy' }),
+  };
   return goexperiment === undefined ? w : { ...w, goexperiment };
 }

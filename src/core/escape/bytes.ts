@@ -115,7 +115,10 @@ export class ByteTextParser {
       const from = i;
       if (end === cr) {
         if (end + 1 < n) i = chunk[end + 1] === 10 ? end + 2 : end + 1;
-        else { this.pendingCR = true; i = n; }
+        else {
+          this.pendingCR = true;
+          i = n;
+        }
       } else {
         i = end + 1;
       }
@@ -151,7 +154,8 @@ export class ByteTextParser {
   }
 
   private header(text: string): void {
-    if (this.onHeaderLine !== undefined && text.charCodeAt(0) === 35 && text.charCodeAt(1) === 32) this.onHeaderLine(this.p.linesSeen + 1, text);
+    if (this.onHeaderLine !== undefined && text.charCodeAt(0) === 35 && text.charCodeAt(1) === 32)
+      this.onHeaderLine(this.p.linesSeen + 1, text);
   }
 
   /** Hands on the decoded start of a long unfinished line, up to a point where decoding can be split. */
@@ -162,7 +166,10 @@ export class ByteTextParser {
     // end every sequence, so the end itself is such a point then.
     let cut = b.length;
     for (let k = b.length - 1; k >= 0 && k >= b.length - 4; k--) {
-      if ((b[k]! & 0xc0) !== 0x80) { cut = k; break; }
+      if ((b[k]! & 0xc0) !== 0x80) {
+        cut = k;
+        break;
+      }
     }
     this.partial(this.decode(b, 0, cut));
     const rest = b.slice(cut);

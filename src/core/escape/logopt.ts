@@ -27,9 +27,17 @@ export interface LogoptResult extends ParseResult {
   readonly headers: readonly (LogoptHeader & { readonly path: string })[];
 }
 
-interface LspPosition { readonly line: number; readonly character: number }
-interface LspRange { readonly start: LspPosition }
-interface Related { readonly location?: { readonly uri?: string; readonly range?: LspRange }; readonly message?: string }
+interface LspPosition {
+  readonly line: number;
+  readonly character: number;
+}
+interface LspRange {
+  readonly start: LspPosition;
+}
+interface Related {
+  readonly location?: { readonly uri?: string; readonly range?: LspRange };
+  readonly message?: string;
+}
 interface LogRecord {
   readonly range: LspRange;
   readonly code: string;
@@ -65,7 +73,10 @@ export function parseLogopt(files: readonly LogoptFile[]): LogoptResult {
       const lineNo = i + 1;
       lines++;
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (text.trim() === '') { blankLines++; return; }
+      if (text.trim() === '') {
+        blankLines++;
+        return;
+      }
       const v = parseJson(text);
       if (header === undefined && i === 0 && isHeader(v)) {
         header = v;
@@ -85,8 +96,14 @@ export function parseLogopt(files: readonly LogoptFile[]): LogoptResult {
     unparsed,
     headers,
     stats: {
-      lines, diagnostics: diagnostics.length, unparsed: unparsed.length, byKind,
-      diagnosticLines: lines - headerLines - blankLines - unparsed.length, headerLines, blankLines, toolLines: 0,
+      lines,
+      diagnostics: diagnostics.length,
+      unparsed: unparsed.length,
+      byKind,
+      diagnosticLines: lines - headerLines - blankLines - unparsed.length,
+      headerLines,
+      blankLines,
+      toolLines: 0,
     },
   };
 }
@@ -112,8 +129,10 @@ function recordToDiagnostics(r: LogRecord, h: LogoptHeader, inputLine: number): 
 
 function kindOf(code: string, message: string): { kind: DiagnosticKind; expr: string } {
   switch (code) {
-    case 'canInlineFunction': return { kind: 'can-inline', expr: '' };
-    case 'cannotInlineFunction': return { kind: 'cannot-inline', expr: '' };
+    case 'canInlineFunction':
+      return { kind: 'can-inline', expr: '' };
+    case 'cannotInlineFunction':
+      return { kind: 'cannot-inline', expr: '' };
     case 'escape':
     case 'escapes':
       if (message.endsWith(' escapes to heap')) return { kind: 'escapes', expr: message.slice(0, -16) };
@@ -129,7 +148,8 @@ function kindOf(code: string, message: string): { kind: DiagnosticKind; expr: st
       if (loc !== '{heap}') return { kind: 'leaking-param-result', expr: name };
       return { kind: derefs > 0 ? 'leaking-param-content' : 'leaking-param', expr: name };
     }
-    default: return { kind: 'other', expr: '' };
+    default:
+      return { kind: 'other', expr: '' };
   }
 }
 
@@ -143,9 +163,10 @@ function flowSteps(related: readonly Related[]): FlowStep[] {
     const loc = r.location;
     const file = loc?.uri !== undefined ? uriToPath(loc.uri) : undefined;
     const at = loc?.range?.start;
-    const where = at !== undefined && file !== undefined
-      ? { file, line: at.line, column: at.character > 0 ? at.character : null, ...(file.startsWith('/') ? { absFile: file } : {}) }
-      : {};
+    const where =
+      at !== undefined && file !== undefined
+        ? { file, line: at.line, column: at.character > 0 ? at.character : null, ...(file.startsWith('/') ? { absFile: file } : {}) }
+        : {};
     if (text.startsWith('flow: ')) steps.push({ kind: 'flow', text, ...where });
     else if (text.startsWith('from ') && text.endsWith(')')) {
       const open = text.lastIndexOf(' (');
@@ -177,8 +198,14 @@ function parseJson(text: string): unknown {
 function isHeader(v: unknown): v is LogoptHeader {
   if (typeof v !== 'object' || v === null) return false;
   const h = v as Record<string, unknown>;
-  return h.version === 0 && typeof h.package === 'string' && typeof h.file === 'string'
-    && typeof h.goos === 'string' && typeof h.goarch === 'string' && typeof h.gc_version === 'string';
+  return (
+    h.version === 0 &&
+    typeof h.package === 'string' &&
+    typeof h.file === 'string' &&
+    typeof h.goos === 'string' &&
+    typeof h.goarch === 'string' &&
+    typeof h.gc_version === 'string'
+  );
 }
 
 function isRecord(v: unknown): v is LogRecord {
@@ -186,7 +213,11 @@ function isRecord(v: unknown): v is LogRecord {
   const r = v as Record<string, unknown>;
   const range = r.range as Record<string, unknown> | undefined;
   const start = range?.start as Record<string, unknown> | undefined;
-  return typeof r.code === 'string' && typeof r.message === 'string'
-    && typeof start?.line === 'number' && typeof start.character === 'number'
-    && (r.relatedInformation === undefined || Array.isArray(r.relatedInformation));
+  return (
+    typeof r.code === 'string' &&
+    typeof r.message === 'string' &&
+    typeof start?.line === 'number' &&
+    typeof start.character === 'number' &&
+    (r.relatedInformation === undefined || Array.isArray(r.relatedInformation))
+  );
 }

@@ -33,9 +33,7 @@
 // Positions are kept as printed: `file` verbatim, 1-based line, 1-based BYTE column
 // (position.ts converts to UTF-16 for editors). Output is neither sorted nor
 // de-duplicated: the compiler repeats lines and that is information too.
-import type {
-  Diagnostic, DiagnosticKind, FlowStep, ParseResult, ParseStats, UnparsedLine,
-} from './diagnostic.ts';
+import type { Diagnostic, DiagnosticKind, FlowStep, ParseResult, ParseStats, UnparsedLine } from './diagnostic.ts';
 
 export interface TextParserOptions {
   /** Directory the go command ran in: relative file names are resolved against it into `absFile`. */
@@ -134,11 +132,15 @@ export class TextParser {
       const from = i;
       if (end === cr) {
         if (end + 1 < n) i = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
-        else { this.pendingCR = true; i = n; }
+        else {
+          this.pendingCR = true;
+          i = n;
+        }
       } else {
         i = end + 1;
       }
-      if (this.pending.length === 0 && this.pendingOverflow === 0 && end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) continue;
+      if (this.pending.length === 0 && this.pendingOverflow === 0 && end - from <= this.maxLine && this.stepInPlace(chunk, from, end))
+        continue;
       this.append(chunk, from, end);
       this.line(this.takePending());
     }
@@ -151,7 +153,8 @@ export class TextParser {
    */
   pushLine(text: string): void {
     if (this.ended) throw new Error('TextParser.pushLine after end');
-    if (this.pending.length === 0 && this.pendingOverflow === 0 && text.length <= this.maxLine && this.stepInPlace(text, 0, text.length)) return;
+    if (this.pending.length === 0 && this.pendingOverflow === 0 && text.length <= this.maxLine && this.stepInPlace(text, 0, text.length))
+      return;
     this.append(text, 0, text.length);
     this.line(this.takePending());
   }
@@ -315,8 +318,19 @@ export class TextParser {
         const skip = want !== true;
         const defer = !skip && this.deferSteps;
         this.block = {
-          kind: 'explanation', posText, pos, message: '', expr: '', func: undefined, steps: skip || defer ? [] : [step], inputLine: lineNo, lines: 1,
-          skip, bare: want === 'bare', defer, raw: defer ? message : '',
+          kind: 'explanation',
+          posText,
+          pos,
+          message: '',
+          expr: '',
+          func: undefined,
+          steps: skip || defer ? [] : [step],
+          inputLine: lineNo,
+          lines: 1,
+          skip,
+          bare: want === 'bare',
+          defer,
+          raw: defer ? message : '',
         };
         return;
       }
@@ -326,15 +340,40 @@ export class TextParser {
     if (header !== undefined) {
       const want = this.wants('explanation', pos, header.expr);
       this.block = {
-        kind: 'explanation', posText, pos, message, expr: header.expr, func: header.func, steps: [], inputLine: lineNo, lines: 1,
-        skip: want !== true, bare: want === 'bare', defer: want === true && this.deferSteps, raw: '',
+        kind: 'explanation',
+        posText,
+        pos,
+        message,
+        expr: header.expr,
+        func: header.func,
+        steps: [],
+        inputLine: lineNo,
+        lines: 1,
+        skip: want !== true,
+        bare: want === 'bare',
+        defer: want === true && this.deferSteps,
+        raw: '',
       };
       return;
     }
     if (message.startsWith('Before inlining:') || message.startsWith('After inlining')) {
       // -m=3: the IR of the call follows on lines without a position, up to a blank line.
       const want = this.wants('other', pos, '');
-      this.block = { kind: 'other', posText, pos, message, expr: '', func: undefined, steps: [], inputLine: lineNo, lines: 1, skip: want !== true, bare: want === 'bare', defer: false, raw: '' };
+      this.block = {
+        kind: 'other',
+        posText,
+        pos,
+        message,
+        expr: '',
+        func: undefined,
+        steps: [],
+        inputLine: lineNo,
+        lines: 1,
+        skip: want !== true,
+        bare: want === 'bare',
+        defer: false,
+        raw: '',
+      };
       return;
     }
     const { kind, expr } = classify(message);
@@ -563,13 +602,44 @@ export function parsePosition(text: string): PrintedPosition | undefined {
 
 /** The WHY of `from WHERE (WHY) at POS` lines (facts §1.3), all versions. */
 const flowReasons = new Set([
-  'address-of', 'indirection', 'dot', 'dot of pointer', 'fixed-array-index-of', 'slice', 'slice-to-array',
-  'interface-converted', 'array literal element', 'slice-literal-element', 'struct literal element',
-  'map literal key', 'map literal value', 'spill', 'reference', 'captured by a closure', 'call parameter',
-  'callee operand', 'appendee slice', 'appended slice...', 'copied slice', 'range', 'range-deref',
-  'switch case', 'send', 'assign', 'assign-pair', 'assign-pair-dot-type', 'assign-pair-mapr',
-  'assign-pair-receive', 'return', 'key of map put', 'conversion to unsafe.Pointer', '//go:uintptrescapes',
-  'reflect.Header.Data', 'too large for stack', 'too aligned for stack', 'zero-sized element',
+  'address-of',
+  'indirection',
+  'dot',
+  'dot of pointer',
+  'fixed-array-index-of',
+  'slice',
+  'slice-to-array',
+  'interface-converted',
+  'array literal element',
+  'slice-literal-element',
+  'struct literal element',
+  'map literal key',
+  'map literal value',
+  'spill',
+  'reference',
+  'captured by a closure',
+  'call parameter',
+  'callee operand',
+  'appendee slice',
+  'appended slice...',
+  'copied slice',
+  'range',
+  'range-deref',
+  'switch case',
+  'send',
+  'assign',
+  'assign-pair',
+  'assign-pair-dot-type',
+  'assign-pair-mapr',
+  'assign-pair-receive',
+  'return',
+  'key of map put',
+  'conversion to unsafe.Pointer',
+  '//go:uintptrescapes',
+  'reflect.Header.Data',
+  'too large for stack',
+  'too aligned for stack',
+  'zero-sized element',
   'non-constant size',
 ]);
 const longestReason = 40;
@@ -655,11 +725,22 @@ function isInt(s: string): boolean {
 
 /** `cannot inline F: REASON` reasons (facts §1.3) that contain no `: `. */
 const cannotInlineReasons = [
-  'no name', 'marked go:noinline', 'marked go:norace with -race compilation', 'marked go:nocheckptr',
-  'marked go:cgo_unsafe_args', 'marked as having a keep-alive uintptr argument',
-  'marked as having an escaping uintptr argument', 'marked go:yeswritebarrierrec', 'no function body',
-  'call to GetCallerPC', 'call to GetCallerSP', 'defer call in range func', 'call to recover',
-  'not inlining functions with closures', 'recursive', 'too expensive',
+  'no name',
+  'marked go:noinline',
+  'marked go:norace with -race compilation',
+  'marked go:nocheckptr',
+  'marked go:cgo_unsafe_args',
+  'marked as having a keep-alive uintptr argument',
+  'marked as having an escaping uintptr argument',
+  'marked go:yeswritebarrierrec',
+  'no function body',
+  'call to GetCallerPC',
+  'call to GetCallerSP',
+  'defer call in range func',
+  'call to recover',
+  'not inlining functions with closures',
+  'recursive',
+  'too expensive',
 ];
 
 /**
@@ -700,8 +781,11 @@ export function classify(m: string): { kind: DiagnosticKind; expr: string; known
 }
 
 const devirtPrefixes = [
-  'devirtualizing ', 'partially devirtualizing ', 'PGO devirtualizing interface call ',
-  'PGO devirtualizing function call ', 'PGO devirtualizing ',
+  'devirtualizing ',
+  'partially devirtualizing ',
+  'PGO devirtualizing interface call ',
+  'PGO devirtualizing function call ',
+  'PGO devirtualizing ',
 ];
 
 function cannotInlineName(rest: string): string {
@@ -720,16 +804,36 @@ function cannotInlineName(rest: string): string {
 
 /** Catalogue messages (facts §1.2–1.4) of kind `other` that name no subject. */
 const otherFixed = new Set([
-  'zero-copy string->[]byte conversion', 'index bounds check elided', 'imprecise interface call',
-  'closure converted to global', 'open-coded defer', 'stack-allocated defer', 'heap-allocated defer',
-  'Found IsInBounds', 'Found IsSliceInBounds', 'expr will be kept alive', 'function result will be kept alive',
-  'function results will be kept alive', 'function arg will be kept alive', 'dereference will be kept alive',
+  'zero-copy string->[]byte conversion',
+  'index bounds check elided',
+  'imprecise interface call',
+  'closure converted to global',
+  'open-coded defer',
+  'stack-allocated defer',
+  'heap-allocated defer',
+  'Found IsInBounds',
+  'Found IsSliceInBounds',
+  'expr will be kept alive',
+  'function result will be kept alive',
+  'function results will be kept alive',
+  'function arg will be kept alive',
+  'dereference will be kept alive',
   'expr is unknown to bloop pass',
 ]);
 const otherPrefixes = [
-  'cannot devirtualize ', 'should not PGO devirtualize ', 'function ', 'skip inlining within testing.B.loop for ',
-  'leaking closure reference ', 'rewriting OCONVIFACE value from ', 'convert: ', 'heap closure, captured vars = ',
-  'stack closure, captured vars = ', 'alias analysis: ', 'live at ', 'stack object ', 'Before inlining: ',
+  'cannot devirtualize ',
+  'should not PGO devirtualize ',
+  'function ',
+  'skip inlining within testing.B.loop for ',
+  'leaking closure reference ',
+  'rewriting OCONVIFACE value from ',
+  'convert: ',
+  'heap closure, captured vars = ',
+  'stack closure, captured vars = ',
+  'alias analysis: ',
+  'live at ',
+  'stack object ',
+  'Before inlining: ',
   'After inlining ',
 ];
 
@@ -825,7 +929,10 @@ function normalizePath(p: string, sep: '/' | '\\'): string {
   for (let i = 1; i < parts.length; i++) {
     const part = parts[i] ?? '';
     if (part === '' || part === '.') continue;
-    if (part === '..') { out.pop(); continue; }
+    if (part === '..') {
+      out.pop();
+      continue;
+    }
     out.push(part);
   }
   return head + sep + out.join(sep);

@@ -44,8 +44,18 @@ export interface FactType {
 }
 
 export type TypeFactKind =
-  | 'new' | 'composite' | 'addr-composite' | 'make' | 'append' | 'conversion' | 'concat'
-  | 'funclit' | 'var' | 'iface' | 'variadic' | 'methodvalue';
+  | 'new'
+  | 'composite'
+  | 'addr-composite'
+  | 'make'
+  | 'append'
+  | 'conversion'
+  | 'concat'
+  | 'funclit'
+  | 'var'
+  | 'iface'
+  | 'variadic'
+  | 'methodvalue';
 
 /** One allocating expression from the helper, at the position the compiler prints for it. */
 export interface TypeFact {
@@ -63,7 +73,13 @@ export interface TypeFact {
   readonly cap?: number;
   readonly operands?: number;
   /** Captured variables in first-use order; line/col is the variable's declaration. */
-  readonly captures?: readonly { readonly name: string; readonly type: FactType; readonly byRef: boolean; readonly line?: number; readonly col?: number }[];
+  readonly captures?: readonly {
+    readonly name: string;
+    readonly type: FactType;
+    readonly byRef: boolean;
+    readonly line?: number;
+    readonly col?: number;
+  }[];
   /** The converted value is a compile-time constant. */
   readonly const?: boolean;
   readonly name?: string;
@@ -183,16 +199,26 @@ const allocKinds: ReadonlySet<DiagnosticKind> = new Set(['escapes', 'moved-to-he
 function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
   if (d.kind === 'moved-to-heap') return f.kind === 'var' && f.name === d.expr;
   switch (s.kind) {
-    case 'new': return f.kind === 'new';
-    case 'addr-composite': return f.kind === 'addr-composite';
-    case 'composite': return f.kind === 'composite';
-    case 'make': return f.kind === 'make';
-    case 'append': return f.kind === 'append';
-    case 'funclit': return f.kind === 'funclit';
-    case 'variadic': return f.kind === 'variadic';
-    case 'conversion': return f.kind === 'conversion';
-    case 'concat': return f.kind === 'concat' || f.kind === 'iface'; // `i + j escapes`: a boxed integer sum
-    case 'value': return f.kind === 'iface' || f.kind === 'methodvalue';
+    case 'new':
+      return f.kind === 'new';
+    case 'addr-composite':
+      return f.kind === 'addr-composite';
+    case 'composite':
+      return f.kind === 'composite';
+    case 'make':
+      return f.kind === 'make';
+    case 'append':
+      return f.kind === 'append';
+    case 'funclit':
+      return f.kind === 'funclit';
+    case 'variadic':
+      return f.kind === 'variadic';
+    case 'conversion':
+      return f.kind === 'conversion';
+    case 'concat':
+      return f.kind === 'concat' || f.kind === 'iface'; // `i + j escapes`: a boxed integer sum
+    case 'value':
+      return f.kind === 'iface' || f.kind === 'methodvalue';
   }
 }
 
@@ -337,7 +363,8 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     seen.add(dedup);
     const s = exprShape(d.expr);
     // The construct's own fact first (a string concat), then a boxing of the same expression.
-    const here = (byPos.get(at) ?? []).filter((f) => factMatches(f, s, d))
+    const here = (byPos.get(at) ?? [])
+      .filter((f) => factMatches(f, s, d))
       .sort((a, b) => Number(a.kind === 'iface') - Number(b.kind === 'iface'));
     let fact = here[0];
     let via = 'position';
@@ -349,40 +376,72 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       if (sameKind.length > 0 && sizes.size === 1) {
         // Only the type is shared: lengths/captures of another site are not.
         const f0 = sameKind[0]!;
-        fact = { kind: f0.kind, file, line: d.line, col: d.column, pkg: f0.pkg, ...(f0.type ? { type: f0.type } : {}), ...(f0.elem ? { elem: f0.elem } : {}), ...(f0.key ? { key: f0.key } : {}) };
+        fact = {
+          kind: f0.kind,
+          file,
+          line: d.line,
+          col: d.column,
+          pkg: f0.pkg,
+          ...(f0.type ? { type: f0.type } : {}),
+          ...(f0.elem ? { elem: f0.elem } : {}),
+          ...(f0.key ? { key: f0.key } : {}),
+        };
         via = 'type name';
       }
     }
     if (!fact && 'type' in s && d.package) {
       const rt = opts.resolved?.get(resolvedKey(d.package, s.type));
       if (rt?.type) {
-        fact = { kind: s.kind as TypeFactKind, file, line: d.line, col: d.column, pkg: d.package, type: rt.type, ...(rt.elem ? { elem: rt.elem } : {}), ...(rt.key ? { key: rt.key } : {}) };
+        fact = {
+          kind: s.kind as TypeFactKind,
+          file,
+          line: d.line,
+          col: d.column,
+          pkg: d.package,
+          type: rt.type,
+          ...(rt.elem ? { elem: rt.elem } : {}),
+          ...(rt.key ? { key: rt.key } : {}),
+        };
         via = 'resolved';
       }
     }
-    if (d.kind === 'does-not-escape' && (!fact || fact.kind === 'var' || fact.kind === 'iface' || fact.kind === 'methodvalue') && s.kind === 'value') {
+    if (
+      d.kind === 'does-not-escape' &&
+      (!fact || fact.kind === 'var' || fact.kind === 'iface' || fact.kind === 'methodvalue') &&
+      s.kind === 'value'
+    ) {
       continue; // a parameter or plain value that stays put: not an allocation site
     }
     const escapes = d.kind !== 'does-not-escape';
     const steps = explanations.get(`${key(d.absFile ?? d.file, d.line, d.column)}\0${d.expr}`) ?? [];
     let reason = reasons.get(steps);
-    if (reason === undefined) reasons.set(steps, reason = steps.map((st) => {
-      const at = st.file && opts.baseDir ? resolveFile(opts.baseDir, st.file) : undefined;
-      // Built by assignment, not spreads: object spread is slow on Node 20 (bench/RESULTS.md).
-      const step: { -readonly [K in keyof FlowStepAt]: FlowStepAt[K] } = { text: st.text };
-      if (st.why) step.why = st.why;
-      if (!at || st.line === undefined) return step;
-      step.file = at;
-      step.line = st.line;
-      if (st.column) step.column = toUtf16(at, st.line, st.column);
-      return step;
-    }));
+    if (reason === undefined)
+      reasons.set(
+        steps,
+        (reason = steps.map((st) => {
+          const at = st.file && opts.baseDir ? resolveFile(opts.baseDir, st.file) : undefined;
+          // Built by assignment, not spreads: object spread is slow on Node 20 (bench/RESULTS.md).
+          const step: { -readonly [K in keyof FlowStepAt]: FlowStepAt[K] } = { text: st.text };
+          if (st.why) step.why = st.why;
+          if (!at || st.line === undefined) return step;
+          step.file = at;
+          step.line = st.line;
+          if (st.column) step.column = toUtf16(at, st.line, st.column);
+          return step;
+        })),
+      );
     const built = buildSite(d, s, fact, escapes, rules);
     // Assigned, not spread (see above); the keys keep the order the spreads gave them (JSON output).
     const site: { -readonly [K in keyof AllocationSite]: AllocationSite[K] } = Object.assign(
-      { file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason }, built);
+      { file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason },
+      built,
+    );
     if (via === 'type name') site.notes = [...(built.notes ?? []), 'inlined: type facts matched by type name'];
-    if (via === 'resolved') site.notes = [...(built.notes ?? []), `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`];
+    if (via === 'resolved')
+      site.notes = [
+        ...(built.notes ?? []),
+        `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`,
+      ];
     if (d.package) site.package = d.package;
     const func = fact?.func ?? d.func;
     if (func) site.func = func;
@@ -415,16 +474,26 @@ type Built = Pick<AllocationSite, 'construct' | 'type' | 'elements' | 'predictio
 function constructOf(s: ExprShape, fact: TypeFact | undefined, d: Diagnostic): Construct {
   if (d.kind === 'moved-to-heap') return 'moved-to-heap';
   switch (s.kind) {
-    case 'new': return 'new';
-    case 'addr-composite': return 'composite-lit';
-    case 'composite': return fact?.type?.kind === 'struct' || fact?.type?.kind === 'array' ? 'interface-conv' : 'composite-lit';
-    case 'make': return fact?.type?.kind === 'map' ? 'make-map' : fact?.type?.kind === 'chan' ? 'make-chan' : 'make-slice';
-    case 'append': return 'append';
-    case 'funclit': return 'closure';
-    case 'variadic': return 'variadic';
-    case 'conversion': return s.to === 'string' ? 'string-conv' : s.to === '[]rune' || s.to === '[]int32' ? 'runes-conv' : 'bytes-conv';
-    case 'concat': return fact?.kind === 'iface' ? 'interface-conv' : 'string-concat';
-    case 'value': return fact?.kind === 'methodvalue' ? 'closure' : fact?.kind === 'iface' ? 'interface-conv' : 'other';
+    case 'new':
+      return 'new';
+    case 'addr-composite':
+      return 'composite-lit';
+    case 'composite':
+      return fact?.type?.kind === 'struct' || fact?.type?.kind === 'array' ? 'interface-conv' : 'composite-lit';
+    case 'make':
+      return fact?.type?.kind === 'map' ? 'make-map' : fact?.type?.kind === 'chan' ? 'make-chan' : 'make-slice';
+    case 'append':
+      return 'append';
+    case 'funclit':
+      return 'closure';
+    case 'variadic':
+      return 'variadic';
+    case 'conversion':
+      return s.to === 'string' ? 'string-conv' : s.to === '[]rune' || s.to === '[]int32' ? 'runes-conv' : 'bytes-conv';
+    case 'concat':
+      return fact?.kind === 'iface' ? 'interface-conv' : 'string-concat';
+    case 'value':
+      return fact?.kind === 'methodvalue' ? 'closure' : fact?.kind === 'iface' ? 'interface-conv' : 'other';
   }
 }
 
@@ -465,7 +534,14 @@ function isPointerShaped(t: FactType, rules: AllocatorRules): boolean {
   return t.size === rules.ptrSize && t.ptrBytes === rules.ptrSize;
 }
 
-function fromSpec(spec: ConstructSpec, construct: Construct, escapes: boolean, rules: AllocatorRules, t: FactType | undefined, extra: Partial<Built> = {}): Built {
+function fromSpec(
+  spec: ConstructSpec,
+  construct: Construct,
+  escapes: boolean,
+  rules: AllocatorRules,
+  t: FactType | undefined,
+  extra: Partial<Built> = {},
+): Built {
   const r = constructPredictions(spec, rules);
   const objects = r.objects.map((o) => ({ what: o.what, prediction: o.prediction }));
   const main = construct === 'closure' ? objects[objects.length - 1] : objects[0];
@@ -474,8 +550,12 @@ function fromSpec(spec: ConstructSpec, construct: Construct, escapes: boolean, r
   else if (!escapes) prediction = stackPrediction(t?.size ?? 0, (t?.ptrBytes ?? 0) > 0, rules);
   else prediction = classify({ bytes: 0, pointers: false }, rules); // no mallocgc call at all (notes say why)
   return {
-    construct, type: toTypeFacts(t), prediction, ...(objects.length ? { objects } : {}),
-    ...(r.notes?.length ? { notes: r.notes } : {}), ...extra,
+    construct,
+    type: toTypeFacts(t),
+    prediction,
+    ...(objects.length ? { objects } : {}),
+    ...(r.notes?.length ? { notes: r.notes } : {}),
+    ...extra,
   };
 }
 
@@ -491,14 +571,24 @@ const constantExpr = /^("|'|`|-?\d|-?\.\d|true$|false$)/;
 function withoutFacts(d: Diagnostic, s: ExprShape, construct: Construct, escapes: boolean, rules: AllocatorRules): Built {
   if (s.kind === 'value' && constantExpr.test(d.expr)) {
     return {
-      construct: 'interface-conv', type: null, notes: ['a constant converted to an interface points at static data: no allocation'],
+      construct: 'interface-conv',
+      type: null,
+      notes: ['a constant converted to an interface points at static data: no allocation'],
       prediction: escapes ? classify({ bytes: 0, pointers: false }, rules) : stackPrediction(0, false, rules),
     };
   }
   const noFacts = `no type facts at ${d.file}:${d.line}:${d.column} for "${d.expr}" (inlined from another package, generated code, or a construct the helper does not model)`;
   const dyn = (bytes: number) => ({ dynamic: dynamicRanges({ bytes, align: bytes, pointers: false }, rules) });
-  if (construct === 'string-conv' || construct === 'bytes-conv' || construct === 'string-concat') return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', undefined, dyn(1));
-  if (construct === 'runes-conv') return unknown(rules, construct, 'the rune count is only known at run time: see the class as a function of n (runes)', undefined, dyn(4));
+  if (construct === 'string-conv' || construct === 'bytes-conv' || construct === 'string-concat')
+    return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', undefined, dyn(1));
+  if (construct === 'runes-conv')
+    return unknown(
+      rules,
+      construct,
+      'the rune count is only known at run time: see the class as a function of n (runes)',
+      undefined,
+      dyn(4),
+    );
   return unknown(rules, construct, noFacts);
 }
 
@@ -508,7 +598,10 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
   const t = fact.type;
   const tp = typeParamWhy(t, fact.elem, fact.key);
   switch (fact.kind) {
-    case 'var': case 'new': case 'addr-composite': case 'methodvalue': {
+    case 'var':
+    case 'new':
+    case 'addr-composite':
+    case 'methodvalue': {
       if (tp) return unknown(rules, construct, tp, t);
       const sh = shape(t)!;
       if (d.kind === 'moved-to-heap' && rules.aggregatesScalarHeapLocals && !sh.pointers && sh.bytes < 16 && sh.bytes > 0) {
@@ -522,9 +615,17 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
       const caps = fact.captures ?? [];
       const bad = caps.find((c) => c.type.size === null);
       if (bad) return unknown(rules, construct, `captured ${bad.name} has a type-parameter-dependent size`, t);
-      return fromSpec({ kind: 'closure', escapes, captures: caps.map((c) => ({ type: shape(c.type)!, reassigned: c.byRef })) }, construct, escapes, rules, t);
+      return fromSpec(
+        { kind: 'closure', escapes, captures: caps.map((c) => ({ type: shape(c.type)!, reassigned: c.byRef })) },
+        construct,
+        escapes,
+        rules,
+        t,
+      );
     }
-    case 'composite': case 'make': case 'variadic': {
+    case 'composite':
+    case 'make':
+    case 'variadic': {
       const kind = t?.kind;
       if (kind === 'struct' || kind === 'array') {
         if (tp) return unknown(rules, construct, tp, t);
@@ -536,7 +637,13 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
         if (fact.kind === 'make' && fact.len === undefined && /,/.test(d.expr.slice(5))) {
           return unknown(rules, construct, 'the map size hint is not a constant', t);
         }
-        return fromSpec({ kind: 'makemap', key: shape(fact.key)!, elem: shape(fact.elem)!, hint: fact.len ?? 0, escapes }, construct, escapes, rules, t);
+        return fromSpec(
+          { kind: 'makemap', key: shape(fact.key)!, elem: shape(fact.elem)!, hint: fact.len ?? 0, escapes },
+          construct,
+          escapes,
+          rules,
+          t,
+        );
       }
       if (kind === 'chan') {
         const hasSize = /,/.test(d.expr.slice(5));
@@ -547,22 +654,36 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
       if (!elem) return unknown(rules, construct, 'element type unknown', t);
       const elements = { type: toTypeFacts(fact.elem)!, len: fact.len ?? null, cap: fact.cap ?? fact.len ?? null };
       const n = fact.cap ?? fact.len;
-      const lenKnown = fact.len !== undefined && (fact.cap !== undefined || splitTopLevel(d.expr.slice(5, -1)).length < 3 || fact.kind !== 'make');
+      const lenKnown =
+        fact.len !== undefined && (fact.cap !== undefined || splitTopLevel(d.expr.slice(5, -1)).length < 3 || fact.kind !== 'make');
       if (n === undefined || !lenKnown) {
-        return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n', t, { elements, dynamic: dynamicRanges(elem, rules) });
+        return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n', t, {
+          elements,
+          dynamic: dynamicRanges(elem, rules),
+        });
       }
-      return fromSpec({ kind: 'makeslice', elem, len: fact.len ?? n, cap: n, escapes, constantSize: true }, construct, escapes, rules, t, { elements });
+      return fromSpec({ kind: 'makeslice', elem, len: fact.len ?? n, cap: n, escapes, constantSize: true }, construct, escapes, rules, t, {
+        elements,
+      });
     }
     case 'append': {
       if (tp) return unknown(rules, construct, tp, t);
       const elem = shape(fact.elem)!;
-      return unknown(rules, construct, 'append grows the backing array from its run-time capacity: see the class as a function of the new capacity', t, {
-        elements: { type: toTypeFacts(fact.elem)!, len: null, cap: null }, dynamic: dynamicRanges(elem, rules),
-      });
+      return unknown(
+        rules,
+        construct,
+        'append grows the backing array from its run-time capacity: see the class as a function of the new capacity',
+        t,
+        {
+          elements: { type: toTypeFacts(fact.elem)!, len: null, cap: null },
+          dynamic: dynamicRanges(elem, rules),
+        },
+      );
     }
     case 'conversion': {
       const len = fact.len;
-      if (construct === 'bytes-conv' && len !== undefined) return fromSpec({ kind: 'bytes-from-string', len, escapes }, construct, escapes, rules, t);
+      if (construct === 'bytes-conv' && len !== undefined)
+        return fromSpec({ kind: 'bytes-from-string', len, escapes }, construct, escapes, rules, t);
       if (construct === 'bytes-conv' || construct === 'string-conv') {
         return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', t, {
           dynamic: dynamicRanges({ bytes: 1, align: 1, pointers: false }, rules),
@@ -573,21 +694,38 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
       });
     }
     case 'concat':
-      return unknown(rules, construct, 'the result length is the sum of the operands\' run-time lengths: see the class as a function of n (bytes)', t, {
-        dynamic: dynamicRanges({ bytes: 1, align: 1, pointers: false }, rules),
-      });
+      return unknown(
+        rules,
+        construct,
+        "the result length is the sum of the operands' run-time lengths: see the class as a function of n (bytes)",
+        t,
+        {
+          dynamic: dynamicRanges({ bytes: 1, align: 1, pointers: false }, rules),
+        },
+      );
     case 'iface': {
       if (tp || !t) return unknown(rules, construct, tp ?? 'converted type unknown', t);
       const sh = shape(t)!;
       const conv: ConstructSpec = {
-        kind: 'convert', type: sh, escapes,
+        kind: 'convert',
+        type: sh,
+        escapes,
         shape: isPointerShaped(t, rules) ? 'pointer-shaped' : t.kind === 'string' ? 'string' : t.kind === 'slice' ? 'slice' : 'value',
         ...(fact.const ? { staticValue: 'constant' as const } : {}),
       };
       const smallInt = t.kind === 'basic' && !fact.const && !sh.pointers && sh.bytes === sh.align && [2, 4, 8].includes(sh.bytes);
-      return fromSpec(conv, construct, escapes, rules, t, smallInt && escapes ? {
-        notes: [`values below 256 box into runtime.staticuint64s without allocating (convT${sh.bytes * 8})`],
-      } : {});
+      return fromSpec(
+        conv,
+        construct,
+        escapes,
+        rules,
+        t,
+        smallInt && escapes
+          ? {
+              notes: [`values below 256 box into runtime.staticuint64s without allocating (convT${sh.bytes * 8})`],
+            }
+          : {},
+      );
     }
   }
 }

@@ -193,7 +193,10 @@ export function predictionRows(p: Prediction): [string, string][] {
         ['Size class', `${p.sizeClass} · ${p.slotBytes} B slot`],
         ['Span class', `${p.spanClass} (${spanClassName(p.spanClass)})`],
         ['Span', `${p.npages} page${p.npages === 1 ? '' : 's'} (${formatBytes(spanBytes(p))}) · ${p.objectsPerSpan} objects`],
-        ['Waste', `${p.wasteBytes} B/object · ${spanTailBytes(p)} B/span${p.spanReserveBytes ? ` (${p.spanReserveBytes} B reserved for mark/heap bits)` : ''}`],
+        [
+          'Waste',
+          `${p.wasteBytes} B/object · ${spanTailBytes(p)} B/span${p.spanReserveBytes ? ` (${p.spanReserveBytes} B reserved for mark/heap bits)` : ''}`,
+        ],
       ];
     case 'large':
       return [
@@ -210,21 +213,21 @@ function table(rows: readonly [string, string][]): string {
 }
 
 const constructWords: Record<Construct, string> = {
-  'new': 'new(T)',
+  new: 'new(T)',
   'composite-lit': 'composite literal',
   'make-slice': 'make (slice)',
   'make-map': 'make (map)',
   'make-chan': 'make (chan)',
-  'append': 'append (growslice)',
+  append: 'append (growslice)',
   'string-concat': 'string concatenation',
   'string-conv': 'string conversion',
   'bytes-conv': '[]byte conversion',
   'runes-conv': '[]rune conversion',
-  'closure': 'closure',
+  closure: 'closure',
   'moved-to-heap': 'variable moved to heap',
   'interface-conv': 'interface conversion',
-  'variadic': 'variadic arguments',
-  'other': 'allocation',
+  variadic: 'variadic arguments',
+  other: 'allocation',
 };
 
 /** constructLabel: a construct as the UI names it. */
@@ -329,10 +332,19 @@ function siteLeaf(s: AllocationSite, parentId: string, showClass: boolean): Heap
   const p = s.prediction;
   const id = `${parentId}/${siteId(s)}`;
   const where = `${basename(s.file)}:${s.line}`;
-  const cls = showClass ? ` · ${hintText(s).replace(/^⇡ /, '')}` : p.requestBytes === p.slotBytes ? ` · ${p.slotBytes} B` : ` · ${p.requestBytes}→${p.slotBytes} B`;
+  const cls = showClass
+    ? ` · ${hintText(s).replace(/^⇡ /, '')}`
+    : p.requestBytes === p.slotBytes
+      ? ` · ${p.slotBytes} B`
+      : ` · ${p.requestBytes}→${p.slotBytes} B`;
   return {
-    id, parentId, kind: 'site', label: s.expr, description: `${where}${cls}`,
-    tooltip: `${s.expr}\n${s.file}:${s.line}:${s.column}\n${objectSummary(p)}`, children: [],
+    id,
+    parentId,
+    kind: 'site',
+    label: s.expr,
+    description: `${where}${cls}`,
+    tooltip: `${s.expr}\n${s.file}:${s.line}:${s.column}\n${objectSummary(p)}`,
+    children: [],
     site: { id: siteId(s), file: s.file, line: s.line, column: s.column },
   };
 }
@@ -351,10 +363,17 @@ function spanClassKey(p: Prediction): string {
 function spanClassGroupLabel(p: Prediction): { label: string; order: number; detail: string } {
   switch (p.kind) {
     case 'tiny':
-      return { label: `span class ${p.spanClass} · tiny 16 B blocks (noscan)`, order: p.spanClass, detail: `${p.objectsPerSpan} blocks/span · ${p.npages} page` };
+      return {
+        label: `span class ${p.spanClass} · tiny 16 B blocks (noscan)`,
+        order: p.spanClass,
+        detail: `${p.objectsPerSpan} blocks/span · ${p.npages} page`,
+      };
     case 'small':
-      return { label: `span class ${p.spanClass} · ${p.slotBytes} B ${scanWord(p)} (c${p.sizeClass})`, order: p.spanClass,
-        detail: `${p.objectsPerSpan} objects/span · ${p.npages} page${p.npages === 1 ? '' : 's'}` };
+      return {
+        label: `span class ${p.spanClass} · ${p.slotBytes} B ${scanWord(p)} (c${p.sizeClass})`,
+        order: p.spanClass,
+        detail: `${p.objectsPerSpan} objects/span · ${p.npages} page${p.npages === 1 ? '' : 's'}`,
+      };
     case 'large':
       return { label: `span class ${p.spanClass} · large ${scanWord(p)}`, order: p.spanClass, detail: 'one span per object' };
     case 'zero':
@@ -388,7 +407,10 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
         const id = `spanClass:${k}`;
         const bytes = g.sites.reduce((n, s) => n + s.prediction.slotBytes, 0);
         return {
-          id, parentId: undefined, kind: 'spanClass' as const, label: l.label,
+          id,
+          parentId: undefined,
+          kind: 'spanClass' as const,
+          label: l.label,
           description: `${plural(g.sites.length, 'site')} · ${compactBytes(bytes)} per pass`,
           tooltip: `${l.label}\n${l.detail}\n${plural(g.sites.length, 'site')}, ${bytes} B of slots if each runs once`,
           children: g.sites.map((s) => siteLeaf(s, id, false)),
@@ -405,23 +427,34 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
     if (list) list.push(s);
     else fns.set(fn, [s]);
   }
-  return [...pkgs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pkg, fns]) => {
-    const pid = `package:${pkg}`;
-    const all = [...fns.values()].flat();
-    const bytes = all.reduce((n, s) => n + s.prediction.slotBytes, 0);
-    return {
-      id: pid, parentId: undefined, kind: 'package' as const, label: pkg,
-      description: `${plural(all.length, 'site')} · ${compactBytes(bytes)} per pass`, tooltip: `package ${pkg}`,
-      children: [...fns.entries()].map(([fn, list]) => {
-        const fid = `${pid}/func:${fn}`;
-        const fb = list.reduce((n, s) => n + s.prediction.slotBytes, 0);
-        return {
-          id: fid, parentId: pid, kind: 'func' as const, label: fn, description: `${plural(list.length, 'site')} · ${compactBytes(fb)}`,
-          tooltip: `${pkg}.${fn}`, children: list.map((s) => siteLeaf(s, fid, true)),
-        };
-      }),
-    };
-  });
+  return [...pkgs.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([pkg, fns]) => {
+      const pid = `package:${pkg}`;
+      const all = [...fns.values()].flat();
+      const bytes = all.reduce((n, s) => n + s.prediction.slotBytes, 0);
+      return {
+        id: pid,
+        parentId: undefined,
+        kind: 'package' as const,
+        label: pkg,
+        description: `${plural(all.length, 'site')} · ${compactBytes(bytes)} per pass`,
+        tooltip: `package ${pkg}`,
+        children: [...fns.entries()].map(([fn, list]) => {
+          const fid = `${pid}/func:${fn}`;
+          const fb = list.reduce((n, s) => n + s.prediction.slotBytes, 0);
+          return {
+            id: fid,
+            parentId: pid,
+            kind: 'func' as const,
+            label: fn,
+            description: `${plural(list.length, 'site')} · ${compactBytes(fb)}`,
+            tooltip: `${pkg}.${fn}`,
+            children: list.map((s) => siteLeaf(s, fid, true)),
+          };
+        }),
+      };
+    });
 }
 
 /**
@@ -438,17 +471,29 @@ export const heapPageSize = 200;
  * `parentId` is the node whose children these are (undefined for the roots); the 'more' item's
  * `more.nodeId` is what the UI passes back to showMore.
  */
-export function pagedChildren(parentId: string | undefined, children: readonly HeapTreeNode[], shown: number, pageSize = heapPageSize): HeapTreeNode[] {
+export function pagedChildren(
+  parentId: string | undefined,
+  children: readonly HeapTreeNode[],
+  shown: number,
+  pageSize = heapPageSize,
+): HeapTreeNode[] {
   const limit = Math.max(pageSize, shown);
   if (children.length <= limit) return [...children];
   const hidden = children.length - limit;
   const next = Math.min(pageSize, hidden);
-  return [...children.slice(0, limit), {
-    id: `more:${parentId ?? ''}`, parentId, kind: 'more', label: `Show ${next} more…`,
-    description: `${limit} of ${children.length} shown`,
-    tooltip: `${limit} of ${children.length} shown; ${hidden} more not listed yet. Click to list the next ${next}.`,
-    children: [], more: { nodeId: parentId, shown: limit, total: children.length },
-  }];
+  return [
+    ...children.slice(0, limit),
+    {
+      id: `more:${parentId ?? ''}`,
+      parentId,
+      kind: 'more',
+      label: `Show ${next} more…`,
+      description: `${limit} of ${children.length} shown`,
+      tooltip: `${limit} of ${children.length} shown; ${hidden} more not listed yet. Click to list the next ${next}.`,
+      children: [],
+      more: { nodeId: parentId, shown: limit, total: children.length },
+    },
+  ];
 }
 
 /** showMore: how many children of a node to list after its 'more' item was clicked once. */

@@ -5,20 +5,20 @@ import type { Prediction } from '../alloc/malloc.ts';
 
 /** The Go construct that allocates at a site (what constructs.ts knows how to size). */
 export type Construct =
-  | 'new'            // new(T)
-  | 'composite-lit'  // &T{...}, []T{...}, map literal
+  | 'new' // new(T)
+  | 'composite-lit' // &T{...}, []T{...}, map literal
   | 'make-slice'
   | 'make-map'
   | 'make-chan'
   | 'append'
   | 'string-concat'
-  | 'string-conv'    // string(b), string(r)
-  | 'bytes-conv'     // []byte(s)
-  | 'runes-conv'     // []rune(s)
+  | 'string-conv' // string(b), string(r)
+  | 'bytes-conv' // []byte(s)
+  | 'runes-conv' // []rune(s)
   | 'closure'
   | 'moved-to-heap'
   | 'interface-conv'
-  | 'variadic'       // ... argument
+  | 'variadic' // ... argument
   | 'other';
 
 export interface TypeFacts {

@@ -12,9 +12,15 @@ export async function runCli(argv: readonly string[], opts: { stdin?: string; cw
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
-    stdout: (s) => { stdout += s; },
-    stderr: (s) => { stderr += s; },
-    stdin: async function* () { if (opts.stdin !== undefined) yield opts.stdin; },
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    stdin: async function* () {
+      if (opts.stdin !== undefined) yield opts.stdin;
+    },
     cwd: opts.cwd ?? process.cwd(),
     env: process.env,
   };

@@ -10,7 +10,9 @@ export function groupMembers(pgid: number): number[] {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(e));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
