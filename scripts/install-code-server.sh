@@ -4,6 +4,10 @@
 # registry (code-server 4.139.1 requires it) and code-server itself. Recipe: shared/recipes/vscode-e2e.md.
 # Nothing here touches the network beyond the npm registry and Debian apt.
 set -euo pipefail
+# When started from `npm start`/`npm test`, npm's own variables are inherited: npm reads npm_config_*
+# from the environment as configuration, so the inner npm (run by Node 24) would report the outer
+# Node 20 in npm_config_user_agent and code-server's install script would refuse ("requires node v24").
+for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="$ROOT/.cache/e2e"
 CS_VERSION="${CS_VERSION:-4.139.1}"

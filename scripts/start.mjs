@@ -5,15 +5,17 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { e2eCache, missing, repoRoot, startCodeServer } from './code-server-env.mjs';
+import { bootstrap } from './bootstrap.mjs';
+import { e2eCache, repoRoot, startCodeServer } from './code-server-env.mjs';
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: repoRoot });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// npm packages, code-server and chromium when missing (GHL_OFFLINE=1: no installs).
+if (!bootstrap(['npm', 'code-server'])) process.exit(1);
 run('npm', ['run', '--silent', 'build']);
-if (missing().length) run('bash', [join(repoRoot, 'scripts', 'install-code-server.sh')]);
 const port = Number(process.env.PORT ?? 8377);
 const runDir = join(e2eCache, 'start');
 mkdirSync(runDir, { recursive: true });

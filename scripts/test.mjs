@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootstrap } from './bootstrap.mjs';
 
 const allSuites = ['unit', 'fidelity', 'e2e'];
 const wanted = process.argv.slice(2).filter((a) => allSuites.includes(a));
@@ -36,6 +37,9 @@ function findTests(dir) {
   return out;
 }
 
+// bootstrap: npm packages, code-server + chromium and Go 1.21–1.27 when missing (GHL_OFFLINE=1: none;
+// the suites that need what is missing then skip loudly, or fail under CI=true).
+bootstrap();
 if (!process.env.GHL_SKIP_BUILD) {
   run('npm', ['run', '--silent', 'build']);
   run('npm', ['run', '--silent', 'check-types']);
