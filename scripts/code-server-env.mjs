@@ -83,8 +83,10 @@ export function packagedFiles() {
  * prepareRunDir makes a fresh user-data and extensions dir under `runDir`, with this checkout
  * as the extension: linked (a symlink in a fresh extensions dir is scanned on start), or with
  * `packaged`, a copy of exactly the files the VSIX would hold (so a missing file fails the run).
+ * `keybindings` become the user's keybindings.json: a key bound to a command with `args` is how a
+ * test runs a command with an argument (the command palette passes none).
  */
-export function prepareRunDir(runDir, extraSettings = {}, packaged = false) {
+export function prepareRunDir(runDir, extraSettings = {}, packaged = false, keybindings = []) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   const ext = join(runDir, 'extensions');
   mkdirSync(ext, { recursive: true });
@@ -97,6 +99,7 @@ export function prepareRunDir(runDir, extraSettings = {}, packaged = false) {
   } else if (!existsSync(link)) symlinkSync(repoRoot, link, 'dir');
   mkdirSync(join(runDir, 'user-data', 'User'), { recursive: true });
   writeFileSync(join(runDir, 'user-data', 'User', 'settings.json'), JSON.stringify({ ...userSettings, ...extraSettings }, null, 2));
+  writeFileSync(join(runDir, 'user-data', 'User', 'keybindings.json'), JSON.stringify(keybindings, null, 2));
   for (const d of ['xdg-config', 'xdg-data', 'xdg-cache']) mkdirSync(join(runDir, d), { recursive: true });
   return { extensionsDir: ext, userDataDir: join(runDir, 'user-data') };
 }
@@ -135,8 +138,14 @@ export async function startCodeServer({
   packaged = false,
   workspaceTrust = false,
   env: extraEnv = {},
+  keybindings = [],
 }) {
-  const { extensionsDir, userDataDir } = prepareRunDir(runDir, { ...(workspaceTrust ? restrictedSettings : {}), ...settings }, packaged);
+  const { extensionsDir, userDataDir } = prepareRunDir(
+    runDir,
+    { ...(workspaceTrust ? restrictedSettings : {}), ...settings },
+    packaged,
+    keybindings,
+  );
   const gocache = goCache();
   const env = {
     ...process.env,

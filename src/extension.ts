@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { maxGoMinor, minGoMinor } from './core/alloc/versions.ts';
 import { analyzeWorkspace } from './toolchain/analyze.ts';
 import { AnalysisService, findModuleDir } from './ui/analysis.ts';
 import { commandIds } from './ui/commands.ts';
@@ -18,6 +19,21 @@ interface RevealArgs {
   readonly line: number;
   readonly column?: number;
   readonly base?: string;
+}
+
+/**
+ * loadArgs reads Load Compiler Output's optional argument: a Uri, or { file, goVersion? } with an
+ * absolute path and a version the model knows (go1.21 … go1.27). undefined: none given (ask).
+ */
+function loadArgs(a: unknown): { file: string; goVersion?: string } | undefined | 'invalid' {
+  if (a === undefined || a === null) return undefined;
+  if (a instanceof vscode.Uri) return a.scheme === 'file' ? { file: a.fsPath } : 'invalid';
+  const o = a as { file?: unknown; goVersion?: unknown };
+  if (typeof o !== 'object' || typeof o.file !== 'string' || !path.isAbsolute(o.file)) return 'invalid';
+  if (o.goVersion === undefined) return { file: o.file };
+  const m = typeof o.goVersion === 'string' ? /^go1\.(\d+)$/.exec(o.goVersion) : null;
+  if (!m || Number(m[1]) < minGoMinor || Number(m[1]) > maxGoMinor) return 'invalid';
+  return { file: o.file, goVersion: m[0] };
 }
 
 function isRevealArgs(a: unknown): a is RevealArgs {
@@ -89,19 +105,31 @@ export function activate(context: vscode.ExtensionContext): void {
       });
       if (v !== undefined) await updateSetting('display.minBytes', Number(v.trim()));
     }),
-    reg(commandIds.loadCompilerOutput, async () => {
+    reg(commandIds.loadCompilerOutput, async (arg?: unknown) => {
       // Works in Restricted Mode too: there it runs no process (AnalysisService.loadFromFile).
-      const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false,
-        openLabel: 'Load',
-        title: 'Compiler output of go build -gcflags=-m=2',
-        filters: { 'Compiler output': ['txt', 'log', 'out'], 'All files': ['*'] },
-      });
-      const file = picked?.[0]?.fsPath;
+      // With an argument (the Explorer's context menu passes the file's Uri; a keybinding or
+      // another extension can pass { file, goVersion }) nothing is asked that the argument answers.
+      const given = loadArgs(arg);
+      if (given === 'invalid') {
+        void vscode.window.showErrorMessage(
+          'Go Heap Lens: Load Compiler Output takes a file (a Uri or { file: "/abs/path", goVersion?: "go1.26" }).',
+        );
+        return;
+      }
+      const file =
+        given?.file ??
+        (
+          await vscode.window.showOpenDialog({
+            canSelectMany: false,
+            openLabel: 'Load',
+            title: 'Compiler output of go build -gcflags=-m=2',
+            filters: { 'Compiler output': ['txt', 'log', 'out'], 'All files': ['*'] },
+          })
+        )?.[0]?.fsPath;
       if (!file) return;
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
       const dir = findModuleDir(file) ?? (folder && findModuleDir(path.join(folder, 'x.go'))) ?? folder ?? path.dirname(file);
-      await service.loadFromFile(file, dir);
+      await service.loadFromFile(file, dir, given?.goVersion);
     }),
     reg(commandIds.revealPosition, async (arg: unknown) => {
       if (!isRevealArgs(arg)) return;

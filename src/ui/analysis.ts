@@ -202,11 +202,11 @@ export class AnalysisService implements vscode.Disposable {
 
   /**
    * loadFromFile parses saved compiler output; positions resolve against `dir`. In Restricted Mode
-   * it still works but runs nothing (goSettings.ts restrictedLoadOptions): the Go version the
-   * output came from is the goVersion setting or the user's pick, and the settings that would
-   * choose an executable, flags or environment are ignored with a message naming them.
+   * it still works but runs nothing (goSettings.ts restrictedLoadOptions): the Go version the output
+   * came from is the caller's `pickedGoVersion`, the goVersion setting or the user's pick, and the
+   * settings that would choose an executable, flags or environment are ignored with a message naming them.
    */
-  async loadFromFile(file: string, dir: string): Promise<void> {
+  async loadFromFile(file: string, dir: string, pickedGoVersion?: string): Promise<void> {
     if (canSpawn()) return this.runModule(dir, 'file', undefined, file);
     const settings = readSettings(vscode.Uri.file(dir)).analysis;
     const ignored = ignoredWhenRestricted(settings);
@@ -216,6 +216,7 @@ export class AnalysisService implements vscode.Disposable {
       void vscode.window.showWarningMessage(msg);
     }
     const goVersion =
+      pickedGoVersion ??
       settings.goVersion ??
       (await vscode.window.showQuickPick(
         Array.from({ length: maxGoMinor - minGoMinor + 1 }, (_, i) => `go1.${maxGoMinor - i}`),

@@ -81,6 +81,8 @@ export interface WorkbenchOptions {
   readonly settings?: Record<string, unknown>;
   readonly workspaceTrust?: boolean;
   readonly env?: Record<string, string>;
+  /** The user's keybindings.json: how a suite runs a command with an argument. */
+  readonly keybindings?: readonly import('../../scripts/code-server-env.mjs').Keybinding[];
 }
 
 /** openWorkbench starts code-server with the packaged extension and opens `folder` in chromium. */
@@ -97,6 +99,7 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
     settings: { 'files.autoSave': 'off', ...o.settings },
     workspaceTrust: o.workspaceTrust ?? false,
     env: o.env ?? {},
+    keybindings: o.keybindings ?? [],
   });
   mark('code-server up');
   const { chromium } = await import('playwright-core');
