@@ -167,14 +167,29 @@ export async function waitForWorkbench(page: Page, file: string): Promise<void> 
   await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: file }).first().waitFor({ timeout: 60_000 });
 }
 
-/** openFile clicks `name` in the Explorer and waits for its text and the Go language mode. */
+/**
+ * openFile clicks `name` in the Explorer and waits for its text and the Go language mode. A click
+ * that lands while the workbench is still restoring is dropped (seen on a loaded machine), so the
+ * row is clicked again until the editor shows the file; clicking an open file's row is harmless.
+ */
 export async function openFile(page: Page, name: string, someText: string): Promise<void> {
-  await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first().click();
-  await page.locator('.monaco-editor .view-line').filter({ hasText: someText }).first().waitFor({ timeout: 30_000 });
+  const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first();
+  const text = page.locator('.monaco-editor .view-line').filter({ hasText: someText }).first();
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ timeout: 60_000 });
+    if (
+      await text.waitFor({ timeout: 20_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    if (attempt === 4) throw new Error(`${name} did not open after ${attempt} clicks in the Explorer`);
+  }
   await page
     .locator('[id="status.editor.mode"]')
     .filter({ hasText: /^\s*Go\s*$/ })
-    .waitFor({ timeout: 30_000 });
+    .waitFor({ timeout: 60_000 });
 }
 
 /** runCommand runs a command palette entry by its title. */
@@ -184,6 +199,28 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.type(title);
   await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+/**
+ * notificationText: the text of the notification holding `text`. A toast hides itself after
+ * 15–20 s, which a loaded machine can spend before the test looks, so a toast not seen at once is
+ * looked up in the notification center (which keeps every notification), then the center is closed.
+ */
+export async function notificationText(page: Page, text: string | RegExp, timeoutMs = 60_000): Promise<string> {
+  const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
+  if (
+    await toast.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return toast.innerText();
+  await runCommand(page, 'Notifications: Show Notifications');
+  const item = page.locator('.notifications-center .notification-list-item').filter({ hasText: text }).first();
+  await item.waitFor({ timeout: timeoutMs });
+  const got = await item.innerText();
+  await runCommand(page, 'Notifications: Hide Notifications');
+  return got;
 }
 
 /** goToLine: Control+G with "L" or "L:C" (C visual: see visualColumn). */

@@ -11,7 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, suite, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { cannotRun, hoverAt, openWorkbench, ProcWatch, procLine, root, runCommand, skipOrFail, type Workbench } from './harness.ts';
+import {
+  cannotRun,
+  hoverAt,
+  notificationText,
+  openFile,
+  openWorkbench,
+  ProcWatch,
+  procLine,
+  root,
+  runCommand,
+  skipOrFail,
+  type Workbench,
+} from './harness.ts';
 
 const reason = cannotRun();
 const recorded = join(root, 'test', 'fixtures', 'recorded', 'go1.26', 'constructs-m2.txt');
@@ -111,15 +123,10 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
       .locator('.statusbar-item, .monaco-workbench .banner')
       .filter({ hasText: 'Restricted Mode' })
       .first()
-      .waitFor({ timeout: 30_000 });
-    await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'main.go' }).first().click();
-    await page.locator('.monaco-editor .view-line').filter({ hasText: 'package main' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item').filter({ hasText: 'Go Heap: restricted' }).first().waitFor({ timeout: 30_000 });
-    await page
-      .locator('.notifications-toasts .notification-toast')
-      .filter({ hasText: 'runs no Go toolchain in Restricted Mode' })
-      .first()
-      .waitFor({ timeout: 30_000 });
+      .waitFor({ timeout: 60_000 });
+    await openFile(page, 'main.go', 'package main');
+    await page.locator('.statusbar-item').filter({ hasText: 'Go Heap: restricted' }).first().waitFor({ timeout: 60_000 });
+    await notificationText(page, 'runs no Go toolchain in Restricted Mode');
     await shot('trust-01-restricted');
   });
 
@@ -130,12 +137,12 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
     await page.keyboard.type('alloc.go');
     await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'alloc.go' }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-line').filter({ hasText: 'package alloc' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'package alloc' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
     await page.keyboard.type('\n// edited in Restricted Mode\n');
     await page.keyboard.press('Control+S');
-    await page.locator('.editor-group-container .tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.editor-group-container .tab.active.dirty').waitFor({ state: 'detached', timeout: 60_000 });
     // The Analyze commands need trust (their enablement): the palette does not list them; if it did, they would run.
     for (const title of ['Go Heap: Analyze Workspace', 'Go Heap: Analyze Package']) {
       await page.keyboard.press('F1');
@@ -165,9 +172,7 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
       .filter({ hasText: /Go Heap: \d+ sites · go1\.26/ })
       .first()
       .waitFor({ timeout: 60_000 });
-    const warning = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Restricted Mode): ignoring' }).first();
-    await warning.waitFor({ timeout: 15_000 });
-    const w = await warning.innerText();
+    const w = await notificationText(page, 'Restricted Mode): ignoring');
     // vscode-go's settings reach the extension (their owner is not installed to restrict them); our own
     // buildFlags is in restrictedConfigurations, so VS Code itself withholds the workspace's value.
     for (const named of ['go.alternateTools', 'go.toolsEnvVars']) assert.ok(w.includes(named), `${named} named in: ${w}`);
@@ -199,12 +204,12 @@ suite('e2e: Restricted Mode (workspace trust enabled) starts no go', { timeout: 
     );
     const file = join(work, 'constructs-m2.txt');
     await input.fill(file);
-    await dialog.locator('.monaco-list-row').filter({ hasText: 'constructs-m2.txt' }).first().waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-list-row').filter({ hasText: 'constructs-m2.txt' }).first().waitFor({ timeout: 60_000 });
     assert.equal(await input.inputValue(), file, 'the dialog kept the typed path');
     await page.keyboard.press('Enter');
     // Restricted Mode cannot ask go for its version: the user picks it (here one the first load did not use).
     const versionPick = page.locator('.quick-input-widget:visible').filter({ hasText: 'Which Go version printed this compiler output?' });
-    await versionPick.waitFor({ timeout: 30_000 });
+    await versionPick.waitFor({ timeout: 60_000 });
     await versionPick.locator('.monaco-list-row').filter({ hasText: 'go1.25' }).first().click();
     await page
       .locator('.statusbar-item')
