@@ -36,6 +36,8 @@ const userSettings = {
   'editor.hover.delay': 100,
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  // The demo and the test folders sit inside this repository: no 'open the parent repository?' prompt.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 function globToRegExp(glob) {
