@@ -242,11 +242,11 @@ export function classify(req: AllocRequest, rules: AllocatorRules): Prediction {
   };
 }
 
-/** stackPrediction: the answer for a value the compiler keeps on the stack (no heap allocation). */
-export function stackPrediction(bytes: number, pointers: boolean, rules: AllocatorRules): Prediction {
+/** noHeapPrediction: an answer with no heap object behind it (the stack, or a size not known). */
+function noHeapPrediction(kind: 'stack' | 'unknown', requestBytes: number, pointers: boolean, rules: AllocatorRules): Prediction {
   return {
-    kind: 'stack',
-    requestBytes: bytes,
+    kind,
+    requestBytes,
     headerBytes: 0,
     sizeClass: 0,
     spanClass: -1,
@@ -260,20 +260,12 @@ export function stackPrediction(bytes: number, pointers: boolean, rules: Allocat
   };
 }
 
+/** stackPrediction: the answer for a value the compiler keeps on the stack (no heap allocation). */
+export function stackPrediction(bytes: number, pointers: boolean, rules: AllocatorRules): Prediction {
+  return noHeapPrediction('stack', bytes, pointers, rules);
+}
+
 /** unknownPrediction: the size is not known (a type parameter, missing type facts). */
 export function unknownPrediction(rules: AllocatorRules, pointers = false): Prediction {
-  return {
-    kind: 'unknown',
-    requestBytes: 0,
-    headerBytes: 0,
-    sizeClass: 0,
-    spanClass: -1,
-    noscan: !pointers,
-    slotBytes: 0,
-    npages: 0,
-    objectsPerSpan: 0,
-    wasteBytes: 0,
-    goVersion: rules.goVersion,
-    arch: rules.arch,
-  };
+  return noHeapPrediction('unknown', 0, pointers, rules);
 }
