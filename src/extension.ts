@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeWorkspace } from './toolchain/analyze.ts';
 import { AnalysisService, findModuleDir } from './ui/analysis.ts';
-import { commandIds } from './ui/commands.ts';
+import { commandIds } from './protocol/manifest.ts';
 import { readSettings, updateSetting } from './ui/config.ts';
 import { HeapView } from './ui/heapView.ts';
 import { InlineHints } from './ui/hints.ts';

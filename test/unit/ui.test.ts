@@ -7,9 +7,9 @@ import { suite, test } from 'node:test';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
-import { commandIds, panelViewType, viewIds } from '../../src/ui/commands.ts';
-import { resolveSettings, splitTags, type RawSettings } from '../../src/ui/goSettings.ts';
-import { shellQuote } from '../../src/ui/logFormat.ts';
+import { commandIds, panelViewType, viewIds } from '../../src/protocol/manifest.ts';
+import { resolveSettings, splitTags, type RawSettings } from '../../src/toolchain/goSettings.ts';
+import { shellQuote } from '../../src/toolchain/shellQuote.ts';
 import { contentSecurityPolicy, panelHtml } from '../../src/ui/panelHtml.ts';
 import { siteAtPosition } from '../../src/ui/siteAt.ts';
 
