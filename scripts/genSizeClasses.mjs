@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 const goroot = process.argv[2] ?? execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
 const goVersion = execFileSync(join(goroot, 'bin', 'go'), ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+/** @type {[rel: string, size: string, npages: string, class8: string, class128: string][]} */
 const candidates = [
   ['src/internal/runtime/gc/sizeclasses.go', 'SizeClassToSize', 'SizeClassToNPages', 'SizeToSizeClass8', 'SizeToSizeClass128'],
   ['src/runtime/sizeclasses.go', 'class_to_size', 'class_to_allocnpages', 'size_to_class8', 'size_to_class128'],
@@ -17,10 +18,11 @@ if (!found) throw new Error(`no sizeclasses.go under ${goroot}`);
 const [rel, sizeName, npagesName, c8Name, c128Name] = found;
 const src = readFileSync(join(goroot, rel), 'utf8');
 
+/** @param {string} name the Go array's name in sizeclasses.go */
 function array(name) {
   const m = new RegExp(`var ${name} = \\[[^\\]]*\\]u?int\\d+\\{([^}]*)\\}`).exec(src);
   if (!m) throw new Error(`${name} not found in ${rel}`);
-  return m[1]
+  return /** @type {string} */ (m[1])
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
@@ -34,10 +36,10 @@ if (size.length !== 68 || npages.length !== 68) throw new Error(`expected 68 cla
 
 const rows = size.slice(1).map((b, i) => {
   const c = i + 1;
-  const span = npages[c] * 8192;
+  const span = /** @type {number} */ (npages[c]) * 8192;
   const objects = Math.floor(span / b);
   const tail = span - objects * b;
-  const prev = size[c - 1];
+  const prev = /** @type {number} */ (size[c - 1]);
   const maxWaste = (((b - prev - 1) * objects + tail) / span) * 100;
   let align = 1;
   while ((b & align) === 0 && align < 8192) align *= 2;

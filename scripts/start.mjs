@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2eCache, missing, repoRoot, startCodeServer } from './code-server-env.mjs';
 
+/** @param {string} cmd @param {string[]} args */
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: repoRoot });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -5,6 +5,12 @@
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
+/**
+ * @template T
+ * @param {string} what
+ * @param {() => T | Promise<T>} fn polled every 500 ms until it returns a truthy value
+ * @returns {Promise<NonNullable<T>>}
+ */
 async function waitFor(what, fn, timeoutMs = 120000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -35,6 +41,7 @@ exports.run = async function run() {
   assert.ok(line >= 0, 'demo has &header520{}');
   const col = doc.lineAt(line).text.indexOf('&header520{}') + 2;
   const hover = await waitFor('a hover on &header520{}', async () => {
+    /** @type {import('vscode').Hover[] | undefined} */
     const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col));
     const text = (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     return text.includes('Go Heap Lens') ? text : undefined;
