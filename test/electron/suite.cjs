@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- runs as CommonJS inside the extension host */
 // Runs inside the VS Code extension host started by run.mjs. Checks that the extension activates on
 // the demo module, registers every command it contributes, analyses with the real `go`, and hovers a
 // pointerful 520 B allocation with the malloc-header answer (class 27, 576 B slot).
