@@ -3,7 +3,7 @@
 //
 // Each family aims at one way real or hostile output can differ from what the parsers expect:
 //	bytes      random bytes decoded as the CLI decodes them (invalid UTF-8 → U+FFFD) and as latin1
-//	messages   every message shape of go1.21–go1.27 (facts/escape-output.md) around random
+//	messages   every message shape of go1.21–go1.27 (docs/runtime-facts.md §11) around random
 //	           expressions: quotes, `: `, braces, generics, unterminated strings, `) at (`
 //	blocks     -m=2 explanation blocks cut at a random character (truncated output)
 //	recorded   windows of the recorded real outputs (test/fixtures/recorded) with random edits
@@ -134,7 +134,7 @@ const posArb = fc
   .tuple(fileArb, fc.nat(99999), fc.option(fc.nat(999), { nil: undefined }), fc.boolean())
   .map(([f, l, c, bracket]) => `${f}:${l}${c === undefined ? '' : `:${c}`}${bracket ? `[${f}:${l + 1}:${c ?? 1}]` : ''}`);
 
-/** The message shapes of facts/escape-output.md with `E` (expression) and `F` (function) slots. */
+/** The message shapes of the compiler (docs/runtime-facts.md §11) with `E` (expression) and `F` (function) slots. */
 const messageShapes: readonly string[] = [
   'E escapes to heap',
   'E escapes to heap:',

@@ -10,15 +10,15 @@
 //	5. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
 //	6. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
 //	                 commit before them) vs the working tree, on the inputs of stages 1, 3 and 4.
-// Each figure is a ratio against a baseline measured in the same run; RESULTS.md gets one section
-// per run (date, machine, Go), appended. Usage:
+// Each figure is a ratio against a baseline measured in the same run; each run writes its own file,
+// bench/runs/<start time>.md (date, machine, Go, figures); bench/RESULTS.md says what they show. Usage:
 //	npm run bench [-- --only parser,module,simulator,editor,profile,compare] [--reuse-std] [--allocs N] [--before REV] [--skip-cold]
 // --reuse-std parses bench/.cache/std-m2.txt (or .cache/std-m2.txt) without compiling std again, so
 // the parse÷compile ratio is not reported. --skip-cold leaves out the module stage's cold case
 // (module.ts: one GOCACHE kept across runs). Inputs are cached in bench/.cache (gitignored).
 import { existsSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
 import { summariseProfile } from './profile.ts';
@@ -49,7 +49,6 @@ async function main(): Promise<void> {
   for (const s of only) if (!stages.includes(s as Stage)) throw new Error(`unknown stage ${s}: expected ${stages.join(',')}`);
   const want = (s: Stage) => only.includes(s);
   const goBin = values.go ?? 'go';
-  const resultsFile = values.results ?? join(repoRoot, 'bench', 'RESULTS.md');
   await mkdir(benchCacheDir, { recursive: true });
   const m = await machine(goBin);
   const goVersion = /go1\.\d+(\.\d+)?/.exec(m.go)?.[0] ?? 'go1.26';
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
   };
   const stageMs: Record<string, number> = {};
   // A failing stage is reported as a row and the run goes on: the other stages' figures still reach
-  // RESULTS.md, and the exit status says that something failed.
+  // the run's file, and the exit status says that something failed.
   const failed: string[] = [];
   const timedStage = async (name: Stage, f: () => Promise<void>) => {
     const t0 = performance.now();
@@ -189,7 +188,7 @@ async function main(): Promise<void> {
 
   const vsix = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
   const section = [
-    `\n## Run of ${started.toISOString()}`,
+    `# Run of ${started.toISOString()}`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Node ${m.node}; ${m.go}; commit ${vsix.stdout.trim()}` + (await uncommitted()),
     `Stages: ${only.join(', ')} (${Object.entries(stageMs)
@@ -201,8 +200,16 @@ async function main(): Promise<void> {
     ...(profile ? ['', 'CPU profile of the parse+join of the std output (self time, top functions):', '', '```', profile, '```'] : []),
     '',
   ].join('\n');
-  await appendFile(resultsFile, section);
-  process.stdout.write(`appended to ${resultsFile}\n`);
+  // --results FILE appends the run to FILE instead (a scratch file of one's own).
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
+  const runFile = values.results ?? join(repoRoot, 'bench', 'runs', `${stamp}.md`);
+  await mkdir(dirname(runFile), { recursive: true });
+  if (values.results) await appendFile(runFile, '\n' + section);
+  else await writeFile(runFile, section);
+  process.stdout.write(`wrote ${runFile}\n`);
   if (failed.length > 0) {
     process.stderr.write(`bench: stage(s) ${failed.join(', ')} failed (rows marked FAILED above)\n`);
     process.exitCode = 1;

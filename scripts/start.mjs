@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
 import { e2eCache, repoRoot, startCodeServer } from './code-server-env.mjs';
 
+/** @param {string} cmd @param {string[]} args */
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: repoRoot });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -12,6 +12,7 @@ const allSuites = ['unit', 'fidelity', 'e2e'];
 const wanted = process.argv.slice(2).filter((a) => allSuites.includes(a));
 const suites = wanted.length ? wanted : allSuites;
 
+/** @param {string} cmd @param {string[]} args @param {import('node:child_process').SpawnSyncOptions} [opts] */
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   if (r.status !== 0) {
@@ -20,8 +21,11 @@ function run(cmd, args, opts = {}) {
   }
 }
 
+/** @param {string} dir @returns {string[]} */
 function findTests(dir) {
+  /** @type {string[]} */
   const out = [];
+  /** @type {string[]} */
   let entries = [];
   try {
     entries = readdirSync(dir);

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from './core/alloc/versions.ts';
 import { analyzeWorkspace } from './toolchain/analyze.ts';
 import { AnalysisService, findModuleDir } from './ui/analysis.ts';
-import { commandIds } from './ui/commands.ts';
+import { commandIds } from './protocol/manifest.ts';
 import { readSettings, updateSetting } from './ui/config.ts';
 import { HeapView } from './ui/heapView.ts';
 import { InlineHints } from './ui/hints.ts';

@@ -1,5 +1,5 @@
 // go-heap-lens analyze: the full pipeline (toolchain/analyze.ts) for terminals and CI,
-// as text (`file:line:col: message`), JSON (design.md §4) or SARIF 2.1.0.
+// as text (`file:line:col: message`), JSON (docs/architecture.md, contracts) or SARIF 2.1.0.
 import { relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-// go-heap-lens classify: one prediction, or a batch from stdin (design.md §4).
+// go-heap-lens classify: one prediction, or a batch from stdin (docs/architecture.md, contracts).
 import { parseArgs } from 'node:util';
 import { classify, type Prediction } from '../core/alloc/malloc.ts';
 import { spanClassName } from '../core/alloc/spanclass.ts';

@@ -1,5 +1,5 @@
 // The CLI's view of the process: streams and exit codes, injectable so unit tests
-// can run commands in-process. Exit codes (design.md §4): 0 ok, 1 analysis failed,
+// can run commands in-process. Exit codes (docs/architecture.md, contracts): 0 ok, 1 analysis failed,
 // 2 usage or bad input.
 
 export interface CliIO {

@@ -1,5 +1,5 @@
 // go-heap-lens parse: parse compiler output (`go build -gcflags=-m[=2]` text, or
-// `go build -json` events, detected from the first character) — design.md §4.
+// `go build -json` events, detected from the first character) — docs/architecture.md, contracts.
 // The input is streamed: diagnostics are written out as they complete, so the
 // memory used does not grow with the input (except the unparsed lines kept for the
 // report). Exit 0 even with unparsed lines; 2 when the input cannot be read.

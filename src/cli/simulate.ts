@@ -1,4 +1,4 @@
-// go-heap-lens simulate: replay a workload through the heap simulator (design.md §4).
+// go-heap-lens simulate: replay a workload through the heap simulator (docs/architecture.md, contracts).
 // The engine is src/core/alloc/heapsim.ts; this file reads the workload and prints.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -43,7 +43,7 @@ export interface RowSite {
   readonly label: string;
 }
 
-/** The raw workload (design.md §4 format) for validateWorkload, plus a label per op. */
+/** The raw workload (the format of docs/architecture.md, contracts) for validateWorkload, plus a label per op. */
 export function buildWorkload(
   settings: SimSettings,
   arch: string,

@@ -28,9 +28,9 @@ import type { AnalysisResult, AnalyzeOptions } from '../toolchain/analyze.ts';
 import { AnalysisCache } from '../toolchain/cache.ts';
 import { canMerge, mergePackageRun } from '../toolchain/merge.ts';
 import { packagesOfFiles, reanalyzeSaved } from '../toolchain/reanalyze.ts';
-import { commandIds, contextKeys, viewIds } from './commands.ts';
+import { commandIds, contextKeys } from '../protocol/manifest.ts';
 import { readSettings } from './config.ts';
-import { ignoredWhenRestricted, restrictedLoadOptions } from './goSettings.ts';
+import { ignoredWhenRestricted, restrictedLoadOptions } from '../toolchain/goSettings.ts';
 import type { Log } from './log.ts';
 import { canSpawn, untrustedReason } from './trust.ts';
 
@@ -468,9 +468,6 @@ export class AnalysisService implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 }
-
-/** The view id is re-exported for the status item's reveal. */
-export const heapViewId = viewIds.heap;
 
 /** findModuleDir: the nearest directory at or above `file`'s directory holding a go.mod. */
 export function findModuleDir(file: string): string | undefined {

@@ -1,9 +1,9 @@
-// Reads goHeap.* and vscode-go's go.* settings into a frozen snapshot (goSettings.ts decides
+// Reads goHeap.* and vscode-go's go.* settings into a frozen snapshot (toolchain/goSettings.ts decides
 // how they merge). Nothing else in the extension reads WorkspaceConfiguration.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { configSection } from './commands.ts';
-import { resolveSettings, type HeapSettings } from './goSettings.ts';
+import { configSection } from '../protocol/manifest.ts';
+import { resolveSettings, type HeapSettings } from '../toolchain/goSettings.ts';
 
 export function readSettings(scope?: vscode.Uri): HeapSettings {
   const c = vscode.workspace.getConfiguration(configSection, scope);

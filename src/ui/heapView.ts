@@ -15,7 +15,7 @@ import {
 } from '../core/sites/present.ts';
 import type { Construct } from '../core/sites/site.ts';
 import type { AnalysisService } from './analysis.ts';
-import { commandIds, contextKeys, viewIds } from './commands.ts';
+import { commandIds, contextKeys, viewIds } from '../protocol/manifest.ts';
 import { readSettings } from './config.ts';
 
 /**

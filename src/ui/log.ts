@@ -1,7 +1,7 @@
 // The one output channel ('Go Heap Lens'). Every `go` run is logged with its argv and cwd,
 // so a user can paste the exact command into a terminal.
 import * as vscode from 'vscode';
-import { shellQuote } from './logFormat.ts';
+import { shellQuote } from '../toolchain/shellQuote.ts';
 
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Go Heap Lens', { log: true });

@@ -21,7 +21,7 @@ import {
 } from '../protocol/messages.ts';
 import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
-import { commandIds, panelViewType } from './commands.ts';
+import { commandIds, panelViewType } from '../protocol/manifest.ts';
 import type { Log } from './log.ts';
 import { panelHtml } from './panelHtml.ts';
 import { runSimulation } from './simRunner.ts';

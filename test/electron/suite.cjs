@@ -1,10 +1,15 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- runs as CommonJS inside the extension host */
 // Runs inside the VS Code extension host started by run.mjs. Checks that the extension activates on
 // the demo module, registers every command it contributes, analyses with the real `go`, and hovers a
 // pointerful 520 B allocation with the malloc-header answer (class 27, 576 B slot).
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
+/**
+ * @template T
+ * @param {string} what
+ * @param {() => T | Promise<T>} fn polled every 500 ms until it returns a truthy value
+ * @returns {Promise<NonNullable<T>>}
+ */
 async function waitFor(what, fn, timeoutMs = 120000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -35,6 +40,7 @@ exports.run = async function run() {
   assert.ok(line >= 0, 'demo has &header520{}');
   const col = doc.lineAt(line).text.indexOf('&header520{}') + 2;
   const hover = await waitFor('a hover on &header520{}', async () => {
+    /** @type {import('vscode').Hover[] | undefined} */
     const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col));
     const text = (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     return text.includes('Go Heap Lens') ? text : undefined;

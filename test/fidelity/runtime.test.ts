@@ -1,6 +1,6 @@
 // Fidelity: the allocator model against the real Go runtime, with every Go toolchain on
 // the machine. 100% agreement is the bar; each mismatch is listed with the data.
-// Method and its sources: facts/go-allocator.md §7 and §9; the probe is probe/main.go.
+// Method and its sources: docs/runtime-facts.md §1 and §10, and README.md here; the probe is probe/main.go.
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { after, before, suite, test } from 'node:test';
@@ -413,7 +413,7 @@ function compareSimulatorSizes(tc: GoToolchain, rules: AllocatorRules, got: read
 }
 
 /**
- * compareSimulator replays each span case as a workload (design.md §4: a fresh heap, counts
+ * compareSimulator replays each span case as a workload (docs/architecture.md, contracts: a fresh heap, counts
  * comparable with before/after deltas) and checks heapInuseBytes after the allocations and
  * after the GC against the runtime's HeapInuse changes.
  */

@@ -48,7 +48,7 @@ function sarifValidator() {
 }
 
 suite('analyze CLI', () => {
-  test('--json follows the design.md §4 contract', async (t) => {
+  test('--json follows the contract of docs/architecture.md', async (t) => {
     if (!hasGo) return t.skip(noGo);
     const r = await cli(['test/fixtures/constructs', '--json']);
     assert.equal(r.code, 0, r.stderr);

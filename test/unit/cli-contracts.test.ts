@@ -1,5 +1,5 @@
-// The CLI's JSON outputs are one object per line (design.md §4; CI integrations and
-// shared/checks/contracts.sh read the first line whole).
+// The CLI's JSON outputs are one object per line (docs/architecture.md, contracts; CI integrations and
+// other line-oriented readers read the first line whole).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli } from './helpers/cliio.ts';

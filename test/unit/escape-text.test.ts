@@ -1,4 +1,4 @@
-// The -m/-m=2 text parser: every message shape of the catalogue (facts/escape-output.md),
+// The -m/-m=2 text parser: every message shape of the catalogue (docs/runtime-facts.md §11),
 // framing (headers, paths, positions, line endings, chunking), accounting of every
 // line, and linear time on hostile input.
 import { test, suite } from 'node:test';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseText } from '../../src/core/escape/text.ts';
 import { analyzeWorkspace } from '../../src/toolchain/analyze.ts';
-import { restrictedLoadOptions } from '../../src/ui/goSettings.ts';
+import { restrictedLoadOptions } from '../../src/toolchain/goSettings.ts';
 
 const repo = join(__dirname, '..', '..');
 const cli = join(repo, 'dist', 'cli.js');

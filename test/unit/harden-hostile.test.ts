@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { heapTree, hintText, hoverMarkdown } from '../../src/core/sites/present.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { analyzeWorkspace } from '../../src/toolchain/analyze.ts';
-import { restrictedLoadOptions } from '../../src/ui/goSettings.ts';
+import { restrictedLoadOptions } from '../../src/toolchain/goSettings.ts';
 
 // markdown-it is what vsce renders READMEs with (installed with @vscode/vsce); typed minimally here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

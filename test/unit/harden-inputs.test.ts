@@ -10,7 +10,7 @@ import { ModelInputError, parseGoVersion, rulesFor } from '../../src/core/alloc/
 import { parseWorkload } from '../../src/core/alloc/workload.ts';
 import { simulate } from '../../src/core/alloc/heapsim.ts';
 import { isHostToWebview, isPanelState, isSimSettings, isWebviewToHost } from '../../src/protocol/messages.ts';
-import { resolveSettings, type RawSettings } from '../../src/ui/goSettings.ts';
+import { resolveSettings, type RawSettings } from '../../src/toolchain/goSettings.ts';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { runCli } from './helpers/cliio.ts';
 

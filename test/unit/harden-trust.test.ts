@@ -9,7 +9,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeWorkspace } from '../../src/toolchain/analyze.ts';
 import type { Spawner } from '../../src/toolchain/go.ts';
-import { ignoredWhenRestricted, refuseSpawn, resolveSettings, restrictedLoadOptions, type RawSettings } from '../../src/ui/goSettings.ts';
+import {
+  ignoredWhenRestricted,
+  refuseSpawn,
+  resolveSettings,
+  restrictedLoadOptions,
+  type RawSettings,
+} from '../../src/toolchain/goSettings.ts';
 
 const repo = join(__dirname, '..', '..');
 const fixture = join(repo, 'test', 'fixtures', 'constructs');

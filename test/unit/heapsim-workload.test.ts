@@ -125,7 +125,7 @@ suite('go-heap-lens simulate', () => {
     ],
   };
 
-  test('--json prints the report with every contract field (design.md §4)', async () => {
+  test('--json prints the report with every contract field (docs/architecture.md)', async () => {
     const r = await runCli(['simulate', '--workload', file('w.json', w), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);

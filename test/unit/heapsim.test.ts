@@ -1,5 +1,5 @@
 // The heap simulator's structures and counters, each checked against the runtime's rules
-// (facts/go-allocator.md) or the fact tables. The per-object reference comparison is in
+// (docs/runtime-facts.md) or the fact tables. The per-object reference comparison is in
 // heapsim-reference.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// go-heap-lens parse (design.md §4): --json / --stats / summary, stdin, exit codes.
+// go-heap-lens parse (docs/architecture.md, contracts): --json / --stats / summary, stdin, exit codes.
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

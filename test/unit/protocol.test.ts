@@ -58,7 +58,7 @@ suite('protocol: simulator snapshots → panel', () => {
     ['big', { bytes: 40000, pointers: false, label: 'new(bigBuffer)' }],
   ]);
 
-  test('buildWorkload makes a valid design.md §4 workload, skipping zero counts', () => {
+  test('buildWorkload makes a valid workload (the CLI contract), skipping zero counts', () => {
     const { workload, labels } = buildWorkload(
       settings,
       'amd64',

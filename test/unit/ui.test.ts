@@ -7,9 +7,9 @@ import { suite, test } from 'node:test';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
-import { commandIds, panelViewType, viewIds } from '../../src/ui/commands.ts';
-import { resolveSettings, splitTags, type RawSettings } from '../../src/ui/goSettings.ts';
-import { shellQuote } from '../../src/ui/logFormat.ts';
+import { commandIds, panelViewType, viewIds } from '../../src/protocol/manifest.ts';
+import { resolveSettings, splitTags, type RawSettings } from '../../src/toolchain/goSettings.ts';
+import { shellQuote } from '../../src/toolchain/shellQuote.ts';
 import { contentSecurityPolicy, panelHtml } from '../../src/ui/panelHtml.ts';
 import { siteAtPosition } from '../../src/ui/siteAt.ts';
 
@@ -160,14 +160,13 @@ suite('ui: manifest and code agree', () => {
   });
 
   test('activation, views and the webview serializer', () => {
-    // A root go.mod/go.work is checked by file existence; the **/go.mod glob is a search that VS Code
-    // abandons after a few seconds on a busy machine (seen in the activation bench), so it only adds
-    // nested modules.
+    // A root go.mod/go.work is checked by file existence. A `**/go.mod` glob is a search that VS Code
+    // abandons after a few seconds on a busy machine (seen in the activation bench), so a module in a
+    // subfolder activates the extension by onLanguage:go, when a Go file opens.
     assert.deepEqual(pkg.activationEvents, [
       'onLanguage:go',
       'workspaceContains:go.mod',
       'workspaceContains:go.work',
-      'workspaceContains:**/go.mod',
       `onWebviewPanel:${panelViewType}`,
     ]);
     assert.equal(pkg.contributes.views.goHeap[0].id, viewIds.heap);

@@ -5,7 +5,7 @@
 // (concatstrings, slicebytetostring, rawbyteslice, rawruneslice), runtime/iface.go
 // (convT*), runtime/chan.go (makechan), runtime/map.go (go1.21–1.25 hmap) and
 // internal/runtime/maps (go1.24+ swiss tables), cmd/compile walk/convert.go (dataWord)
-// and walk/closure.go; facts/go-allocator.md §6.
+// and walk/closure.go; docs/runtime-facts.md §6 and §7.
 //
 // Only escaping values are modelled as heap objects; where the compiler keeps a value
 // on the stack the result has no objects and a note says why.

@@ -57,7 +57,7 @@ export interface SizeClassReport extends ClassCounts {
   readonly noscan: ClassCounts;
 }
 
-/** The `simulate --json` output (design.md §4). Counts cover the workload on a fresh heap. */
+/** The `simulate --json` output (docs/architecture.md, contracts). Counts cover the workload on a fresh heap. */
 export interface SimulationReport {
   readonly goVersion: string;
   readonly arch: string;

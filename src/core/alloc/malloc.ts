@@ -37,7 +37,7 @@ import { ModelInputError, type AllocatorRules } from './versions.ts';
 
 export type PredictionKind = 'zero' | 'tiny' | 'small' | 'large' | 'stack' | 'unknown';
 
-/** Where one allocation lands. Field names are a public contract (design.md §4). */
+/** Where one allocation lands. Field names are a public contract (docs/architecture.md, contracts). */
 export interface Prediction {
   readonly kind: PredictionKind;
   /** Bytes the program asked for (mallocgc's size argument). */

@@ -1,6 +1,6 @@
 // Per-Go-version allocator rules: every rule that changed between go1.21 and go1.27,
 // in one table, each citing the runtime file and release it mirrors. See malloc.ts
-// for the overview. Facts and their sources: shared/facts/go-allocator.md.
+// for the overview. Facts and their sources: docs/runtime-facts.md.
 
 /** GOARCH values the model knows the pointer size of. */
 export const knownArchs = {

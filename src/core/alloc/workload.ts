@@ -1,4 +1,4 @@
-// Workloads for the heap simulator: the JSON format of design.md §4, validated strictly.
+// Workloads for the heap simulator: the JSON format of docs/architecture.md (contracts), validated strictly.
 // See heapsim.ts for how a workload runs, and malloc.ts for the allocator overview.
 //
 //	{ "go": "1.26", "arch": "amd64", "procs": 1, "gogc": "off" | 100, "goexperiment": "nogreenteagc",

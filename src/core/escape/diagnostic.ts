@@ -1,9 +1,9 @@
 // Diagnostic: one line (or one -m=2 explanation block) of the Go compiler's
 // optimization output, as the parsers in this folder produce it. Field names and
-// kinds are a public contract (design.md §4): CI integrations read them.
+// kinds are a public contract (docs/architecture.md, contracts): CI integrations read them.
 // Overview of the parsers: see text.ts.
 
-/** The kinds of design.md §4; `other` is a positioned message of none of these kinds. */
+/** The kinds of the contract; `other` is a positioned message of none of these kinds. */
 export type DiagnosticKind =
   | 'escapes'
   | 'moved-to-heap'

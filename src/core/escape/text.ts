@@ -1,5 +1,5 @@
 // Parsers of the Go compiler's optimization output (escape analysis, inlining,
-// devirtualization), for go1.21–go1.27. Facts: /work/shared/facts/escape-output.md.
+// devirtualization), for go1.21–go1.27. Facts: docs/runtime-facts.md §11.
 //
 // Three inputs, one output type (Diagnostic, diagnostic.ts):
 //

@@ -1,6 +1,6 @@
 // AllocationSite: one heap allocation the compiler reports, joined with exact type
 // facts and the allocator model's Prediction. Field names are a public contract
-// (design.md §4). Overview of the join: see join.ts.
+// (docs/architecture.md, contracts). Overview of the join: see join.ts.
 import type { Prediction } from '../alloc/malloc.ts';
 
 /** The Go construct that allocates at a site (what constructs.ts knows how to size). */

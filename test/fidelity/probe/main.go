@@ -1,7 +1,7 @@
 // Command probe asks the real Go runtime where allocations land, for the fidelity
 // suite (test/fidelity/*.test.ts), which compares every answer with the TypeScript
 // model. It reports raw measurements only; all expectations live on the model side.
-// Method: facts/go-allocator.md §7 (runtime/metrics after runtime.GC(), HeapInuse
+// Method: docs/runtime-facts.md §1 and §10 (runtime/metrics after runtime.GC(), HeapInuse
 // steps, MemProfile per call site). Stdlib only; builds with go1.21 and later.
 //
 //	probe sizes       < {"size":N,"scan":bool,"k":K} lines  > one JSON result per line

@@ -1,5 +1,6 @@
-// Command, view, context-key and setting ids, declared once. test/unit/ui-manifest.test.ts checks
-// them against package.json so the manifest and the code cannot drift apart.
+// Command, view, context-key and setting ids: the extension's contract with its package.json
+// manifest (and with hover markdown's command links), declared once. The unit test suite
+// 'ui: manifest and code agree' (test/unit/ui.test.ts) checks them against package.json.
 
 export const commandIds = {
   analyzeWorkspace: 'goHeap.analyzeWorkspace',

@@ -1,4 +1,4 @@
-// How log lines render a command (no vscode import; unit-tested).
+// How the extension's log renders a toolchain command, so a user can paste it into a shell.
 
 /** shellQuote quotes one argument for a POSIX shell, leaving plain flags and paths bare. */
 export function shellQuote(s: string): string {

@@ -1,8 +1,8 @@
 // Merging our settings with vscode-go's (go.goroot, go.alternateTools, go.toolsEnvVars,
 // go.buildFlags, go.buildTags) into the plain options the pipeline takes. No vscode import:
-// config.ts reads the raw values, this file decides, and the unit tests call it directly.
-import type { AnalyzeOptions } from '../toolchain/analyze.ts';
-import type { Spawner } from '../toolchain/go.ts';
+// ui/config.ts reads the raw values, this file decides, and the unit tests call it directly.
+import type { AnalyzeOptions } from './analyze.ts';
+import type { Spawner } from './go.ts';
 
 export interface RawSettings {
   readonly packages: unknown;
