@@ -29,7 +29,7 @@ export function staleNodeModules(root = repoRoot) {
   try {
     lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
   } catch (e) {
-    return `package-lock.json is unreadable (${e.message})`;
+    return `package-lock.json is unreadable (${e instanceof Error ? e.message : String(e)})`;
   }
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (!path.startsWith('node_modules/') || path.lastIndexOf('node_modules/') !== 0 || entry.link) continue;
@@ -70,11 +70,19 @@ function goToolchainsMissing() {
  * refuses to install.
  */
 export function installerEnv(env = process.env) {
+  /** @type {Record<string, string | undefined>} */
   const out = {};
   for (const [k, v] of Object.entries(env)) if (!/^npm_/i.test(k)) out[k] = v;
   return out;
 }
 
+/**
+ * @param {number} n
+ * @param {number} total
+ * @param {string} what
+ * @param {() => string} check why the part is missing, or ''
+ * @param {() => import('node:child_process').SpawnSyncReturns<Buffer>} install
+ */
 function step(n, total, what, check, install) {
   const t0 = Date.now();
   const why = check();
@@ -101,13 +109,16 @@ function step(n, total, what, check, install) {
   return true;
 }
 
+/** @type {(cmd: string, args: string[]) => import('node:child_process').SpawnSyncReturns<Buffer>} */
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit', env: installerEnv() });
 
 /**
  * bootstrap installs what `parts` need: 'npm' (node_modules), 'code-server' (with its Node and
  * chromium), 'go' (the extra Go toolchains). Returns whether everything is there.
  */
+/** @param {('npm' | 'code-server' | 'go')[]} parts */
 export function bootstrap(parts = ['npm', 'code-server', 'go']) {
+  /** @type {[string, () => string, () => import('node:child_process').SpawnSyncReturns<Buffer>][]} */
   const steps = [];
   if (parts.includes('npm')) steps.push(['npm packages', () => staleNodeModules(), () => run('npm', ['ci', '--no-audit', '--no-fund'])]);
   if (parts.includes('code-server'))
