@@ -81,6 +81,9 @@ export interface SizeExpectation {
   readonly label: string;
 }
 
+/** tinyBucket: 16 B tiny blocks count as class 2 objects in /gc/heap/allocs-by-size. */
+const tinyBucket = 1;
+
 /** largeBucket is the index of /gc/heap/allocs-by-size's last bucket: every large object. */
 export const largeBucket = 67;
 
@@ -266,6 +269,12 @@ export interface DynamicCase {
   readonly op: DynamicOp | 'none';
   readonly n: number;
   readonly k: number;
+  /**
+   * Each run also allocates a 4-byte noscan object after the construct (probe/dynamic.go): it
+   * shares the construct's 16 B block only if the construct was a tiny object with room left,
+   * which tells e.g. a 12 B tiny object from a 16 B small one (the same in allocs-by-size).
+   */
+  readonly tiny4?: boolean;
 }
 
 export interface DynamicMeasurement extends DynamicCase {
@@ -324,13 +333,23 @@ export function dynamicCases(ptrSize: 4 | 8): DynamicCase[] {
     ['runesFromString', [...range(0, 6), 9, 10, 100, 8190, 8191]],
     ['stringFromBytes', [...range(0, 4), 15, 16, 17, 100]],
   ];
-  return cases.flatMap(([op, ns]) =>
-    ns.map((n) => {
-      const bytes = n * dynamicOp(op, ptrSize).elem.bytes;
-      // Enough runs that tiny objects fill several blocks; few of the large ones.
-      return { op, n, k: bytes <= 64 ? 32 : bytes <= 8192 ? 16 : 4 };
-    }),
-  );
+  const tiny4: [DynamicOp, number[]][] = [
+    ['appendBytes', range(1, 17)],
+    ['appendPtrs', range(1, 3)],
+    ['makeBytes', range(1, 17)],
+    ['bytesFromString', range(1, 17)],
+    ['runesFromString', range(1, 5)],
+    ['stringFromBytes', range(1, 17)],
+  ];
+  const k = (op: DynamicOp, n: number) => {
+    const bytes = n * dynamicOp(op, ptrSize).elem.bytes;
+    // Enough runs that tiny objects fill several blocks; few of the large ones.
+    return bytes <= 64 ? 32 : bytes <= 8192 ? 16 : 4;
+  };
+  return [
+    ...cases.flatMap(([op, ns]) => ns.map((n) => ({ op, n, k: k(op, n) }))),
+    ...tiny4.flatMap(([op, ns]) => ns.map((n) => ({ op, n, k: k(op, n), tiny4: true }))),
+  ];
 }
 
 /**
@@ -367,37 +386,34 @@ export function expectDynamic(
   let tinyOff = 0;
   let tinyActive = false;
   let tiny = 0;
+  const tinyAlloc = (bytes: number) => {
+    const off = Math.ceil(tinyOff / tinyAlign(bytes, rules.ptrSize)) * tinyAlign(bytes, rules.ptrSize);
+    if (tinyActive && off + bytes <= 16) {
+      tinyOff = off + bytes;
+      tiny++;
+      return;
+    }
+    add(tinyBucket);
+    if (!tinyActive || bytes < tinyOff) {
+      tinyActive = true;
+      tinyOff = bytes;
+    }
+  };
   for (let run = 0; run < c.k; run++) {
     for (const m of steps) {
       const row = rowAt(m);
       if (row.kind === 'zero') continue;
-      if (row.kind === 'large') {
-        add(largeBucket);
-        continue;
-      }
-      if (row.kind === 'small') {
-        add(row.sizeClass - 1);
-        continue;
-      }
-      const bytes = dynamicRequest(alloc, m, elem, rules).bytes;
-      const off = Math.ceil(tinyOff / tinyAlign(bytes, rules.ptrSize)) * tinyAlign(bytes, rules.ptrSize);
-      if (tinyActive && off + bytes <= 16) {
-        tinyOff = off + bytes;
-        tiny++;
-        continue;
-      }
-      add(row.sizeClass - 1);
-      if (!tinyActive || bytes < tinyOff) {
-        tinyActive = true;
-        tinyOff = bytes;
-      }
+      if (row.kind === 'large') add(largeBucket);
+      else if (row.kind === 'small') add(row.sizeClass - 1);
+      else tinyAlloc(dynamicRequest(alloc, m, elem, rules).bytes);
     }
+    if (c.tiny4) tinyAlloc(4);
   }
   const last = rowAt(steps[steps.length - 1] ?? 0);
   return {
     deltas,
     tiny,
     cap: slice ? cap : -1,
-    label: `${alloc} rows ${grow ? `steps ${steps.join(',')}` : `${last.nMin}..${last.nMax} ${last.kind}${last.kind === 'small' ? ` c${last.sizeClass}` : ''}`}`,
+    label: `${c.tiny4 ? '+4 B tiny per run, ' : ''}${alloc} rows ${grow ? `steps ${steps.join(',')}` : `${last.nMin}..${last.nMax} ${last.kind}${last.kind === 'small' ? ` c${last.sizeClass}` : ''}`}`,
   };
 }

@@ -303,7 +303,7 @@ function versionSuite(tc: GoToolchain): void {
           { deltas: {}, tiny: 0 },
           'control probes (k=0) allocated: the measurement is not clean',
         );
-      const key = (m: DynamicCase) => `${m.op}/${m.n}/${m.k}`;
+      const key = (m: DynamicCase) => `${m.op}/${m.n}/${m.k}/${m.tiny4 === true}`;
       const agrees = (m: DynamicMeasurement) => {
         const e = expectDynamic(m, rules);
         return (
@@ -326,7 +326,7 @@ function versionSuite(tc: GoToolchain): void {
           runProbe<DynamicMeasurement>(
             probe!.bin,
             'dynamic',
-            again.map(({ op, n, k }) => ({ op, n, k })),
+            again.map(({ op, n, k, tiny4 }) => ({ op, n, k, ...(tiny4 ? { tiny4 } : {}) })),
             { gogcOff: true },
           ).map((m) => [key(m), m]),
         );
@@ -339,7 +339,7 @@ function versionSuite(tc: GoToolchain): void {
       let agree = 0;
       for (const m of got) {
         const e = expectDynamic(m, rules);
-        const what = `${m.op} n=${m.n} ×${m.k} (model ${e.label})`;
+        const what = `${m.op}${m.tiny4 ? '+tiny4' : ''} n=${m.n} ×${m.k} (model ${e.label})`;
         let ok = bad.check(`${what} allocs-by-size deltas`, e.deltas, m.deltas);
         ok = bad.check(`${what} tiny allocs`, e.tiny, m.tiny) && ok;
         ok = bad.check(`${what} cap()`, e.cap, m.cap) && ok;
