@@ -220,6 +220,8 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cStringFromBytes1', spec: { kind: 'string-from-bytes', len: 1 } },
     { fn: 'cBytesFromString40', spec: { kind: 'bytes-from-string', len: 40 } },
     { fn: 'cBytesFromString100', spec: { kind: 'bytes-from-string', len: 100 } },
+    { fn: 'cBytesFromConst12', spec: { kind: 'bytes-from-string', len: 12, constant: true } },
+    { fn: 'cBytesFromConst40', spec: { kind: 'bytes-from-string', len: 40, constant: true } },
     { fn: 'cRunesFromString10', spec: { kind: 'runes-from-string', runes: 10 } },
     { fn: 'cRunesFromString100', spec: { kind: 'runes-from-string', runes: 100 } },
     { fn: 'cConcat20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },

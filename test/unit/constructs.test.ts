@@ -129,6 +129,18 @@ suite('constructRequests', () => {
     assert.equal(constructRequests({ kind: 'string-from-bytes', len: 33, escapes: false }, go126).objects.length, 1);
     const b = constructRequests({ kind: 'bytes-from-string', len: 40 }, go126);
     assert.deepEqual([b.objects[0]!.bytes, b.newCap], [48, 48]);
+    // A constant string: the compiler allocates new([n]byte) itself, no rounding (cap 12 measured on go1.21 and go1.26).
+    const lit = constructRequests({ kind: 'bytes-from-string', len: 12, constant: true }, go126);
+    assert.deepEqual(
+      [
+        lit.objects[0]!.bytes,
+        lit.newCap,
+        constructPredictions({ kind: 'bytes-from-string', len: 12, constant: true }, go126).objects[0]!.prediction.kind,
+      ],
+      [12, 12, 'tiny'],
+    );
+    assert.deepEqual(constructRequests({ kind: 'bytes-from-string', len: 0, constant: true }, go126).objects, []);
+    assert.deepEqual(constructRequests({ kind: 'bytes-from-string', len: 100, constant: true, escapes: false }, go126).objects, []);
     const r = constructRequests({ kind: 'runes-from-string', runes: 10 }, go126);
     assert.deepEqual([r.objects[0]!.bytes, r.newCap], [48, 12]);
   });

@@ -39,7 +39,13 @@ export type ConstructSpec =
     }
   | { readonly kind: 'append'; readonly elem: TypeShape; readonly oldCap: number; readonly newLen: number; readonly escapes?: boolean }
   | { readonly kind: 'string-from-bytes'; readonly len: number; readonly escapes?: boolean }
-  | { readonly kind: 'bytes-from-string'; readonly len: number; readonly escapes?: boolean }
+  | {
+      readonly kind: 'bytes-from-string';
+      readonly len: number;
+      readonly escapes?: boolean;
+      /** The string is a constant: the compiler allocates a [len]byte itself, with no rounding (walk/convert.go walkStringToBytes). */
+      readonly constant?: boolean;
+    }
   | { readonly kind: 'runes-from-string'; readonly runes: number; readonly escapes?: boolean }
   | { readonly kind: 'concat'; readonly operandBytes: readonly number[]; readonly escapes?: boolean; readonly operandOnStack?: boolean }
   | { readonly kind: 'closure'; readonly captures: readonly ClosureCapture[]; readonly escapes?: boolean }
@@ -389,6 +395,13 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
     }
     case 'bytes-from-string': {
       checkCount('length', c.len);
+      if (c.constant) {
+        if (c.len === 0)
+          return { objects: [], newCap: 0, notes: ['[]byte of an empty constant: new([0]byte) is &zerobase, no allocation'] };
+        if (c.escapes === false && c.len <= maxAlignedStackBytes)
+          return { objects: [], newCap: c.len, notes: ['does not escape, constant string ≤ 64 KiB: a [n]byte on the stack'] };
+        return { objects: [{ what: 'new([n]byte)', bytes: c.len, pointers: false }], newCap: c.len };
+      }
       if (c.escapes === false && c.len <= tmpBufBytes)
         return { objects: [], newCap: tmpBufBytes, notes: ["does not escape, ≤ 32 B: the caller's stack tmpBuf"] };
       const cap = roundupsize(c.len, true, rules); // rawbyteslice rounds the capacity

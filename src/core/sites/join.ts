@@ -701,7 +701,8 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
     case 'conversion': {
       const len = fact.len;
       if (construct === 'bytes-conv' && len !== undefined)
-        return fromSpec({ kind: 'bytes-from-string', len, escapes }, construct, escapes, rules, t);
+        // The type facts give a length only for constant strings, which the compiler copies into a new [len]byte.
+        return fromSpec({ kind: 'bytes-from-string', len, escapes, constant: true }, construct, escapes, rules, t);
       if (construct === 'bytes-conv') {
         return unknown(rules, construct, bytesConvWhy, t, { dynamic: dynamicRanges('rawbyteslice', stringElem.rawbyteslice, rules) });
       }
