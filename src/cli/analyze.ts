@@ -1,5 +1,6 @@
 // go-heap-lens analyze: the full pipeline (toolchain/analyze.ts) for terminals and CI,
 // as text (`file:line:col: message`), JSON (docs/architecture.md, contracts) or SARIF 2.1.0.
+import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,7 +8,7 @@ import { constructLabel, objectSummary } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../toolchain/analyze.ts';
 import { ToolchainError } from '../toolchain/go.ts';
-import { exitFailed, exitOk, UsageError, type CliIO, type Command } from './io.ts';
+import { exitFailed, exitOk, exitUsage, UsageError, type CliIO, type Command } from './io.ts';
 
 /** Splits a --build-flags value like a shell would for plain words and '…'/"…" quoting. */
 export function splitFlags(s: string): string[] {
@@ -136,8 +137,55 @@ function ruleText(id: string): string {
   return `${construct} allocation ${where === 'heap' ? 'that escapes to the heap' : 'kept on the stack'}`;
 }
 
-const usage =
-  'analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
+const usageLine =
+  'usage: go-heap-lens analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
+
+export const usage = `${usageLine}
+
+Builds the Go module(s) in or under dir (default: the current directory) with the compiler's
+escape analysis on, and predicts the size class and span class of every allocation site.
+
+  --json               { goVersion, arch, sites: [...], diagnostics, unparsed, errors } as one line
+  --sarif              SARIF 2.1.0, one result per site
+  --text               file:line:col: message lines (the default)
+  --packages P         package patterns to build, comma-separated or repeated (default ./...)
+  --build-flags "..."  extra go build flags
+  --tags a,b           build tags
+  --tests              also analyze _test.go files
+  --go V               model this Go version's allocator (default: what go version says)
+  --arch A             GOARCH to model and build for (default: go env GOARCH)
+  --from-file F        read saved compiler output (go build -gcflags=-m=2 2>F) instead of building
+  --timeout SECONDS    stop the go command after this long
+GOEXPERIMENT and the go binary come from the environment (GO_HEAP_LENS_GO overrides the go on PATH).
+
+exit codes: 0 ok, 1 analysis failed (build error, no Go module, no go), 2 bad flags or a path that does not exist`;
+
+/**
+ * toolchainExitCode: a go command that failed on the user's own GOEXPERIMENT setting is bad input
+ * (exit 2, like classify --goexperiment bogus); any other toolchain failure is a failed analysis.
+ */
+export function toolchainExitCode(e: ToolchainError): number {
+  return /unknown GOEXPERIMENT/.test(e.message) ? exitUsage : exitFailed;
+}
+
+/**
+ * mustExist: a path that is not there is the user's typo (exit 2), not a failed analysis — without
+ * this check, a missing directory reads as "no Go module" and exit 1.
+ */
+async function mustExist(path: string, shown: string, want: 'directory' | 'file'): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new UsageError(`${shown}: the path does not exist${shown !== path ? ` (${path})` : ''}`);
+    }
+    throw new UsageError(`cannot read ${shown}: ${(e as Error).message}`);
+  }
+  if (want === 'directory' && !st.isDirectory())
+    throw new UsageError(`${shown}: not a directory (analyze takes the directory of a Go module)`);
+  if (want === 'file' && st.isDirectory()) throw new UsageError(`${shown}: is a directory (--from-file takes a file of compiler output)`);
+}
 
 export const run: Command = async (argv, io: CliIO) => {
   let parsed;
@@ -161,12 +209,14 @@ export const run: Command = async (argv, io: CliIO) => {
       },
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: go-heap-lens ${usage}`);
+    throw new UsageError(`${(e as Error).message}\n${usageLine}`);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`analyze takes at most one directory\nusage: go-heap-lens ${usage}`);
+  if (positionals.length > 1) throw new UsageError(`analyze takes at most one directory\n${usageLine}`);
   if ([values.json, values.sarif, values.text].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --sarif, --text');
   const dir = resolve(io.cwd, positionals[0] ?? '.');
+  await mustExist(dir, positionals[0] ?? '.', 'directory');
+  if (values['from-file'] !== undefined) await mustExist(resolve(io.cwd, values['from-file']), values['from-file'], 'file');
   const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`invalid --timeout "${values.timeout}": expected seconds > 0`);
   const env: Record<string, string> = {};
@@ -190,7 +240,7 @@ export const run: Command = async (argv, io: CliIO) => {
   } catch (e) {
     if (ToolchainError.is(e)) {
       io.stderr(`go-heap-lens analyze: ${e.message}\n`);
-      return exitFailed;
+      return toolchainExitCode(e);
     }
     throw e;
   }

@@ -1,6 +1,6 @@
 // go-heap-lens classify: one prediction, or a batch from stdin (docs/architecture.md, contracts).
 import { parseArgs } from 'node:util';
-import { classify, type Prediction } from '../core/alloc/malloc.ts';
+import { classify, maxRequestBytes, type Prediction } from '../core/alloc/malloc.ts';
 import { spanClassName } from '../core/alloc/spanclass.ts';
 import { ModelInputError, parseGoExperiment, rulesFor, type AllocatorRules } from '../core/alloc/versions.ts';
 import { exitOk, exitUsage, UsageError, type Command } from './io.ts';
@@ -8,8 +8,31 @@ import { exitOk, exitUsage, UsageError, type Command } from './io.ts';
 /** The machine default for --go: the newest release the model covers. */
 const defaultGo = '1.26';
 
+export const usage = `usage: go-heap-lens classify <bytes> [--pointers] [--go ${defaultGo}] [--arch amd64] [--goexperiment X] [--json]
+       go-heap-lens classify --stdin [--go V] [--arch A] [--goexperiment X] [--json]
+
+Where one heap allocation of <bytes> (mallocgc's size argument) lands: zero-size, tiny block,
+size class and span class with objects per span and waste, or a large object's pages.
+
+  --pointers         the object holds pointers (a scan span; go1.22+ adds an 8 B malloc header above 512 B)
+  --go V             the Go version to model, 1.21 to 1.27 (default ${defaultGo})
+  --arch A           the GOARCH to model (default amd64)
+  --goexperiment X   a GOEXPERIMENT list, e.g. nogreenteagc; every name must exist in that Go version
+  --json             print the prediction as one JSON object per line
+  --stdin            read lines "<bytes> <scan|noscan>" and answer each, in order
+
+exit codes: 0 ok, 2 bad flags or a bad size (with --stdin: after answering the good lines)`;
+
+/**
+ * parseBytes keeps the digits as typed until it knows the number is exact: a size past the
+ * runtime's maxAlloc (and so past 2^53, where a double stops counting bytes) is reported in the
+ * user's own digits, never as the rounded double.
+ */
 function parseBytes(s: string): number {
   if (!/^\d+$/.test(s)) throw new ModelInputError(`invalid size "${s}": expected a whole number of bytes ≥ 0`);
+  if (BigInt(s) > BigInt(maxRequestBytes)) {
+    throw new ModelInputError(`size ${s} B exceeds the runtime's maxAlloc (2^48 = ${maxRequestBytes} B): the runtime cannot allocate it`);
+  }
   return Number(s);
 }
 
@@ -64,7 +87,7 @@ export const run: Command = async (argv, io) => {
     throw new UsageError(neg !== undefined ? `invalid size "${neg}": expected a whole number of bytes ≥ 0` : (e as Error).message);
   }
   const { values, positionals } = parsed;
-  const rules = rulesFor(values.go, values.arch, parseGoExperiment(values.goexperiment));
+  const rules = rulesFor(values.go, values.arch, parseGoExperiment(values.goexperiment, values.go));
   const emit = (p: Prediction) => io.stdout((values.json ? JSON.stringify(p) : formatPrediction(p)) + '\n');
   if (values.stdin) {
     if (positionals.length) throw new UsageError('classify --stdin takes no size argument');

@@ -1,8 +1,8 @@
 // go-heap-lens: the command-line face of the same engine the extension uses.
 // Subcommands live one per file (classify.ts, simulate.ts, parse.ts, analyze.ts),
-// each exporting `run(argv, io)` that returns the exit code (io.ts).
+// each exporting `run(argv, io)` that returns the exit code (io.ts) and its `usage` text.
 import { ModelInputError } from '../core/alloc/versions.ts';
-import { exitUsage, UsageError, type CliIO, type Command } from './io.ts';
+import { exitOk, exitUsage, UsageError, type CliIO, type Command } from './io.ts';
 
 const usage = `usage: go-heap-lens <command> [flags]
 
@@ -14,20 +14,32 @@ commands:
   parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
   analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt]
 
+"go-heap-lens <command> --help" prints the flags of one command.
 exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
 
-const commands: Record<string, () => Promise<{ run: Command }>> = {
+const commands: Record<string, () => Promise<{ run: Command; usage: string }>> = {
   classify: () => import('./classify.ts'),
   simulate: () => import('./simulate.ts'),
   parse: () => import('./parse.ts'),
   analyze: () => import('./analyze.ts'),
 };
 
+/** wantsHelp: -h or --help among the flags (not after `--`, where it would be a file name). */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '-h' || a === '--help') return true;
+  }
+  return false;
+}
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...tail] = argv;
+  // `help <command>` is `<command> --help`.
+  const [name, rest] = first === 'help' && tail.length > 0 ? [tail[0], ['--help']] : [first, tail];
   if (!name || name === '-h' || name === '--help' || name === 'help') {
     (name ? io.stdout : io.stderr)(usage + '\n');
-    return name ? 0 : exitUsage;
+    return name ? exitOk : exitUsage;
   }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
@@ -36,6 +48,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   try {
     const mod = await load();
+    if (wantsHelp(rest)) {
+      io.stdout(mod.usage + '\n');
+      return exitOk;
+    }
     return await mod.run(rest, io);
   } catch (e) {
     if (UsageError.is(e) || ModelInputError.is(e)) {

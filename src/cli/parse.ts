@@ -14,6 +14,18 @@ import { exitOk, UsageError, type CliIO, type Command } from './io.ts';
 
 const usageLine = 'usage: go-heap-lens parse [file|-] [--json|--stats] [--base-dir DIR] [--format auto|text|buildjson]';
 
+export const usage = `${usageLine}
+
+Parses the output of go build -gcflags=-m (or -m=2; or go build -json events) from a file or,
+without one or with "-", standard input. Prints a summary by default.
+
+  --json               { diagnostics: [...], unparsed: [{ line, text }], stats } as one line
+  --stats              only the stats object, as JSON
+  --base-dir DIR       resolve the compiler's relative file names against DIR (absFile)
+  --format F           auto (default: JSON events if the input starts with "{"), text or buildjson
+
+exit codes: 0 ok (also when some lines are unparsed), 2 bad flags or unreadable input`;
+
 /** How many unparsed lines the default (human) summary prints. */
 const summaryUnparsedShown = 20;
 /** Bytes inspected for NUL bytes before deciding the input is binary, not compiler output. */

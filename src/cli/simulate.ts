@@ -8,8 +8,26 @@ import type { Prediction } from '../core/alloc/malloc.ts';
 import { parseWorkload, validateWorkload, type Workload, type WorkloadOp } from '../core/alloc/workload.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace } from '../toolchain/analyze.ts';
+import { toolchainExitCode } from './analyze.ts';
 import { ToolchainError } from '../toolchain/go.ts';
 import { exitFailed, exitOk, UsageError, type CliIO, type Command } from './io.ts';
+
+export const usage = `usage: go-heap-lens simulate --workload FILE|- [--json]
+       go-heap-lens simulate --from-analysis DIR [--count N] [--json]
+
+Replays allocations through the modelled mcache → mcentral → mheap on a fresh heap and prints
+the heap counters (as runtime/metrics and MemStats count them) and a table by size class.
+
+  --workload FILE      a workload JSON file ("-": standard input), e.g.
+                         { "go": "1.26", "arch": "amd64", "procs": 1, "gogc": "off", "goexperiment": "",
+                           "ops": [ { "alloc": { "bytes": 48, "pointers": false, "count": 1000, "keep": true } },
+                                    { "gc": true } ] }
+                       go and ops are required; arch defaults to amd64, procs to 1, gogc to 100
+  --from-analysis DIR  analyze the Go module in DIR and allocate each heap site's object, kept live
+  --count N            with --from-analysis: objects per site (default 1)
+  --json               print the report as one JSON object
+
+exit codes: 0 ok, 1 the analysis failed, 2 bad flags or a bad workload`;
 
 async function readWorkloadText(path: string, io: CliIO): Promise<string> {
   if (path === '-') {
@@ -18,10 +36,26 @@ async function readWorkloadText(path: string, io: CliIO): Promise<string> {
     for await (const chunk of io.stdin()) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     return text + decoder.decode();
   }
+  const full = resolve(io.cwd, path);
   try {
-    return await readFile(resolve(io.cwd, path), 'utf8');
+    return await readFile(full, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read workload ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read workload ${path}: ${readErrorText(e)}${full !== path ? ` (${full})` : ''}`);
+  }
+}
+
+/** readErrorText: what went wrong reading a file, in words (the errno code alone, e.g. ENOENT, says little). */
+export function readErrorText(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return (e as Error).message;
   }
 }
 
@@ -117,10 +151,10 @@ export const run: Command = async (argv, io) => {
       },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`${(e as Error).message}\n${usage}`);
   }
   if ((values.workload === undefined) === (values['from-analysis'] === undefined)) {
-    throw new UsageError('simulate needs --workload FILE (or - for stdin), or --from-analysis DIR [--count N]');
+    throw new UsageError(`simulate needs --workload FILE (or - for stdin), or --from-analysis DIR [--count N]\n${usage}`);
   }
   let workload: Workload;
   if (values.workload !== undefined) {
@@ -143,7 +177,7 @@ export const run: Command = async (argv, io) => {
     } catch (e) {
       if (ToolchainError.is(e)) {
         io.stderr(`go-heap-lens simulate: ${e.message}\n`);
-        return exitFailed;
+        return toolchainExitCode(e);
       }
       throw e;
     }

@@ -1,6 +1,14 @@
 // What the fidelity suite asks the runtime, and what the model says about each case.
 // Inputs (sizes, counts) are plain numbers; expectations come only from src/core/alloc.
-import { structLayout, type ConstructSpec, type TypeShape } from '../../src/core/alloc/constructs.ts';
+import {
+  dynamicRequest,
+  dynamicRows,
+  nextslicecap,
+  structLayout,
+  type ConstructSpec,
+  type DynamicAlloc,
+  type TypeShape,
+} from '../../src/core/alloc/constructs.ts';
 import { classify, nelems, tinyAlign, tinyPerBlock } from '../../src/core/alloc/malloc.ts';
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import type { AllocatorRules } from '../../src/core/alloc/versions.ts';
@@ -72,6 +80,9 @@ export interface SizeExpectation {
   readonly mod?: number;
   readonly label: string;
 }
+
+/** tinyBucket: 16 B tiny blocks count as class 2 objects in /gc/heap/allocs-by-size. */
+const tinyBucket = 1;
 
 /** largeBucket is the index of /gc/heap/allocs-by-size's last bucket: every large object. */
 export const largeBucket = 67;
@@ -209,6 +220,8 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cStringFromBytes1', spec: { kind: 'string-from-bytes', len: 1 } },
     { fn: 'cBytesFromString40', spec: { kind: 'bytes-from-string', len: 40 } },
     { fn: 'cBytesFromString100', spec: { kind: 'bytes-from-string', len: 100 } },
+    { fn: 'cBytesFromConst12', spec: { kind: 'bytes-from-string', len: 12, constant: true } },
+    { fn: 'cBytesFromConst40', spec: { kind: 'bytes-from-string', len: 40, constant: true } },
     { fn: 'cRunesFromString10', spec: { kind: 'runes-from-string', runes: 10 } },
     { fn: 'cRunesFromString100', spec: { kind: 'runes-from-string', runes: 100 } },
     { fn: 'cConcat20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },
@@ -240,4 +253,169 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cConvUint32', spec: { kind: 'convert', type: { bytes: 4, align: 4, pointers: false } } },
     { fn: 'cConvUint16Small', spec: { kind: 'convert', type: { bytes: 2, align: 2, pointers: false }, staticValue: 'small-int' } },
   ];
+}
+
+/** Ops of probe/dynamic.go: a construct of run-time size n and the runtime function it calls. */
+export type DynamicOp =
+  | 'appendBytes'
+  | 'appendPtrs'
+  | 'growBytes'
+  | 'growPtrs'
+  | 'makeBytes'
+  | 'makePtrs'
+  | 'bytesFromString'
+  | 'runesFromString'
+  | 'stringFromBytes';
+
+export interface DynamicCase {
+  readonly op: DynamicOp | 'none';
+  readonly n: number;
+  readonly k: number;
+  /**
+   * Each run also allocates a 4-byte noscan object after the construct (probe/dynamic.go): it
+   * shares the construct's 16 B block only if the construct was a tiny object with room left,
+   * which tells e.g. a 12 B tiny object from a 16 B small one (the same in allocs-by-size).
+   */
+  readonly tiny4?: boolean;
+}
+
+export interface DynamicMeasurement extends DynamicCase {
+  readonly deltas: Record<string, number>;
+  readonly tiny: number;
+  readonly cap: number;
+}
+
+/** What each op is, in the model's terms: `grow` appends one element at a time from empty. */
+function dynamicOp(op: DynamicOp, ptrSize: 4 | 8): { alloc: DynamicAlloc; elem: TypeShape; grow?: boolean; slice: boolean } {
+  const byte: TypeShape = { bytes: 1, align: 1, pointers: false };
+  const ptr: TypeShape = { bytes: ptrSize, align: ptrSize, pointers: true };
+  switch (op) {
+    case 'appendBytes':
+      return { alloc: 'growslice', elem: byte, slice: true };
+    case 'appendPtrs':
+      return { alloc: 'growslice', elem: ptr, slice: true };
+    case 'growBytes':
+      return { alloc: 'growslice', elem: byte, grow: true, slice: true };
+    case 'growPtrs':
+      return { alloc: 'growslice', elem: ptr, grow: true, slice: true };
+    case 'makeBytes':
+      return { alloc: 'makeslice', elem: byte, slice: true };
+    case 'makePtrs':
+      return { alloc: 'makeslice', elem: ptr, slice: true };
+    case 'bytesFromString':
+      return { alloc: 'rawbyteslice', elem: byte, slice: true };
+    case 'runesFromString':
+      return { alloc: 'rawruneslice', elem: { bytes: 4, align: 4, pointers: false }, slice: true };
+    case 'stringFromBytes':
+      return { alloc: 'rawstring', elem: byte, slice: false };
+  }
+}
+
+/**
+ * dynamicCases: every n around the tiny limit and the first classes, and both sides of the
+ * boundaries where rounding matters (the malloc header at 512 B / 128 B, the last class, large),
+ * for appends from empty, appends one element at a time, make, and the string conversions.
+ */
+export function dynamicCases(ptrSize: 4 | 8): DynamicCase[] {
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  const bytesN = [
+    ...range(0, 40),
+    ...[47, 48, 49, 63, 64, 65, 100, 112, 113, 1023, 1024, 1025, 4096, 8192, 9000, 28672, 28673, 30000],
+    ...[32760, 32761, 32768, 32769, 40000, 65536],
+  ];
+  const ptrsN = [...range(0, 9), 16, 17, 31, 32, 33, 34, 63, 64, 65, 71, 72, 73, 100, 1000, 4095, 4096, 4097, 5000, 8189, 8190, 8191, 8192];
+  const cases: [DynamicOp, number[]][] = [
+    ['appendBytes', bytesN],
+    ['appendPtrs', ptrsN],
+    ['growBytes', [1, 5, 9, 17, 33, 100, 1000, 5000, 40000]],
+    ['growPtrs', [1, 3, 33, 65, 600, 5000]],
+    ['makeBytes', [...range(0, 17), 24, 25, 32760, 32761, 32768, 32769]],
+    ['makePtrs', [0, 1, 2, 32, 33, 64, 65, 4095, 4096, 4097, 8190, 8191]],
+    ['bytesFromString', [...range(0, 20), 33, 100, 28673, 32761]],
+    ['runesFromString', [...range(0, 6), 9, 10, 100, 8190, 8191]],
+    ['stringFromBytes', [...range(0, 4), 15, 16, 17, 100]],
+  ];
+  const tiny4: [DynamicOp, number[]][] = [
+    ['appendBytes', range(1, 17)],
+    ['appendPtrs', range(1, 3)],
+    ['makeBytes', range(1, 17)],
+    ['bytesFromString', range(1, 17)],
+    ['runesFromString', range(1, 5)],
+    ['stringFromBytes', range(1, 17)],
+  ];
+  const k = (op: DynamicOp, n: number) => {
+    const bytes = n * dynamicOp(op, ptrSize).elem.bytes;
+    // Enough runs that tiny objects fill several blocks; few of the large ones.
+    return bytes <= 64 ? 32 : bytes <= 8192 ? 16 : 4;
+  };
+  return [
+    ...cases.flatMap(([op, ns]) => ns.map((n) => ({ op, n, k: k(op, n) }))),
+    ...tiny4.flatMap(([op, ns]) => ns.map((n) => ({ op, n, k: k(op, n), tiny4: true }))),
+  ];
+}
+
+/**
+ * expectDynamic: the model's dynamic-size rows (dynamicRows, the table the hover shows) for one
+ * case, in the probe's terms. Each allocation's bucket of /gc/heap/allocs-by-size comes from the
+ * row its n falls in (its class; tiny rows: 16 B blocks; large: the last bucket); the bytes that
+ * decide tiny packing and the capacity come from dynamicRequest. Growing one element at a time,
+ * each step's n is the capacity nextslicecap asks for, and the next step starts from the row's.
+ */
+export function expectDynamic(
+  c: DynamicCase,
+  rules: AllocatorRules,
+): { deltas: Record<string, number>; tiny: number; cap: number; label: string } {
+  if (c.op === 'none') return { deltas: {}, tiny: 0, cap: -1, label: 'control' };
+  const { alloc, elem, grow, slice } = dynamicOp(c.op, rules.ptrSize);
+  const rows = dynamicRows(alloc, elem, rules);
+  const rowAt = (n: number) => rows.find((r) => r.nMin <= n && n <= r.nMax)!;
+  const steps: number[] = [];
+  let cap = 0;
+  if (grow) {
+    for (let len = 0; len < c.n; len++) {
+      if (len + 1 <= cap) continue;
+      const m = nextslicecap(len + 1, cap);
+      steps.push(m);
+      cap = rowAt(m).newCap ?? dynamicRequest(alloc, m, elem, rules).newCap!;
+    }
+  } else {
+    steps.push(c.n);
+    cap = rowAt(c.n).newCap ?? dynamicRequest(alloc, c.n, elem, rules).newCap ?? -1;
+  }
+  const deltas: Record<string, number> = {};
+  const add = (bucket: number) => (deltas[bucket] = (deltas[bucket] ?? 0) + 1);
+  // The mcache's tiny block (runtime/malloc.go mallocgcTiny); runtime.GC() before the runs empties it.
+  let tinyOff = 0;
+  let tinyActive = false;
+  let tiny = 0;
+  const tinyAlloc = (bytes: number) => {
+    const off = Math.ceil(tinyOff / tinyAlign(bytes, rules.ptrSize)) * tinyAlign(bytes, rules.ptrSize);
+    if (tinyActive && off + bytes <= 16) {
+      tinyOff = off + bytes;
+      tiny++;
+      return;
+    }
+    add(tinyBucket);
+    if (!tinyActive || bytes < tinyOff) {
+      tinyActive = true;
+      tinyOff = bytes;
+    }
+  };
+  for (let run = 0; run < c.k; run++) {
+    for (const m of steps) {
+      const row = rowAt(m);
+      if (row.kind === 'zero') continue;
+      if (row.kind === 'large') add(largeBucket);
+      else if (row.kind === 'small') add(row.sizeClass - 1);
+      else tinyAlloc(dynamicRequest(alloc, m, elem, rules).bytes);
+    }
+    if (c.tiny4) tinyAlloc(4);
+  }
+  const last = rowAt(steps[steps.length - 1] ?? 0);
+  return {
+    deltas,
+    tiny,
+    cap: slice ? cap : -1,
+    label: `${c.tiny4 ? '+4 B tiny per run, ' : ''}${alloc} rows ${grow ? `steps ${steps.join(',')}` : `${last.nMin}..${last.nMax} ${last.kind}${last.kind === 'small' ? ` c${last.sizeClass}` : ''}`}`,
+  };
 }

@@ -9,7 +9,19 @@ import { simulate as simulateWorkload, type SimulationReport } from '../../src/c
 import { sizeClassToSize } from '../../src/core/alloc/sizeclasses.ts';
 import { rulesFor, type AllocatorRules } from '../../src/core/alloc/versions.ts';
 import { validateWorkload } from '../../src/core/alloc/workload.ts';
-import { constructCases, expectSize, expectSpans, spanCases, sweepSizes, type SizeMeasurement, type SpansMeasurement } from './cases.ts';
+import {
+  constructCases,
+  dynamicCases,
+  expectDynamic,
+  expectSize,
+  expectSpans,
+  spanCases,
+  sweepSizes,
+  type DynamicCase,
+  type DynamicMeasurement,
+  type SizeMeasurement,
+  type SpansMeasurement,
+} from './cases.ts';
 import { buildProbe, findToolchains, runPacerProbe, runProbe, writeReport, type GoToolchain } from './harness.ts';
 import {
   loopCycles,
@@ -38,6 +50,8 @@ interface Row {
   simulator?: string;
   simulatorSizes?: string;
   constructs?: [number, number];
+  /** Dynamic-size rows (append, make, string conversions at run-time n) that agree / cases. */
+  dynamic?: [number, number];
   /** Per trace and GOGC: runtime/simulator automatic cycles and trigger ÷ goal medians. */
   pacer?: string[];
 }
@@ -58,11 +72,11 @@ after(() => {
     'agree/total per check; method in test/fidelity/README.md. Re-measured: size probes (bytes, s=scan, n=noscan) or span',
     'cases whose first measurement disagreed and a repeat agreed (their first data are listed below the table).',
     '',
-    '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator: sizes | simulator: spans | constructs |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| Go | GOARCH | GOEXPERIMENT | sizes noscan | sizes scan | control noise | spans | simulator: sizes | simulator: spans | constructs | dynamic rows |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''}${r.remeasured?.length ? ` (re-measured: ${r.remeasured.join(' ')})` : ''} | ${fraction(r.spans)} | ${r.simulatorSizes ?? 'not run'} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} |`,
+        `| ${r.version} | ${r.arch} | ${r.goexperiment || '(default)'} | ${fraction(r.noscan)} | ${fraction(r.scan)} | ${r.noise ?? ''}${r.remeasured?.length ? ` (re-measured: ${r.remeasured.join(' ')})` : ''} | ${fraction(r.spans)} | ${r.simulatorSizes ?? 'not run'} | ${r.simulator ?? 'not run'} | ${fraction(r.constructs)} | ${fraction(r.dynamic)} |`,
     ),
     '',
     "Pacer (GOMAXPROCS=1; automatic GC cycles of the loop, runtime vs simulator; median heapLive at trigger ÷ goal; the runtime's median heapLive at mark termination ÷ goal, which the model puts at 1):",
@@ -270,6 +284,69 @@ function versionSuite(tc: GoToolchain): void {
       }
       row.constructs = [agree, cases.length];
       bad.assertNone(`${tc.version} constructs`);
+    });
+
+    test('dynamic sizes: the "size class by n" rows of append, make and string conversions vs allocs-by-size and cap()', () => {
+      // The rows the hover shows (constructs.ts dynamicRows) must be what the runtime allocates
+      // at each n: growslice and rawbyteslice round up to the slot before mallocgc, so e.g. a
+      // []byte append needing 12 bytes is a 16 B object, not a tiny one.
+      const cases = dynamicCases(rules.ptrSize);
+      const control: DynamicCase = { op: 'none', n: 0, k: 0 };
+      const mid = Math.floor(cases.length / 2);
+      const probes = [control, ...cases.slice(0, mid), control, ...cases.slice(mid), control];
+      const all = runProbe<DynamicMeasurement>(probe!.bin, 'dynamic', probes, { gogcOff: true });
+      assert.equal(all.length, probes.length, 'one result per probe');
+      const controls = [all[0]!, all[mid + 1]!, all[all.length - 1]!];
+      for (const c of controls)
+        assert.deepEqual(
+          { deltas: c.deltas, tiny: c.tiny },
+          { deltas: {}, tiny: 0 },
+          'control probes (k=0) allocated: the measurement is not clean',
+        );
+      const key = (m: DynamicCase) => `${m.op}/${m.n}/${m.k}/${m.tiny4 === true}`;
+      const agrees = (m: DynamicMeasurement) => {
+        const e = expectDynamic(m, rules);
+        return (
+          JSON.stringify({ deltas: e.deltas, tiny: e.tiny, cap: e.cap }) === JSON.stringify({ deltas: m.deltas, tiny: m.tiny, cap: m.cap })
+        );
+      };
+      let got = all.filter((_, i) => i !== 0 && i !== mid + 1 && i !== all.length - 1);
+      // As for sizes: a runtime goroutine's object can land in a measurement once; a model error repeats.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const again = got.filter((m) => !agrees(m));
+        if (again.length === 0) break;
+        row.remeasured = [...(row.remeasured ?? []), ...again.map((m) => `dynamic:${m.op}:${m.n}`)];
+        remeasuredData.push(
+          ...again.map(
+            (m) =>
+              `${tc.version} ${tc.arch} ${tc.goexperiment}: dynamic ${m.op} n=${m.n} k=${m.k}: first measured ${JSON.stringify({ deltas: m.deltas, tiny: m.tiny, cap: m.cap })}, model ${JSON.stringify(expectDynamic(m, rules))}`,
+          ),
+        );
+        const fresh = new Map(
+          runProbe<DynamicMeasurement>(
+            probe!.bin,
+            'dynamic',
+            again.map(({ op, n, k, tiny4 }) => ({ op, n, k, ...(tiny4 ? { tiny4 } : {}) })),
+            { gogcOff: true },
+          ).map((m) => [key(m), m]),
+        );
+        got = got.map((m) => {
+          const f = fresh.get(key(m));
+          return f && agrees(f) ? f : m;
+        });
+      }
+      const bad = new Mismatches();
+      let agree = 0;
+      for (const m of got) {
+        const e = expectDynamic(m, rules);
+        const what = `${m.op}${m.tiny4 ? '+tiny4' : ''} n=${m.n} ×${m.k} (model ${e.label})`;
+        let ok = bad.check(`${what} allocs-by-size deltas`, e.deltas, m.deltas);
+        ok = bad.check(`${what} tiny allocs`, e.tiny, m.tiny) && ok;
+        ok = bad.check(`${what} cap()`, e.cap, m.cap) && ok;
+        if (ok) agree++;
+      }
+      row.dynamic = [agree, got.length];
+      bad.assertNone(`${tc.version} dynamic sizes`);
     });
 
     // The model's pacer is one code path (gc.ts) for every configuration; whether the runtime's pacing

@@ -5,6 +5,8 @@ import {
   classThresholdsForN,
   constructPredictions,
   constructRequests,
+  dynamicRequest,
+  dynamicRows,
   growslice,
   hmapBucket,
   nextslicecap,
@@ -12,7 +14,9 @@ import {
   type TypeShape,
 } from '../../src/core/alloc/constructs.ts';
 import { classify, roundupsize } from '../../src/core/alloc/malloc.ts';
-import { ModelInputError, rulesFor } from '../../src/core/alloc/versions.ts';
+import { ModelInputError, parseGoExperiment, rulesFor } from '../../src/core/alloc/versions.ts';
+import type { Diagnostic } from '../../src/core/escape/diagnostic.ts';
+import { joinSites } from '../../src/core/sites/join.ts';
 
 const go121 = rulesFor('1.21');
 const go122 = rulesFor('1.22');
@@ -125,6 +129,18 @@ suite('constructRequests', () => {
     assert.equal(constructRequests({ kind: 'string-from-bytes', len: 33, escapes: false }, go126).objects.length, 1);
     const b = constructRequests({ kind: 'bytes-from-string', len: 40 }, go126);
     assert.deepEqual([b.objects[0]!.bytes, b.newCap], [48, 48]);
+    // A constant string: the compiler allocates new([n]byte) itself, no rounding (cap 12 measured on go1.21 and go1.26).
+    const lit = constructRequests({ kind: 'bytes-from-string', len: 12, constant: true }, go126);
+    assert.deepEqual(
+      [
+        lit.objects[0]!.bytes,
+        lit.newCap,
+        constructPredictions({ kind: 'bytes-from-string', len: 12, constant: true }, go126).objects[0]!.prediction.kind,
+      ],
+      [12, 12, 'tiny'],
+    );
+    assert.deepEqual(constructRequests({ kind: 'bytes-from-string', len: 0, constant: true }, go126).objects, []);
+    assert.deepEqual(constructRequests({ kind: 'bytes-from-string', len: 100, constant: true, escapes: false }, go126).objects, []);
     const r = constructRequests({ kind: 'runes-from-string', runes: 10 }, go126);
     assert.deepEqual([r.objects[0]!.bytes, r.newCap], [48, 12]);
   });
@@ -322,5 +338,132 @@ suite('classThresholdsForN (make([]T, n) as a function of n)', () => {
         },
       ),
     );
+  });
+});
+
+suite('dynamicRows (the "size class by n" table of run-time sizes)', () => {
+  const byte: TypeShape = { bytes: 1, align: 1, pointers: false };
+  const rowsOf = (alloc: Parameters<typeof dynamicRows>[0], elem: TypeShape, rules = go126) =>
+    dynamicRows(alloc, elem, rules).map((r) => [r.kind, r.nMin, r.nMax, r.requestBytes, r.newCap ?? null, r.sizeClass]);
+
+  test('append to []byte: growslice rounds to the slot first, so 9..16 bytes ask for 16 B (no tiny), 1..8 for 8 B (tiny)', () => {
+    assert.deepEqual(rowsOf('growslice', byte).slice(0, 5), [
+      ['zero', 0, 0, 0, 0, 0],
+      ['tiny', 1, 8, 8, 8, 2],
+      ['small', 9, 16, 16, 16, 2],
+      ['small', 17, 24, 24, 24, 3],
+      ['small', 25, 32, 32, 32, 4],
+    ]);
+    // Measured on go1.26 (issue 10): appending 5 bytes to an empty slice gives cap 8, packed two to a block.
+    const five = classify({ bytes: dynamicRequest('growslice', 5, byte, go126).bytes, pointers: false }, go126);
+    assert.deepEqual([five.kind, five.requestBytes, five.tinyPerBlock], ['tiny', 8, 2]);
+    const twelve = dynamicRequest('growslice', 12, byte, go126);
+    assert.deepEqual([twelve.bytes, twelve.newCap, classify({ bytes: twelve.bytes, pointers: false }, go126).kind], [16, 16, 'small']);
+    // make([]byte, n) asks for exactly n bytes: 1..15 stay tiny there.
+    assert.deepEqual(rowsOf('makeslice', byte).slice(1, 3), [
+      ['tiny', 1, 15, 1, null, 2],
+      ['small', 16, 16, 16, null, 2],
+    ]);
+  });
+
+  test('the last class of a rounded []byte: 32768 B noscan is a large object from go1.22 (a small one on go1.21)', () => {
+    const last = (rules: typeof go126) => dynamicRows('growslice', byte, rules).find((r) => r.nMin <= 30000 && 30000 <= r.nMax)!;
+    assert.deepEqual([last(go126).kind, last(go126).requestBytes, last(go126).nMax], ['large', 32768, 32760]);
+    assert.deepEqual([last(go121).kind, last(go121).sizeClass, last(go121).nMax], ['small', 67, 32768]);
+  });
+
+  test('append of pointers: the malloc header (go1.22+) comes out of the rounded capacity', () => {
+    const at = (rules: typeof go126, n: number) => dynamicRows('growslice', ptr, rules).find((r) => r.nMin <= n && n <= r.nMax)!;
+    // 65 pointers = 520 B: with the 8 B header the slot is 576, so 568 B = 71 pointers; go1.21 has no header: 72.
+    assert.deepEqual([at(go126, 65).requestBytes, at(go126, 65).newCap, at(go126, 65).slotBytes], [568, 71, 576]);
+    assert.deepEqual([at(go121, 65).requestBytes, at(go121, 65).newCap, at(go121, 65).slotBytes], [576, 72, 576]);
+    assert.equal(at(go126, 1).kind, 'small'); // pointerful: never tiny
+    const noHeaders = rulesFor('1.22', 'amd64', parseGoExperiment('noallocheaders'));
+    assert.equal(at(noHeaders, 65).newCap, 72);
+  });
+
+  test('elements that do not divide the slot: the request is the whole elements that fit, which can be tiny', () => {
+    const e12: TypeShape = { bytes: 12, align: 4, pointers: false };
+    // n = 1: roundupsize(12) = 16, one element fits, mallocgc(12) is tiny.
+    assert.deepEqual(rowsOf('growslice', e12).slice(1, 3), [
+      ['tiny', 1, 1, 12, 1, 2],
+      ['small', 2, 2, 24, 2, 3],
+    ]);
+  });
+
+  test('string conversions: []byte(s) rounds like append, []rune(s) rounds 4n, string(b) of one byte allocates nothing', () => {
+    assert.deepEqual(rowsOf('rawbyteslice', byte), rowsOf('growslice', byte));
+    assert.deepEqual(rowsOf('rawruneslice', byte).slice(0, 3), [
+      ['zero', 0, 0, 0, 0, 0],
+      ['tiny', 1, 2, 8, 2, 2],
+      ['small', 3, 4, 16, 4, 2],
+    ]);
+    assert.deepEqual(rowsOf('rawstring', byte).slice(0, 3), [
+      ['zero', 0, 1, 0, null, 0],
+      ['tiny', 2, 15, 2, null, 2],
+      ['small', 16, 16, 16, null, 2],
+    ]);
+  });
+
+  test('property: rows are contiguous from 0 and every n lands where the runtime function puts it, on every version', () => {
+    const versions = [21, 22, 23, 24, 25, 26, 27].map((m) => rulesFor(`1.${m}`));
+    versions.push(rulesFor('1.22', 'amd64', parseGoExperiment('noallocheaders')), rulesFor('1.26', '386'));
+    fc.assert(
+      fc.property(
+        fc.constantFrom('makeslice', 'growslice', 'rawbyteslice', 'rawruneslice', 'rawstring') as fc.Arbitrary<
+          Parameters<typeof dynamicRows>[0]
+        >,
+        fc.constantFrom(1, 3, 4, 8, 12, 24, 40, 100, 1000, 5000),
+        fc.boolean(),
+        fc.constantFrom(...versions),
+        fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 40000 })),
+        (alloc, bytes, pointers, rules, n) => {
+          if (pointers && bytes % rules.ptrSize !== 0) return;
+          const elem: TypeShape = { bytes, align: 1, pointers };
+          const rows = dynamicRows(alloc, elem, rules);
+          assert.equal(rows[0]!.nMin, 0);
+          assert.equal(rows[rows.length - 1]!.nMax, Infinity);
+          for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.nMin, rows[i - 1]!.nMax + 1);
+          const r = rows.find((x) => n >= x.nMin && n <= x.nMax)!;
+          const req = dynamicRequest(alloc, n, elem, rules);
+          const p = classify({ bytes: req.bytes, pointers: req.pointers }, rules);
+          assert.equal(r.kind, p.kind, `${alloc} ${bytes}${pointers ? 's' : 'n'} n=${n} go${rules.goVersion}`);
+          assert.equal(r.spanClass, p.spanClass);
+          if (p.kind !== 'large') assert.equal(r.sizeClass, p.sizeClass);
+          if (r.newCap !== undefined) assert.equal(req.newCap, r.newCap);
+          if (alloc !== 'makeslice' && alloc !== 'rawstring' && r.nMax !== Infinity) assert.equal(req.bytes, r.requestBytes);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('the join gives an append site the growslice rows, a make site the makeslice rows', () => {
+    const file = '/m/main.go';
+    const d = (expr: string, line: number): Diagnostic => ({
+      file: './main.go',
+      absFile: file,
+      line,
+      column: 6,
+      kind: 'escapes',
+      expr,
+      message: `${expr} escapes to heap`,
+      inputLine: line,
+      package: 'example.com/m',
+    });
+    const bytesT = { name: '[]byte', qname: '[]byte', size: 24, align: 8, ptrBytes: 8, kind: 'slice' };
+    const byteT = { name: 'byte', qname: 'byte', size: 1, align: 1, ptrBytes: 0, kind: 'basic' };
+    const [app, mk] = joinSites(
+      [d('append(b, s...)', 3), d('make([]byte, n)', 4)],
+      [
+        { file, pkg: 'example.com/m', kind: 'append', line: 3, col: 6, type: bytesT, elem: byteT },
+        { file, pkg: 'example.com/m', kind: 'make', line: 4, col: 6, type: bytesT, elem: byteT },
+      ],
+      { rules: go126 },
+    );
+    const at = (s: typeof app, n: number) => s!.dynamic!.find((r) => r.minN <= n && (r.maxN === null || n <= r.maxN))!.prediction;
+    assert.deepEqual([at(app, 5).kind, at(app, 5).requestBytes], ['tiny', 8]);
+    assert.deepEqual([at(app, 12).kind, at(app, 12).requestBytes, at(app, 12).sizeClass], ['small', 16, 2]);
+    assert.deepEqual([at(mk, 12).kind, at(mk, 12).requestBytes], ['tiny', 12 - 11]); // the row's first n: 1 B
   });
 });

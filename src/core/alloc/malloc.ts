@@ -145,7 +145,7 @@ export function tinyPerBlock(size: number, ptrSize: number): number {
 }
 
 /** Largest request the model accepts: the runtime's maxAlloc on 64-bit is 1<<48. */
-const maxRequestBytes = 2 ** 48;
+export const maxRequestBytes = 2 ** 48;
 
 export function checkRequestBytes(bytes: number): void {
   if (!Number.isSafeInteger(bytes) || bytes < 0) {

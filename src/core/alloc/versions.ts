@@ -48,12 +48,65 @@ export interface Experiments {
   readonly sizespecializedmalloc?: boolean;
 }
 
-/** parseGoExperiment reads a GOEXPERIMENT list (`go env GOEXPERIMENT`): "a,nob" → {a: true, b: false}. */
-export function parseGoExperiment(s: string): Experiments {
+/**
+ * The GOEXPERIMENT names each release accepts, as [first minor, last minor]: the fields of
+ * internal/goexperiment/flags.go `type Flags` @ go1.21.0 … go1.27 (lower-cased, as
+ * internal/buildcfg/exp.go matches them), plus buildcfg's "regabi" alias. The go command rejects
+ * any other name ("unknown GOEXPERIMENT"), so a typed one that is not here describes no real build.
+ */
+export const goExperimentReleases: Readonly<Record<string, readonly [first: number, last: number]>> = {
+  fieldtrack: [21, 27],
+  preemptibleloops: [21, 27],
+  staticlockranking: [21, 27],
+  boringcrypto: [21, 27],
+  regabi: [21, 27],
+  regabiwrappers: [21, 27],
+  regabiargs: [21, 27],
+  heapminimum512kib: [21, 27],
+  coverageredesign: [21, 24],
+  arenas: [21, 27],
+  pagetrace: [21, 22],
+  cgocheck2: [21, 27],
+  loopvar: [21, 27],
+  cacheprog: [21, 25],
+  newinliner: [22, 27],
+  rangefunc: [22, 25],
+  range: [22, 22],
+  allocheaders: [22, 22],
+  exectracer2: [22, 22],
+  aliastypeparams: [23, 25],
+  swissmap: [24, 25],
+  spinbitmutex: [24, 24],
+  synchashtriemap: [24, 25],
+  synctest: [24, 25],
+  dwarf5: [25, 27],
+  jsonv2: [25, 27],
+  greenteagc: [25, 27],
+  randomizedheapbase64: [26, 27],
+  runtimefreegc: [26, 27],
+  sizespecializedmalloc: [26, 27],
+  goroutineleakprofile: [26, 26],
+  simd: [26, 27],
+  runtimesecret: [26, 27],
+  mapsplitgroup: [27, 27],
+};
+
+/** The experiments that change sizes or placement (the rest are accepted and change nothing the model shows). */
+const placementExperiments = ['greenteagc', 'allocheaders', 'swissmap'] as const;
+
+/**
+ * parseGoExperiment reads a GOEXPERIMENT list: "a,nob" → {a: true, b: false}. Given `goVersion`
+ * (a list a user typed), every name must exist in that release, as the go command requires; without
+ * it (the list `go env GOEXPERIMENT` printed, which the go command already checked) names the
+ * model does not know are ignored.
+ */
+export function parseGoExperiment(s: string, goVersion?: string | number): Experiments {
+  const minor = goVersion === undefined ? undefined : typeof goVersion === 'number' ? checkMinor(goVersion) : parseGoVersion(goVersion);
   const out: Record<string, boolean> = {};
   for (const raw of s.split(',')) {
     const t = raw.trim().toLowerCase();
     if (!t) continue;
+    if (minor !== undefined && t !== 'none') checkExperimentName(t.startsWith('no') ? t.slice(2) : t, minor, raw.trim());
     if (t.startsWith('no')) out[t.slice(2)] = false;
     else out[t] = true;
   }
@@ -64,6 +117,22 @@ export function parseGoExperiment(s: string): Experiments {
     if (v !== undefined) e[k] = v;
   }
   return e;
+}
+
+function checkExperimentName(name: string, minor: number, typed: string): void {
+  const span = Object.hasOwn(goExperimentReleases, name) ? goExperimentReleases[name] : undefined;
+  if (span !== undefined && span[0] <= minor && minor <= span[1]) return;
+  const known = Object.keys(goExperimentReleases)
+    .sort()
+    .filter((k) => goExperimentReleases[k]![0] <= minor && minor <= goExperimentReleases[k]![1]);
+  const placement = placementExperiments.filter((k) => known.includes(k));
+  throw new ModelInputError(
+    `unknown GOEXPERIMENT "${typed}" for go1.${minor}` +
+      (span !== undefined ? ` (it exists in go1.${span[0]}${span[1] > span[0] ? `–go1.${span[1]}` : ''})` : '') +
+      `: known experiments are ${known.join(', ')}` +
+      (placement.length ? `; of these only ${placement.join(', ')} change${placement.length === 1 ? 's' : ''} placement` : '') +
+      ' (prefix "no" to turn one off)',
+  );
 }
 
 /** parseGoVersion accepts "1.26", "1.26.4", "go1.26.4", "go1.27rc1", "devel go1.27-abc" → minor 26/27. */

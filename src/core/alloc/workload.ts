@@ -134,7 +134,7 @@ export function validateWorkload(raw: unknown): Workload {
   }
   let rules: AllocatorRules;
   try {
-    rules = rulesFor(raw.go, arch, parseGoExperiment(goexperiment ?? ''));
+    rules = rulesFor(raw.go, arch, parseGoExperiment(goexperiment ?? '', raw.go));
   } catch (e) {
     if (ModelInputError.is(e)) fail('', e.message);
     throw e;

@@ -22,7 +22,7 @@
 //	   converted to UTF-16 through the caller's lineText.
 // Nothing is guessed: without facts, or when the size depends on a type parameter or
 // a run-time length, the prediction is `unknown` and unknownReason says why.
-import { classThresholdsForN, constructPredictions, type ConstructSpec, type TypeShape } from '../alloc/constructs.ts';
+import { constructPredictions, dynamicRows, type ConstructSpec, type DynamicAlloc, type TypeShape } from '../alloc/constructs.ts';
 import { classify, stackPrediction, unknownPrediction, type Prediction } from '../alloc/malloc.ts';
 import type { AllocatorRules } from '../alloc/versions.ts';
 import type { Diagnostic, DiagnosticKind, FlowStep } from '../escape/diagnostic.ts';
@@ -510,25 +510,41 @@ function typeParamWhy(...ts: (FactType | undefined)[]): string | undefined {
     : `the type ${t.name} could not be determined (type-check error in this package)`;
 }
 
-/** One shared, frozen table per (rules, element size, pointers): thousands of sites share a handful. */
+/** One shared, frozen table per (rules, runtime function, element size, pointers): thousands of sites share a handful. */
 const dynamicCache = new WeakMap<AllocatorRules, Map<string, readonly DynamicClassRange[]>>();
 
-function dynamicRanges(elem: TypeShape, rules: AllocatorRules): readonly DynamicClassRange[] {
+/**
+ * dynamicRanges: the class as a function of n, from what `alloc` (the runtime function the
+ * construct calls) asks mallocgc for at each n: make([]T, n) asks for n*size, append and
+ * []byte(s) round up to the slot first, string(b) of one byte allocates nothing (constructs.ts).
+ */
+function dynamicRanges(alloc: DynamicAlloc, elem: TypeShape, rules: AllocatorRules): readonly DynamicClassRange[] {
   let perRules = dynamicCache.get(rules);
   if (!perRules) dynamicCache.set(rules, (perRules = new Map()));
-  const k = `${elem.bytes}/${elem.pointers}`;
+  const k = `${alloc}/${elem.bytes}/${elem.pointers}`;
   let ranges = perRules.get(k);
-  if (!ranges) perRules.set(k, (ranges = Object.freeze(computeDynamicRanges(elem, rules))));
+  if (!ranges) perRules.set(k, (ranges = Object.freeze(computeDynamicRanges(alloc, elem, rules))));
   return ranges;
 }
 
-function computeDynamicRanges(elem: TypeShape, rules: AllocatorRules): DynamicClassRange[] {
-  return classThresholdsForN(elem.bytes, elem.pointers, rules).map((r) => ({
+function computeDynamicRanges(alloc: DynamicAlloc, elem: TypeShape, rules: AllocatorRules): DynamicClassRange[] {
+  return dynamicRows(alloc, elem, rules).map((r) => ({
     minN: r.nMin,
     maxN: Number.isFinite(r.nMax) ? r.nMax : null,
-    prediction: classify({ bytes: r.nMin * elem.bytes, pointers: elem.pointers }, rules),
+    prediction: classify({ bytes: r.requestBytes, pointers: elem.pointers }, rules),
   }));
 }
+
+/** The elements of the string conversions' runtime functions (bytes, runes). */
+const stringElem = {
+  rawstring: { bytes: 1, align: 1, pointers: false },
+  rawbyteslice: { bytes: 1, align: 1, pointers: false },
+  rawruneslice: { bytes: 4, align: 4, pointers: false },
+} as const satisfies Partial<Record<DynamicAlloc, TypeShape>>;
+const bytesConvWhy =
+  'the length is only known at run time: see the class as a function of n (bytes; the runtime rounds the capacity up to the size class)';
+const runesConvWhy =
+  'the rune count is only known at run time: see the class as a function of n (runes; the runtime rounds the capacity up to the size class)';
 
 function isPointerShaped(t: FactType, rules: AllocatorRules): boolean {
   return t.size === rules.ptrSize && t.ptrBytes === rules.ptrSize;
@@ -578,17 +594,17 @@ function withoutFacts(d: Diagnostic, s: ExprShape, construct: Construct, escapes
     };
   }
   const noFacts = `no type facts at ${d.file}:${d.line}:${d.column} for "${d.expr}" (inlined from another package, generated code, or a construct the helper does not model)`;
-  const dyn = (bytes: number) => ({ dynamic: dynamicRanges({ bytes, align: bytes, pointers: false }, rules) });
-  if (construct === 'string-conv' || construct === 'bytes-conv' || construct === 'string-concat')
-    return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', undefined, dyn(1));
-  if (construct === 'runes-conv')
+  const dyn = (alloc: keyof typeof stringElem) => ({ dynamic: dynamicRanges(alloc, stringElem[alloc], rules) });
+  if (construct === 'string-conv' || construct === 'string-concat')
     return unknown(
       rules,
       construct,
-      'the rune count is only known at run time: see the class as a function of n (runes)',
+      'the length is only known at run time: see the class as a function of n (bytes)',
       undefined,
-      dyn(4),
+      dyn('rawstring'),
     );
+  if (construct === 'bytes-conv') return unknown(rules, construct, bytesConvWhy, undefined, dyn('rawbyteslice'));
+  if (construct === 'runes-conv') return unknown(rules, construct, runesConvWhy, undefined, dyn('rawruneslice'));
   return unknown(rules, construct, noFacts);
 }
 
@@ -659,7 +675,7 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
       if (n === undefined || !lenKnown) {
         return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n', t, {
           elements,
-          dynamic: dynamicRanges(elem, rules),
+          dynamic: dynamicRanges('makeslice', elem, rules),
         });
       }
       return fromSpec({ kind: 'makeslice', elem, len: fact.len ?? n, cap: n, escapes, constantSize: true }, construct, escapes, rules, t, {
@@ -672,26 +688,30 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
       return unknown(
         rules,
         construct,
-        'append grows the backing array from its run-time capacity: see the class as a function of the new capacity',
+        'append grows the backing array from its run-time capacity: n is the capacity growslice asks for (the new length when ' +
+          'appending to an empty slice or past twice the capacity, else twice the old capacity, 1.25× from 256 elements), ' +
+          'which it rounds up to the size class before allocating',
         t,
         {
           elements: { type: toTypeFacts(fact.elem)!, len: null, cap: null },
-          dynamic: dynamicRanges(elem, rules),
+          dynamic: dynamicRanges('growslice', elem, rules),
         },
       );
     }
     case 'conversion': {
       const len = fact.len;
       if (construct === 'bytes-conv' && len !== undefined)
-        return fromSpec({ kind: 'bytes-from-string', len, escapes }, construct, escapes, rules, t);
-      if (construct === 'bytes-conv' || construct === 'string-conv') {
+        // The type facts give a length only for constant strings, which the compiler copies into a new [len]byte.
+        return fromSpec({ kind: 'bytes-from-string', len, escapes, constant: true }, construct, escapes, rules, t);
+      if (construct === 'bytes-conv') {
+        return unknown(rules, construct, bytesConvWhy, t, { dynamic: dynamicRanges('rawbyteslice', stringElem.rawbyteslice, rules) });
+      }
+      if (construct === 'string-conv') {
         return unknown(rules, construct, 'the length is only known at run time: see the class as a function of n (bytes)', t, {
-          dynamic: dynamicRanges({ bytes: 1, align: 1, pointers: false }, rules),
+          dynamic: dynamicRanges('rawstring', stringElem.rawstring, rules),
         });
       }
-      return unknown(rules, construct, 'the rune count is only known at run time: see the class as a function of n (runes)', t, {
-        dynamic: dynamicRanges({ bytes: 4, align: 4, pointers: false }, rules),
-      });
+      return unknown(rules, construct, runesConvWhy, t, { dynamic: dynamicRanges('rawruneslice', stringElem.rawruneslice, rules) });
     }
     case 'concat':
       return unknown(
@@ -699,9 +719,7 @@ function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefined, esca
         construct,
         "the result length is the sum of the operands' run-time lengths: see the class as a function of n (bytes)",
         t,
-        {
-          dynamic: dynamicRanges({ bytes: 1, align: 1, pointers: false }, rules),
-        },
+        { dynamic: dynamicRanges('rawstring', stringElem.rawstring, rules) },
       );
     case 'iface': {
       if (tp || !t) return unknown(rules, construct, tp ?? 'converted type unknown', t);

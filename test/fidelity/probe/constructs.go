@@ -186,6 +186,22 @@ func cBytesFromString100() int {
 }
 
 //go:noinline
+func cBytesFromConst12() int {
+	for i := 0; i < k; i++ {
+		gBytes = []byte("hello world!")
+	}
+	return cap(gBytes)
+}
+
+//go:noinline
+func cBytesFromConst40() int {
+	for i := 0; i < k; i++ {
+		gBytes = []byte("0123456789012345678901234567890123456789")
+	}
+	return cap(gBytes)
+}
+
+//go:noinline
 func cRunesFromString10() int {
 	for i := 0; i < k; i++ {
 		gRunes = []rune(s10)
@@ -496,6 +512,7 @@ func runConstructs(enc *json.Encoder) {
 		{"cAppendBytesNil100", cAppendBytesNil100},
 		{"cStringFromBytes40", cStringFromBytes40}, {"cStringFromBytes10", cStringFromBytes10}, {"cStringFromBytes1", cStringFromBytes1},
 		{"cBytesFromString40", cBytesFromString40}, {"cBytesFromString100", cBytesFromString100},
+		{"cBytesFromConst12", cBytesFromConst12}, {"cBytesFromConst40", cBytesFromConst40},
 		{"cRunesFromString10", cRunesFromString10}, {"cRunesFromString100", cRunesFromString100},
 		{"cConcat20x30", cConcat20x30}, {"cConcat40x100x20", cConcat40x100x20},
 		{"cClosureTwoInts", func() int { return cClosureTwoInts(x, 2) }},

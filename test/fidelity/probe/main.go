@@ -7,6 +7,7 @@
 //	probe sizes       < {"size":N,"scan":bool,"k":K} lines  > one JSON result per line
 //	probe spans       < {"size":N,"scan":bool,"n":N,"drop":D} lines
 //	probe constructs  > one JSON line per construct function
+//	probe dynamic     < {"op":"appendBytes","n":N,"k":K} lines (dynamic.go)
 //	probe pacer       < one allocation trace (pacer.go); GC cycles on stderr (GODEBUG)
 //
 // Run it with GOMAXPROCS=1 (and GOGC=off for spans and constructs) so that one P's
@@ -28,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: probe sizes|spans|constructs|pacer")
+		fmt.Fprintln(os.Stderr, "usage: probe sizes|spans|constructs|dynamic|pacer")
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
@@ -42,6 +43,8 @@ func main() {
 		eachLine(func(line []byte) { must(enc.Encode(probeSpans(line))) })
 	case "constructs":
 		runConstructs(enc)
+	case "dynamic":
+		eachLine(func(line []byte) { must(enc.Encode(probeDynamic(line))) })
 	case "pacer":
 		runPacer(enc)
 	default:
