@@ -20,6 +20,11 @@ export async function beforeTree(rev: string): Promise<string> {
     await mkdir(dir, { recursive: true });
     await runChecked('sh', ['-c', `git archive --format=tar "$0" src | tar -x -C "$1"`, rev, dir], { cwd: repoRoot });
   }
+  return withChildScripts(dir);
+}
+
+/** withChildScripts copies this bench's child scripts next to the sources in `dir` (its src/). */
+async function withChildScripts(dir: string): Promise<string> {
   await mkdir(join(dir, 'bench'), { recursive: true });
   for (const f of ['parse-child.ts', 'sim-child.ts']) await copyFile(join(repoRoot, 'bench', f), join(dir, 'bench', f));
   return dir;
@@ -48,6 +53,8 @@ function hoverTimes(m: HoverModule, present: PresentModule, sites: readonly Allo
 
 export interface CompareOptions {
   readonly rev?: string;
+  /** The "before" sources as a directory holding src/, instead of `rev` (then no git history is needed). */
+  readonly beforeDir?: string;
   readonly stdFile?: string;
   readonly traceFile?: string;
   readonly goVersion: string;
@@ -59,10 +66,10 @@ export interface CompareOptions {
 
 export async function benchCompare(opts: CompareOptions): Promise<{ figures: Figure[] }> {
   const rev = opts.rev ?? defaultBeforeRev;
-  const tree = await beforeTree(rev);
+  const tree = opts.beforeDir ? await withChildScripts(opts.beforeDir) : await beforeTree(rev);
   const figures: Figure[] = [];
   const repeats = opts.repeats ?? 2;
-  const label = `before ${rev} ÷ after (working tree)`;
+  const label = `before ${opts.beforeDir ?? rev} ÷ after (working tree)`;
   if (opts.stdFile) {
     let b: ChildResult | undefined;
     let a: ChildResult | undefined;

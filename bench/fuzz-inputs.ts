@@ -1,5 +1,5 @@
 // Hostile inputs for the compiler-output parsers (core/escape), shared by the property tests
-// (test/unit/fuzz-parsers.test.ts, small budget) and the long run (bench/fuzz.ts, `npm run fuzz`).
+// (test/integration/fuzz-parsers.test.ts, small budget) and the long run (bench/fuzz.ts, `npm run fuzz`).
 //
 // Each family aims at one way real or hostile output can differ from what the parsers expect:
 //	bytes      random bytes decoded as the CLI decodes them (invalid UTF-8 → U+FFFD) and as latin1

@@ -1,4 +1,4 @@
-// `npm run fuzz`: the long runs of the hardening suite (test/unit/fuzz-parsers.test.ts runs the
+// `npm run fuzz`: the long runs of the hardening suite (test/integration/fuzz-parsers.test.ts runs the
 // same properties on a small budget inside `npm test`).
 //
 //	1. Property fuzzing of the three compiler-output parsers with the inputs of fuzz-inputs.ts:

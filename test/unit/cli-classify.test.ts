@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
-import { runCli } from './helpers/cliio.ts';
+import { runCli } from '../helpers/cliio.ts';
 
 suite('go-heap-lens classify', () => {
   test('go1.21 and go1.22 differ on pointerful 1024 B as the runtime does', async () => {

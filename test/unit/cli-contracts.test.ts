@@ -2,7 +2,7 @@
 // other line-oriented readers read the first line whole).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCli } from './helpers/cliio.ts';
+import { runCli } from '../helpers/cliio.ts';
 
 test('parse --json prints the whole result as one line', async () => {
   const input = ['# example.com/m', './a.go:3:9: &T{...} escapes to heap', './a.go:4:2: moved to heap: x', 'garbage line', ''].join('\n');

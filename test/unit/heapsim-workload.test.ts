@@ -1,4 +1,5 @@
-// Workload validation (workload.ts) and the `simulate` CLI, run in-process.
+// Workload validation (workload.ts) and the `simulate` CLI, run in-process. `--from-analysis` on a
+// module compiled by the real go: test/integration/simulate-from-analysis.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,7 @@ import { classify, stackPrediction, unknownPrediction } from '../../src/core/all
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { workloadFromSites } from '../../src/cli/simulate.ts';
-import { execFileSync } from 'node:child_process';
-import { runCli } from './helpers/cliio.ts';
+import { runCli } from '../helpers/cliio.ts';
 
 const ok = { go: '1.26', ops: [{ alloc: { bytes: 24, pointers: true, count: 10, keep: true } }] };
 const withOp = (op: unknown, extra: object = {}) => JSON.stringify({ go: '1.26', ...extra, ops: [op] });
@@ -230,21 +230,5 @@ suite('simulate --from-analysis', () => {
       { alloc: { bytes: 3200, pointers: true, count: 7, keep: true } },
       { alloc: { bytes: 5, pointers: false, count: 7, keep: true } },
     ]);
-  });
-
-  test('runs the analysis of a fixture module and simulates its sites', async (t) => {
-    try {
-      execFileSync('go', ['version'], { stdio: 'ignore' });
-    } catch {
-      t.skip('SKIPPED: no `go` on PATH; --from-analysis runs the compiler');
-      return;
-    }
-    const r = await runCli(['simulate', '--from-analysis', join(__dirname, '..', 'fixtures', 'constructs'), '--count', '10', '--json']);
-    assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    assert.ok(j.spansInUse > 0 && j.bySizeClass.length > 3, r.stdout.slice(0, 200));
-    const bad = await runCli(['simulate', '--from-analysis', '.', '--count', 'x']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--count: expected a whole number ≥ 1, got "x"/);
   });
 });

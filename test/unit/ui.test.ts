@@ -187,31 +187,3 @@ suite('ui: the only inline style the CSP admits is the empty one', () => {
     assert.equal(emptyStyleHash, `sha256-${createHash('sha256').update('').digest('base64')}`);
   });
 });
-
-suite('ui: what the VSIX ships (.vscodeignore allow-list)', () => {
-  test('the bundles, media, the type-facts helper sources and nothing else', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { packagedFiles } = require('../../scripts/code-server-env.mjs') as typeof import('../../scripts/code-server-env.mjs');
-    const files = packagedFiles();
-    for (const f of [
-      'package.json',
-      'LICENSE',
-      'CHANGELOG.md',
-      'README.md',
-      'dist/extension.js',
-      'dist/webview.js',
-      'media/panel.css',
-      'media/heap.svg',
-      'src/toolchain/typefacts/main.go',
-      'src/toolchain/typefacts/go.mod',
-    ]) {
-      assert.ok(files.includes(f), `${f} is packaged`);
-    }
-    assert.deepEqual(
-      files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('test/') || f.endsWith('_test.go')),
-      [],
-    );
-    // The manifest's icon and the webview's resources are inside the package.
-    assert.ok(files.includes(pkg.contributes.viewsContainers.activitybar[0].icon));
-  });
-});

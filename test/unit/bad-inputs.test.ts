@@ -12,7 +12,7 @@ import { simulate } from '../../src/core/alloc/heapsim.ts';
 import { isHostToWebview, isPanelState, isSimSettings, isWebviewToHost } from '../../src/protocol/messages.ts';
 import { resolveSettings, type RawSettings } from '../../src/toolchain/goSettings.ts';
 import { classify } from '../../src/core/alloc/malloc.ts';
-import { runCli } from './helpers/cliio.ts';
+import { runCli } from '../helpers/cliio.ts';
 
 const valid = {
   go: '1.26',

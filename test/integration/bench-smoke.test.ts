@@ -3,7 +3,7 @@
 // benchmark measures what it says (same line counts as its baseline, the runtime really
 // allocated the trace, hovers hit sites, the profile is a V8 profile).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -117,6 +117,10 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
 
   test('compare: old sources and the working tree measured side by side', async (t) => {
     if (!goVersion) return t.skip(noGo);
+    // The "before" side is a copy of the working tree's sources made here, not a commit: the test then
+    // runs in a shallow clone too (`npm run bench` compares against the commit, bench/compare.ts).
+    const before = join(work, 'before');
+    cpSync(join(repoRoot, 'src'), join(before, 'src'), { recursive: true });
     const r = await benchEditor({ perFile: 100, files: 1, samples: 50, vsix: false });
     const sizes = [
       { bytes: 24, pointers: true, weight: 1 },
@@ -130,6 +134,7 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
         .join(''),
     );
     const c = await benchCompare({
+      beforeDir: before,
       goVersion: goVersion!,
       stdFile: tinyOutput,
       traceFile: trace,

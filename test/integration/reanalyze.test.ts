@@ -1,6 +1,7 @@
 // The save path (src/toolchain/reanalyze.ts) and the session cache (cache.ts) with the real go
 // command: a package run merged into the last full result says what a fresh full analysis says,
-// a broken package keeps its last sites, and each cache misses when what it depends on changes.
+// a broken package keeps its last sites, and go env is asked again when what it depends on changes.
+// The pure parts (which packages a save covers, cache keys, the helper's answers): test/unit/analysis-cache.test.ts.
 import { test, suite, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../../src/toolchain/analyze.ts';
-import { AnalysisCache, goEnvKey } from '../../src/toolchain/cache.ts';
+import { AnalysisCache } from '../../src/toolchain/cache.ts';
 import { defaultSpawner, type Spawner } from '../../src/toolchain/go.ts';
-import { packagesOfFiles, reanalyzeSaved } from '../../src/toolchain/reanalyze.ts';
-import { parseTypefactsOutput } from '../../src/toolchain/typefacts.ts';
+import { reanalyzeSaved } from '../../src/toolchain/reanalyze.ts';
 
 const repo = resolve(__dirname, '../..');
 const cacheDir = join(repo, '.cache', 'xdg', 'go-heap-lens');
@@ -74,17 +74,6 @@ const moduleFiles = {
 suite('save path: reanalyzeSaved', () => {
   after(() => {
     for (const d of temps) rmSync(d, { recursive: true, force: true });
-  });
-
-  test('packagesOfFiles: directories of saved Go files the configuration covers', () => {
-    const m = '/w/m';
-    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/b/c.go', '/w/m/main.go', '/w/m/a/x.txt', '/w/other/o.go']), {
-      patterns: ['.', './b'],
-      dirs: ['/w/m', '/w/m/b'],
-    });
-    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go', '/w/m/cmd/x/x.go'], ['./cmd/...']).patterns, ['./cmd/x']);
-    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go'], ['./cmd/...']).patterns, []);
-    assert.deepEqual(packagesOfFiles(m, ['/w/m/b/b.go'], ['example.com/m/...']).patterns, ['./b']);
   });
 
   test('a saved package is re-analysed alone and merged: the same sites as a fresh full analysis', async (t) => {
@@ -211,54 +200,5 @@ suite('AnalysisCache', () => {
     assert.equal(arm.GOARCH, 'arm64');
     assert.equal(runs.length, 5);
     assert.equal(cache.goEnvRuns, 5);
-  });
-
-  test('goEnvKey changes with go.mod content, environment and go binary', () => {
-    const dir = tempDir();
-    write(dir, { 'go.mod': 'module example.com/k\n\ngo 1.21\n' });
-    const base = goEnvKey({ cwd: dir, env: { GOFLAGS: '' } });
-    assert.equal(goEnvKey({ cwd: dir, env: { GOFLAGS: '' } }), base);
-    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '-tags=x' } }), base);
-    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' }, goBinary: '/opt/go/bin/go' }), base);
-    write(dir, { 'go.mod': 'module example.com/k\n\ngo 1.21\n\ntoolchain go1.26.8\n' });
-    assert.notEqual(goEnvKey({ cwd: dir, env: { GOFLAGS: '' } }), base);
-  });
-
-  test("the helper's -prefetch answers are kept apart from facts and packages", () => {
-    const out = [
-      '{"kind":"package","pkg":"m/b","dir":"/m/b","files":1,"errors":[]}',
-      '{"kind":"new","file":"/m/b/b.go","line":3,"col":9,"pkg":"m/b","type":{"name":"T","size":8,"align":8,"ptrBytes":0,"kind":"basic","qname":"T"}}',
-      '{"kind":"resolved","pkg":"m/b","typeExpr":"errors.errorString","type":{"name":"errors.errorString","size":16,"align":8,"ptrBytes":8,"kind":"struct","qname":"errors.errorString"}}',
-      '{"kind":"resolved","pkg":"m/b","typeExpr":"x.Gone","error":"no type x.Gone among the dependencies of m/b"}',
-      'not json',
-    ].join('\n');
-    const r = parseTypefactsOutput(out);
-    assert.deepEqual([r.packages.length, r.facts.length, r.resolved.length, r.unparsed.length], [1, 1, 2, 1]);
-    assert.equal(r.resolved[0]!.type?.size, 16);
-  });
-
-  test('remembered type queries are found by the patterns of a later run', () => {
-    const cache = new AnalysisCache();
-    const q = (pkg: string) => ({ pkg, type: 'errors.errorString' });
-    cache.rememberQueries(
-      new Map([
-        ['/m/a', [q('m/a')]],
-        ['/m/a/sub', [q('m/a/sub')]],
-        ['/m/b', [q('m/b')]],
-      ]),
-    );
-    assert.deepEqual(cache.queriesFor('/m', ['./a']), [q('m/a')]);
-    assert.deepEqual(
-      cache
-        .queriesFor('/m', ['./a/...'])
-        .map((x) => x.pkg)
-        .sort(),
-      ['m/a', 'm/a/sub'],
-    );
-    assert.deepEqual(cache.queriesFor('/m', ['./...']).length, 3);
-    assert.deepEqual(cache.queriesFor('/m', ['./c']), []);
-    // A later run of a package replaces what it needed (here: nothing any more).
-    cache.rememberQueries(new Map([['/m/a', []]]));
-    assert.deepEqual(cache.queriesFor('/m', ['./a']), []);
   });
 });

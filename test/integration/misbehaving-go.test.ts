@@ -4,7 +4,7 @@
 // and for `-gcflags=-m=2` hangs, crashes, prints garbage, or gets killed from outside while
 // its child lives on. Each case: a clear typed error or a result with the damage counted,
 // the overlay's temp files removed, and no process of the run's process group left behind
-// (read from /proc). toolchain.test.ts covers the real go's cancellation and timeout.
+// (read from /proc). go-runner.test.ts covers the real go's cancellation and timeout.
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';

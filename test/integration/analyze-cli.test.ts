@@ -1,5 +1,6 @@
 // `go-heap-lens analyze` (src/cli/analyze.ts) run in-process: JSON contract fields,
-// text lines, SARIF validated against the official SARIF 2.1.0 schema, exit codes.
+// text lines, SARIF validated against the official SARIF 2.1.0 schema, exit codes. It runs the real
+// go; --build-flags parsing alone: test/unit/cli-build-flags.test.ts.
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { main } from '../../src/cli/main.ts';
-import { splitFlags } from '../../src/cli/analyze.ts';
 import type { CliIO } from '../../src/cli/io.ts';
 
 const repo = resolve(__dirname, '../..');
@@ -40,7 +40,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 
 function sarifValidator() {
   // The official schema is draft-04 (`id`); ajv 8 speaks draft-07, which reads it the same once `id` is `$id`.
-  const schema = JSON.parse(readFileSync(join(repo, 'test/unit/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(join(repo, 'test/integration/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
   const { id, $schema: _draft, ...rest } = schema;
   // unicodeRegExp off: the schema's language-tag pattern is not valid under the u flag.
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
@@ -131,9 +131,5 @@ suite('analyze CLI', () => {
     const r = await cli(['test/fixtures/constructs', '--json'], { GO_HEAP_LENS_GO: '/nonexistent/go' });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot run|not found/);
-  });
-
-  test('--build-flags splits like a shell for words and quotes', () => {
-    assert.deepEqual(splitFlags(`-trimpath -ldflags "-s -w" '-gcflags=all=-N'`), ['-trimpath', '-ldflags', '-s -w', '-gcflags=all=-N']);
   });
 });

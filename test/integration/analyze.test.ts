@@ -1,7 +1,7 @@
 // analyzeWorkspace (src/toolchain/analyze.ts) end to end with the real go command on
 // fixture and temporary modules: sites and their classes, build errors in one package,
-// empty folders, missing go, the build cache replay, overlays, test variants, old
-// toolchains, and pasted output.
+// missing go, the build cache replay, overlays, test variants, old
+// toolchains, and pasted output. Empty folders (no process): test/unit/analyze-no-module.test.ts.
 import { test, suite, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -112,17 +112,6 @@ suite('analyzeWorkspace', () => {
 
   test('a bogus go binary rejects with goNotFound', async () => {
     await assert.rejects(analyze({ dir: fixture, goBinary: '/nonexistent/bin/go' }), (e: unknown) => ToolchainError.is(e, 'goNotFound'));
-  });
-
-  test('empty and non-Go folders: no modules, no sites, an error saying so', async () => {
-    const empty = tempDir();
-    const r = await analyze({ dir: empty });
-    assert.deepEqual(r.sites, []);
-    assert.equal(r.errors[0]?.kind, 'noModules');
-    const notGo = tempDir();
-    write(notGo, { 'README.md': '# hi\n', 'src/x.js': 'x\n' });
-    const r2 = await analyze({ dir: notGo });
-    assert.equal(r2.errors[0]?.kind, 'noModules');
   });
 
   test('go.work: every module is built from its own root; sites and flow steps point into the right module', async (t) => {

@@ -1,6 +1,6 @@
 // An in-process CliIO for running CLI commands in tests.
-import type { CliIO } from '../../../src/cli/io.ts';
-import { main } from '../../../src/cli/main.ts';
+import type { CliIO } from '../../src/cli/io.ts';
+import { main } from '../../src/cli/main.ts';
 
 export interface CliRun {
   readonly code: number;

@@ -9,7 +9,7 @@ import { suite, test } from 'node:test';
 import type { CliIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { goExperimentReleases, maxGoMinor, minGoMinor, parseGoExperiment } from '../../src/core/alloc/versions.ts';
-import { runCli } from './helpers/cliio.ts';
+import { runCli } from '../helpers/cliio.ts';
 
 const repo = resolve(__dirname, '../..');
 
