@@ -26,8 +26,7 @@ import { classThresholdsForN, constructPredictions, type ConstructSpec, type Typ
 import { classify, stackPrediction, unknownPrediction, type Prediction } from '../alloc/malloc.ts';
 import type { AllocatorRules } from '../alloc/versions.ts';
 import type { Diagnostic, DiagnosticKind, FlowStep } from '../escape/diagnostic.ts';
-import { utf8ColumnToUtf16 } from '../escape/position.ts';
-import { resolveFile } from '../escape/text.ts';
+import { resolveFile, utf8ColumnToUtf16 } from '../escape/position.ts';
 import type { AllocationSite, Construct, DynamicClassRange, FlowStepAt, TypeFacts } from './site.ts';
 
 /** A type as the helper prints it (typefacts/main.go typeFacts). */
