@@ -26,9 +26,10 @@
 // stats.lines = diagnosticLines + headerLines + blankLines + toolLines + unparsed.
 //
 // What is built is up to the consumer: by default every diagnostic with its steps (the parse CLI);
-// with `want` and `deferSteps` (join.ts SiteCollector, used by analyze) only what the join reads,
-// the rest counted, and the step lines of the open block are checked in place in the input chunk
-// instead of being cut into line strings (most of the -m=2 text: bench/RESULTS.md, optimisation 5).
+// with `want` and `deferSteps` (sites/collector.ts SiteCollector, used by analyze) only what the
+// join reads, the rest counted, and the step lines of the open block are checked in place in the
+// input chunk instead of being cut into line strings (most of the -m=2 text: bench/RESULTS.md,
+// optimisation 5).
 //
 // Positions are kept as printed: `file` verbatim, 1-based line, 1-based BYTE column
 // (position.ts converts to UTF-16 for editors). Output is neither sorted nor
@@ -61,14 +62,15 @@ export interface TextParserOptions {
    * Called with each diagnostic's kind, file (absolute when resolved, else as printed), position and
    * subject before the diagnostic is built; false: it is counted in stats but never built (nor
    * returned), and an explanation block's steps are not parsed; `bare`: built without `steps`, which
-   * are not parsed. A consumer that wants only allocation sites (join.ts SiteCollector) skips most
-   * of the -m=2 text. With `want`, the strings of what is built are copies (see detach).
+   * are not parsed. A consumer that wants only allocation sites (sites/collector.ts SiteCollector)
+   * skips most of the -m=2 text. With `want`, the strings of what is built are copies (output.ts detach).
    */
   readonly want?: (kind: DiagnosticKind, file: string, line: number, column: number | null, expr: string) => boolean | 'bare';
   /**
    * With onDiagnostic: explanation diagnostics come without `steps`, and the callback's second
    * argument builds them (absent when the block has none). Until then a block is one string, so a
-   * consumer that needs few of them (join.ts SiteCollector) neither parses nor keeps the others' steps.
+   * consumer that needs few of them (sites/collector.ts SiteCollector) neither parses nor keeps the
+   * others' steps.
    */
   readonly deferSteps?: boolean;
 }
