@@ -98,23 +98,7 @@ export class ByteTextParser {
 
   private scan(chunk: Uint8Array): void {
     const n = chunk.length;
-    const lines = this.lines;
-    lines.start(chunk);
-    while (lines.next()) {
-      const from = lines.from;
-      const end = lines.end;
-      if (this.carryBytes > 0) {
-        this.carry.push(chunk.subarray(from, end));
-        const b = concat(this.carry, this.carryBytes + end - from);
-        this.carry = [];
-        this.carryBytes = 0;
-        this.line(this.decode(b, 0, b.length));
-        continue;
-      }
-      if (end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) continue;
-      this.line(this.decode(chunk, from, end));
-    }
-    const i = lines.rest;
+    const i = this.lines.split(chunk, this.onLine);
     if (i < n) {
       // Copied: the caller may reuse its buffer.
       this.carry.push(chunk.slice(i, n));
@@ -122,6 +106,19 @@ export class ByteTextParser {
       if (this.carryBytes >= carryFlushBytes) this.flushCarry();
     }
   }
+
+  private readonly onLine = (chunk: Uint8Array, from: number, end: number): void => {
+    if (this.carryBytes > 0) {
+      this.carry.push(chunk.subarray(from, end));
+      const b = concat(this.carry, this.carryBytes + end - from);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.line(this.decode(b, 0, b.length));
+      return;
+    }
+    if (end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) return;
+    this.line(this.decode(chunk, from, end));
+  };
 
   private line(text: string): void {
     if (!this.lineStarted) this.header(text);

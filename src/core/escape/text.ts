@@ -110,18 +110,15 @@ export class TextParser {
 
   push(chunk: string): void {
     if (this.ended) throw new Error('TextParser.push after end');
-    const lines = this.lines;
-    lines.start(chunk);
-    while (lines.next()) {
-      const from = lines.from;
-      const end = lines.end;
-      if (this.pending.length === 0 && this.pendingOverflow === 0 && end - from <= this.maxLine && this.stepInPlace(chunk, from, end))
-        continue;
-      this.append(chunk, from, end);
-      this.line(this.takePending());
-    }
-    this.append(chunk, lines.rest, chunk.length);
+    const rest = this.lines.split(chunk, this.onLine);
+    this.append(chunk, rest, chunk.length);
   }
+
+  private readonly onLine = (chunk: string, from: number, end: number): void => {
+    if (this.pending.length === 0 && this.pendingOverflow === 0 && end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) return;
+    this.append(chunk, from, end);
+    this.line(this.takePending());
+  };
 
   /**
    * For bytes.ts (the byte-level front end, which finds line ends itself): one whole line, without
