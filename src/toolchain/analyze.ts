@@ -24,6 +24,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { ByteTextParser } from '../core/escape/bytes.ts';
+import { isKnownMessage } from '../core/escape/messages.ts';
 import { joinSites, resolvedKey, SiteCollector, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
@@ -101,12 +102,7 @@ export interface AnalysisResult {
 
 /** Compiler messages that are errors, not optimisation notes (kind `other` from a failed build). */
 function isCompileError(d: Diagnostic): boolean {
-  return (
-    d.kind === 'other' &&
-    !/^(index bounds check elided|imprecise interface call|zero-copy string->\[\]byte conversion|.* capturing by (value|ref): .*|.* ignoring self-assignment in .*|.* will be kept alive|function (result|results|arg) will be kept alive|dereference will be kept alive|expr is unknown to bloop pass|function .* considered 'big'.*|.*devirtualiz.*|assuming .* is unsafe uintptr|marking .* as escaping .*uintptr|mutates param: .*|calls param: .*|loop variable .*|.* does not escape, mutate, or call|cannot inline .*)$/.test(
-      d.message,
-    )
-  );
+  return d.kind === 'other' && !isKnownMessage(d.message);
 }
 
 /** analyzeWorkspace runs the whole pipeline for `opts.dir` (see the overview above). */

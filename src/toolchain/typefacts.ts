@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ResolvedType, TypeFact, TypeFactsPackage } from '../core/sites/join.ts';
+import type { ResolvedType, TypeFact, TypeFactsPackage } from '../core/sites/facts.ts';
 import { runGo, ToolchainError, type GoRun, type RunGoOptions } from './go.ts';
 
 /** Where the helper's Go sources live: next to this file in the repo, or beside the bundle. */

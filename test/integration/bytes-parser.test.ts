@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { ByteTextParser, type Utf8Decode } from '../../src/core/escape/bytes.ts';
 import type { Diagnostic, ParseResult, UnparsedLine } from '../../src/core/escape/diagnostic.ts';
 import { TextParser, type TextParserOptions } from '../../src/core/escape/text.ts';
-import { SiteCollector } from '../../src/core/sites/join.ts';
+import { SiteCollector } from '../../src/core/sites/collector.ts';
 import { bufferUtf8Decode, utf8Decode } from '../../src/toolchain/utf8.ts';
 
 const fixtures = join(__dirname, '..', 'fixtures');

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseText } from '../../src/core/escape/text.ts';
-import { exprShape, type TypeFact } from '../../src/core/sites/join.ts';
+import type { TypeFact } from '../../src/core/sites/facts.ts';
+import { exprShape } from '../../src/core/sites/shape.ts';
 import { goEnv, runGo } from '../../src/toolchain/go.ts';
 import { runTypefacts } from '../../src/toolchain/typefacts.ts';
 

@@ -4,7 +4,8 @@
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseText, TextParser, splitPosition, parsePosition, resolveFile } from '../../src/core/escape/text.ts';
+import { parsePosition, resolveFile, splitPosition } from '../../src/core/escape/position.ts';
+import { parseText, TextParser } from '../../src/core/escape/text.ts';
 import type { Diagnostic, ParseResult } from '../../src/core/escape/diagnostic.ts';
 
 function one(line: string): Diagnostic {

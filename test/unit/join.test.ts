@@ -4,7 +4,9 @@ import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { Diagnostic } from '../../src/core/escape/diagnostic.ts';
-import { exprShape, joinSites, type FactType, type TypeFact } from '../../src/core/sites/join.ts';
+import type { FactType, TypeFact } from '../../src/core/sites/facts.ts';
+import { joinSites } from '../../src/core/sites/join.ts';
+import { exprShape } from '../../src/core/sites/shape.ts';
 
 const rules = rulesFor('1.26', 'amd64');
 const file = '/m/main.go';

@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { Diagnostic, FlowStep, ParseResult } from '../../src/core/escape/diagnostic.ts';
 import { parseText, TextParser } from '../../src/core/escape/text.ts';
-import { joinSites, SiteCollector } from '../../src/core/sites/join.ts';
+import { SiteCollector } from '../../src/core/sites/collector.ts';
+import { joinSites } from '../../src/core/sites/join.ts';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const recorded = join(fixtures, 'recorded');

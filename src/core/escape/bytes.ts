@@ -1,13 +1,14 @@
 // A byte-level front end for TextParser (text.ts has the overview of the format): the compiler
-// output as UTF-8 bytes, lines found with indexOf on the bytes, and the bulk of -m=2 text — the
-// step lines of an explanation block whose steps are skipped or deferred — checked in place in the
-// bytes, never decoded (a skipped block's steps) or decoded only from their indentation on (a
-// deferred block's). Every other line is decoded on its own and handed to TextParser, so what it
-// builds, counts and reports unparsed is TextParser's own answer: identical to TextParser fed the
-// same bytes through a streaming TextDecoder('utf-8') (test/unit/bytes-parser.test.ts), which
-// holds because a UTF-8 decoder's state is empty after each ASCII line terminator: decoding
-// line by line equals decoding the whole.
+// output as UTF-8 bytes, lines found on the bytes by the splitter text.ts uses (lines.ts), and the
+// bulk of -m=2 text — the step lines of an explanation block whose steps are skipped or deferred —
+// checked in place in the bytes, never decoded (a skipped block's steps) or decoded only from their
+// indentation on (a deferred block's). Every other line is decoded on its own and handed to
+// TextParser, so what it builds, counts and reports unparsed is TextParser's own answer: identical
+// to TextParser fed the same bytes through a streaming TextDecoder('utf-8')
+// (test/unit/bytes-parser.test.ts), which holds because a UTF-8 decoder's state is empty after
+// each ASCII line terminator: decoding line by line equals decoding the whole.
 import type { ParseResult } from './diagnostic.ts';
+import { LineSplitter } from './lines.ts';
 import { TextParser, type TextParserOptions } from './text.ts';
 
 /**
@@ -38,7 +39,7 @@ export class ByteTextParser {
   private readonly p: TextParser;
   private readonly decode: Utf8Decode;
   private readonly maxLine: number;
-  private pendingCR = false;
+  private readonly lines = new LineSplitter<number>(10, 13);
   /** Bytes of a line that has not ended yet. */
   private carry: Uint8Array[] = [];
   private carryBytes = 0;
@@ -97,42 +98,7 @@ export class ByteTextParser {
 
   private scan(chunk: Uint8Array): void {
     const n = chunk.length;
-    let i = 0;
-    if (this.pendingCR) {
-      this.pendingCR = false;
-      if (n > 0 && chunk[0] === 10) i = 1;
-    }
-    let nl = -2;
-    let cr = -2;
-    while (i < n) {
-      if (nl !== -1 && nl < i) nl = chunk.indexOf(10, i);
-      if (cr !== -1 && cr < i) cr = chunk.indexOf(13, i);
-      let end: number;
-      if (nl === -1 && cr === -1) break;
-      else if (nl === -1) end = cr;
-      else if (cr === -1) end = nl;
-      else end = nl < cr ? nl : cr;
-      const from = i;
-      if (end === cr) {
-        if (end + 1 < n) i = chunk[end + 1] === 10 ? end + 2 : end + 1;
-        else {
-          this.pendingCR = true;
-          i = n;
-        }
-      } else {
-        i = end + 1;
-      }
-      if (this.carryBytes > 0) {
-        this.carry.push(chunk.subarray(from, end));
-        const b = concat(this.carry, this.carryBytes + end - from);
-        this.carry = [];
-        this.carryBytes = 0;
-        this.line(this.decode(b, 0, b.length));
-        continue;
-      }
-      if (end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) continue;
-      this.line(this.decode(chunk, from, end));
-    }
+    const i = this.lines.split(chunk, this.onLine);
     if (i < n) {
       // Copied: the caller may reuse its buffer.
       this.carry.push(chunk.slice(i, n));
@@ -140,6 +106,19 @@ export class ByteTextParser {
       if (this.carryBytes >= carryFlushBytes) this.flushCarry();
     }
   }
+
+  private readonly onLine = (chunk: Uint8Array, from: number, end: number): void => {
+    if (this.carryBytes > 0) {
+      this.carry.push(chunk.subarray(from, end));
+      const b = concat(this.carry, this.carryBytes + end - from);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.line(this.decode(b, 0, b.length));
+      return;
+    }
+    if (end - from <= this.maxLine && this.stepInPlace(chunk, from, end)) return;
+    this.line(this.decode(chunk, from, end));
+  };
 
   private line(text: string): void {
     if (!this.lineStarted) this.header(text);

@@ -1,0 +1,83 @@
+// The type-facts helper's wire schema (src/toolchain/typefacts, JSON lines on its stdout): what the
+// join reads (overview: join.ts). Field names follow the helper's Go structs (typefacts/facts.go).
+
+/** A type as the helper prints it (typefacts/facts.go typeFacts). */
+export interface FactType {
+  readonly name: string;
+  /** Every package qualified by its name, as -m prints types of other packages. */
+  readonly qname: string;
+  readonly size: number | null;
+  readonly align: number | null;
+  readonly ptrBytes: number | null;
+  readonly dependsOnTypeParam?: boolean;
+  /** slice, map, chan, string, struct, array, pointer, interface, func, basic, typeparam, other */
+  readonly kind: string;
+}
+
+export type TypeFactKind =
+  | 'new'
+  | 'composite'
+  | 'addr-composite'
+  | 'make'
+  | 'append'
+  | 'conversion'
+  | 'concat'
+  | 'funclit'
+  | 'var'
+  | 'iface'
+  | 'variadic'
+  | 'methodvalue';
+
+/** One allocating expression from the helper, at the position the compiler prints for it. */
+export interface TypeFact {
+  readonly kind: TypeFactKind;
+  /** Absolute path. */
+  readonly file: string;
+  readonly line: number;
+  /** 1-based byte column. */
+  readonly col: number;
+  readonly type?: FactType;
+  readonly elem?: FactType;
+  readonly key?: FactType;
+  readonly from?: FactType;
+  readonly len?: number;
+  readonly cap?: number;
+  readonly operands?: number;
+  /** Captured variables in first-use order; line/col is the variable's declaration. */
+  readonly captures?: readonly {
+    readonly name: string;
+    readonly type: FactType;
+    readonly byRef: boolean;
+    readonly line?: number;
+    readonly col?: number;
+  }[];
+  /** The converted value is a compile-time constant. */
+  readonly const?: boolean;
+  readonly name?: string;
+  readonly pkg: string;
+  /** The enclosing top-level function (F, T.M, (*T).M, init). */
+  readonly func?: string;
+}
+
+export interface TypeFactsPackage {
+  readonly kind: 'package';
+  readonly pkg: string;
+  readonly dir: string;
+  readonly files: number;
+  readonly errors: readonly string[] | null;
+}
+
+/** A type named in a diagnostic, resolved by the helper's -resolve mode (typefacts/resolve.go). */
+export interface ResolvedType {
+  readonly kind: 'resolved';
+  /** The compiling package, as in the diagnostic's `# pkg` header. */
+  readonly pkg: string;
+  /** The type as -m printed it. */
+  readonly typeExpr: string;
+  readonly type?: FactType;
+  readonly elem?: FactType;
+  readonly key?: FactType;
+  readonly error?: string;
+}
+
+export const resolvedKey = (pkg: string, typeExpr: string) => `${pkg}\0${typeExpr}`;
