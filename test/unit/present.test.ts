@@ -6,6 +6,7 @@ import { rulesFor } from '../../src/core/alloc/versions.ts';
 import {
   countsText,
   escapeMarkdown,
+  notSimulatedText,
   filterSites,
   heapPageSize,
   heapTree,
@@ -271,12 +272,7 @@ suite('present: heap view models', () => {
     const roots = heapTree(sites, 'spanClass');
     assert.deepEqual(
       roots.map((r) => `${r.label} | ${r.description}`),
-      [
-        'large · noscan | 1 site · 40 KiB',
-        '48 B · c5 scan | 2 sites · 96 B',
-        'tiny · c2 noscan | 1 site · 8 B',
-        'stack | 1 site · no heap',
-      ],
+      ['large · noscan | 1 site · 40 KiB', '48 B · c5 scan | 2 sites · 96 B', 'tiny · c2 noscan | 1 site · 8 B', 'stack | 1 site'],
     );
     const c5 = roots[1]!;
     assert.match(c5.tooltip, /^span class 10 \(c5 scan\): 48 B slots, 165 per 1-page span\n2 sites: 96 B of heap if each runs once$/);
@@ -303,7 +299,7 @@ suite('present: heap view models', () => {
     const roots = heapTree(filterSites(all, { escapingOnly: true, minBytes: 0 }), 'spanClass');
     assert.deepEqual(
       roots.slice(-2).map((r) => `${r.label} | ${r.description}`),
-      ['size unknown | 1 site · size at run time', 'no allocation | 1 site · allocates nothing'],
+      ['size unknown | 1 site', 'no allocation | 1 site'],
     );
     const [pkg] = heapTree(filterSites(all, { escapingOnly: true, minBytes: 0 }), 'package');
     assert.equal(pkg!.description, '5 sites · ≥ 40.1 KiB', 'a known lower bound when some sizes are unknown');
@@ -313,6 +309,8 @@ suite('present: heap view models', () => {
       countsText(c),
       '6 heap sites: 4 of known size, 1 of unknown size, 1 allocating nothing (zerobase, static data); 1 on the stack',
     );
+    assert.equal(notSimulatedText(c), '; not simulated: 1 of unknown size, 1 allocating nothing');
+    assert.equal(notSimulatedText(siteCounts(sites)), '');
   });
 
   test('by package → function, heaviest first; a missing function is explained', () => {

@@ -20,6 +20,15 @@ export { spanTailBytes, predictionRows, objectSummary, answerLine, heapBytes } f
 export { keyStep, plainFlow, plainReason, type RevealTarget } from './flow.ts';
 export { hoverMarkdown, constructLabel, type HoverOptions } from './hover.ts';
 export { hintText, lineHints, type LineHint, type HintKind } from './hints.ts';
-export { siteId, filterSites, siteCounts, countsText, heapSummary, type SiteFilter, type SiteCounts } from './selection.ts';
+export {
+  siteId,
+  filterSites,
+  siteCounts,
+  countsText,
+  notSimulatedText,
+  heapSummary,
+  type SiteFilter,
+  type SiteCounts,
+} from './selection.ts';
 export { heapTree, type HeapTreeNode, type HeapGrouping } from './tree.ts';
 export { heapPageSize, pagedChildren, showMore } from './paging.ts';

@@ -65,6 +65,14 @@ export function countsText(c: SiteCounts): string {
   return `${plural(c.heap, 'heap site')}: ${parts.join(', ')}${c.stack ? `; ${c.stack} on the stack` : ''}`;
 }
 
+/** notSimulatedText: the heap sites Simulate Heap cannot run (no size to place), said so they are not dropped silently ('' when none). */
+export function notSimulatedText(c: SiteCounts): string {
+  const parts: string[] = [];
+  if (c.unknownSize) parts.push(`${c.unknownSize} of unknown size`);
+  if (c.noAlloc) parts.push(`${c.noAlloc} allocating nothing`);
+  return parts.length ? `; not simulated: ${parts.join(', ')}` : '';
+}
+
 /** heapSummary: the one-line status text ("12 heap sites · go1.26 amd64"). */
 export function heapSummary(sites: readonly AllocationSite[], goVersion: string, arch: string): string {
   return `${plural(siteCounts(sites).heap, 'heap site')} · go${goVersion.replace(/^go/, '')} ${arch}`;

@@ -203,7 +203,8 @@ export function heapTree(sites: readonly AllocationSite[], grouping: HeapGroupin
           parentId: undefined,
           kind: 'spanClass' as const,
           label: l.label,
-          description: `${plural(n, 'site')} · ${weightText(w)}`,
+          // Groups with no bytes to show (rank > 0) say so in their label: the count alone keeps the row short.
+          description: l.rank > 0 ? plural(n, 'site') : `${plural(n, 'site')} · ${weightText(w)}`,
           tooltip: `${l.name}\n${weightSentence(w, n)}`,
           children: g.sites.map((s) => siteLeaf(s, id, s.package ? pkgNames.get(s.package) : '')),
         };
