@@ -30,7 +30,7 @@ async function withChildScripts(dir: string): Promise<string> {
   return dir;
 }
 
-type HoverModule = typeof import('../src/ui/siteAt.ts');
+type HoverModule = typeof import('../src/core/sites/siteAt.ts');
 type PresentModule = typeof import('../src/core/sites/present.ts');
 
 /** hoverP: p50/p99 (ms) of `n` hovers on one file of `sites` with a given siteAt implementation. */
@@ -124,9 +124,14 @@ export async function benchCompare(opts: CompareOptions): Promise<{ figures: Fig
     });
   }
   if (opts.hoverSites) {
-    const before = (await import(join(tree, 'src', 'ui', 'siteAt.ts'))) as HoverModule;
+    // siteAt.ts moved from src/ui to src/core/sites; an older tree has it in src/ui.
+    const siteAtIn = (t: string): string =>
+      existsSync(join(t, 'src', 'core', 'sites', 'siteAt.ts'))
+        ? join(t, 'src', 'core', 'sites', 'siteAt.ts')
+        : join(t, 'src', 'ui', 'siteAt.ts');
+    const before = (await import(siteAtIn(tree))) as HoverModule;
     const beforePresent = (await import(join(tree, 'src', 'core', 'sites', 'present.ts'))) as PresentModule;
-    const after = await import('../src/ui/siteAt.ts');
+    const after = await import('../src/core/sites/siteAt.ts');
     const afterPresent = await import('../src/core/sites/present.ts');
     const n = opts.hoverSamples ?? 5000;
     hoverTimes(before, beforePresent, opts.hoverSites, 200);

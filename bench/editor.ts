@@ -6,7 +6,7 @@
 // is what src/ui/hover.ts runs for one request, minus the vscode objects: the file's sites from
 // the workspace map (AnalysisService.sitesForFile), siteAtPosition, sitesAtSameColumn and
 // hoverMarkdown of each hit. Inline hints are what src/ui/hints.ts render() computes for one
-// editor: filterSites, the per-line grouping, the strongest kind and hintText of each site.
+// editor: filterSites, and lineHints (one hint per line, busy lines summarised).
 // Baselines in the same run: the same hover on a 10-site file; the hints of a 50-line file.
 // Activation: V8's compile of the extension bundle, and the real activation in code-server +
 // chromium (vscodeActivation: VS Code's own activation times from "Developer: Startup
@@ -21,9 +21,9 @@ import { rulesFor } from '../src/core/alloc/versions.ts';
 import type { Diagnostic } from '../src/core/escape/diagnostic.ts';
 import { TextParser } from '../src/core/escape/text.ts';
 import { joinSites } from '../src/core/sites/join.ts';
-import { filterSites, hintText, hoverMarkdown } from '../src/core/sites/present.ts';
+import { filterSites, hoverMarkdown, lineHints } from '../src/core/sites/present.ts';
 import type { AllocationSite } from '../src/core/sites/site.ts';
-import { siteAtPosition, sitesAtSameColumn } from '../src/ui/siteAt.ts';
+import { siteAtPosition, sitesAtSameColumn } from '../src/core/sites/siteAt.ts';
 import { benchCacheDir, fmt, percentile, repoRoot, rng, runChecked, type Figure } from './lib.ts';
 
 /** sitesFromOutput parses and joins compiler output the way analyze.ts does (no type facts). */
@@ -72,30 +72,10 @@ function hover(ws: Workspace, file: string, line0: number, character: number, li
   return n;
 }
 
-/** hints computes what InlineHints.render sets on one editor: one joined hint per line. */
+/** hints computes what InlineHints.render sets on one editor: one hint per line (lineHints). */
 function hints(sites: readonly AllocationSite[]): number {
-  const shown = filterSites(sites, { escapingOnly: true, minBytes: 0 });
-  const byLine = new Map<number, AllocationSite[]>();
-  for (const s of shown) {
-    const l = byLine.get(s.line);
-    if (l) l.push(s);
-    else byLine.set(s.line, [s]);
-  }
-  const ranked = ['stack', 'tiny', 'heap', 'large'];
-  const kindOf = (s: AllocationSite) =>
-    !s.escapes || s.prediction.kind === 'stack'
-      ? 'stack'
-      : s.prediction.kind === 'tiny'
-        ? 'tiny'
-        : s.prediction.kind === 'large'
-          ? 'large'
-          : 'heap';
   let n = 0;
-  for (const list of byLine.values()) {
-    list.sort((a, b) => a.column - b.column);
-    const kind = list.map(kindOf).reduce((a, b) => (ranked.indexOf(b) > ranked.indexOf(a) ? b : a));
-    n += list.map(hintText).join('  ').length + kind.length;
-  }
+  for (const h of lineHints(filterSites(sites, { escapingOnly: true, minBytes: 0 }), false)) n += h.text.length + h.kind.length;
   return n;
 }
 

@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
+import { countsText, siteCounts } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import type { AnalysisResult, AnalyzeOptions } from '../toolchain/analyze.ts';
 import { AnalysisCache } from '../toolchain/cache.ts';
@@ -446,7 +447,7 @@ export class AnalysisService implements vscode.Disposable {
       const staleDirs = [...this.results.values()].flatMap((r) => r.result.reanalysed?.staleDirs ?? []);
       item.text = `${stale || staleDirs.length > 0 ? '$(warning)' : '$(database)'} Go Heap: ${heap} sites · ${go}${reanalysed ? ` · ${reanalysed} re-analysed` : ''}`;
       item.tooltip =
-        `${heap} heap allocation sites (${sites.length} analysed) · ${go} ${latest.arch}` +
+        `${countsText(siteCounts(sites))} · ${go} ${latest.arch}` +
         `${stale ? '\nThe last run failed: showing the previous results (see Show Log).' : ''}` +
         (reanalysed
           ? `\n${reanalysed} package${reanalysed === 1 ? '' : 's'} re-analysed on save since the last full analysis: ` +

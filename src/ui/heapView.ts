@@ -1,4 +1,5 @@
-// The Heap view: allocation sites by span class, or by package → function. Tree elements are
+// The Heap view: allocation sites by span class, or by package → function, heaviest first; the
+// view's message says what its numbers count (core countsText). Tree elements are
 // the plain models of present.ts (heapTree); this adapter maps them to TreeItems, keeps a
 // parent index for reveal(), and shows the active filters in the view's description. Each
 // node lists its children a page at a time (pagedChildren): the last item of a page is
@@ -6,10 +7,12 @@
 import * as vscode from 'vscode';
 import {
   constructLabel,
+  countsText,
   filterSites,
   heapTree,
   pagedChildren,
   showMore,
+  siteCounts,
   type HeapGrouping,
   type HeapTreeNode,
 } from '../core/sites/present.ts';
@@ -105,8 +108,13 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       ...(this.constructs.length ? [this.constructs.map(constructLabel).join(', ')] : []),
     ];
     this.view.description = all.length ? `${shown.length}/${all.length} · ${filters.join(' · ')}` : undefined;
+    // What the numbers count: the status bar's heap sites, split the way Simulate Heap can run them.
     this.view.message =
-      all.length > 0 && shown.length === 0 ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).` : undefined;
+      all.length === 0
+        ? undefined
+        : shown.length === 0
+          ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).`
+          : `${countsText(siteCounts(all))}. Bytes: heap if each site runs once; heaviest first.`;
     this.changed.fire(undefined);
   }
 

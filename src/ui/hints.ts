@@ -1,21 +1,11 @@
-// Inline hints: after-line text on each allocating line of visible Go editors. One decoration
+// Inline hints: after-line text on each allocating line of visible Go editors, one per line
+// (core lineHints: a busy line gets a summary, the hover has the details). One decoration
 // type per kind, created once, coloured through themable ThemeColors (package.json colors).
 // Hints of a document are cleared on its first edit and restored when a re-analysis lands.
 import * as vscode from 'vscode';
-import { filterSites, hintText } from '../core/sites/present.ts';
-import type { AllocationSite } from '../core/sites/site.ts';
+import { filterSites, lineHints, type HintKind } from '../core/sites/present.ts';
 import type { AnalysisService } from './analysis.ts';
 import { readSettings } from './config.ts';
-
-type HintKind = 'heap' | 'tiny' | 'large' | 'stack';
-
-function hintKind(s: AllocationSite): HintKind {
-  const k = s.prediction.kind;
-  if (!s.escapes || k === 'stack') return 'stack';
-  if (k === 'tiny') return 'tiny';
-  if (k === 'large') return 'large';
-  return 'heap';
-}
 
 export class InlineHints implements vscode.Disposable {
   private readonly types: Record<HintKind, vscode.TextEditorDecorationType>;
@@ -61,21 +51,12 @@ export class InlineHints implements vscode.Disposable {
     const display = readSettings(ed.document.uri).display;
     if (!display.inlineHints) return this.clear(ed);
     const sites = filterSites(this.service.sitesForFile(ed.document.uri.fsPath), display);
-    // One hint per line: several sites on a line are joined, the line's colour is its biggest kind.
-    const byLine = new Map<number, AllocationSite[]>();
-    for (const s of sites) {
-      const list = byLine.get(s.line);
-      if (list) list.push(s);
-      else byLine.set(s.line, [s]);
-    }
-    const ranked: HintKind[] = ['stack', 'tiny', 'heap', 'large'];
+    // Sites that allocate nothing get a hint only when every site is shown (escapingOnly off).
     const out: Record<HintKind, vscode.DecorationOptions[]> = { heap: [], tiny: [], large: [], stack: [] };
-    for (const [line, list] of byLine) {
-      if (line < 1 || line > ed.document.lineCount) continue;
-      list.sort((a, b) => a.column - b.column);
-      const kind = list.map(hintKind).reduce((a, b) => (ranked.indexOf(b) > ranked.indexOf(a) ? b : a));
-      const end = ed.document.lineAt(line - 1).range.end;
-      out[kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: list.map(hintText).join('  ') } } });
+    for (const h of lineHints(sites, !display.escapingOnly)) {
+      if (h.line < 1 || h.line > ed.document.lineCount) continue;
+      const end = ed.document.lineAt(h.line - 1).range.end;
+      out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: h.text } } });
     }
     for (const k of Object.keys(out) as HintKind[]) ed.setDecorations(this.types[k], out[k]);
   }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { hoverMarkdown } from '../core/sites/present.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds } from '../protocol/manifest.ts';
-import { siteAtPosition, sitesAtSameColumn } from './siteAt.ts';
+import { siteAtPosition, sitesAtSameColumn } from '../core/sites/siteAt.ts';
 
 export function registerHover(service: AnalysisService): vscode.Disposable {
   return vscode.languages.registerHoverProvider(

@@ -9,6 +9,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
+import { notSimulatedText, siteCounts } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import {
   isWebviewToHost,
@@ -112,7 +113,8 @@ export class SimulatePanel implements vscode.Disposable {
       goVersions,
       arch: latest?.arch ?? 'amd64',
       source: latest
-        ? `${rows.length} heap sites from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` +
+        ? `${rows.length} heap sites of known size from the last analysis (go${latest.goVersion.replace(/^go/, '')} ${latest.arch})` +
+          notSimulatedText(siteCounts(this.service.allSites())) +
           (leftOff
             ? `; ${leftOff} more not listed (the first ${rows.length} of ${rows.length + leftOff}: a run takes at most ${limits.maxRows} rows)`
             : '')

@@ -13,7 +13,7 @@ import { after, before, suite, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { simulate } from '../../src/core/alloc/heapsim.ts';
 import { validateWorkload } from '../../src/core/alloc/workload.ts';
-import { hintText } from '../../src/core/sites/present.ts';
+import { countsText, filterSites, hintText, lineHints, notSimulatedText, siteCounts } from '../../src/core/sites/present.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import {
   afterText,
@@ -31,8 +31,28 @@ import {
 } from './harness.ts';
 
 // Browser globals used inside page.waitForFunction callbacks (they run in the page, not in Node).
-declare const document: { querySelectorAll(s: string): Iterable<PageElement> };
-declare function getComputedStyle(e: PageElement, pseudo: string): { readonly content: string };
+declare const document: {
+  querySelectorAll(s: string): Iterable<PageElement>;
+  createTreeWalker(root: unknown, what: number): { nextNode(): { textContent: string | null } | null };
+  createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getBoundingClientRect(): Rect };
+};
+declare function getComputedStyle(e: PageElement, pseudo?: string): { readonly content: string; readonly textOverflow: string };
+interface Rect {
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+}
+/** What the DOM measures below read from an element (PageElement has only what the other checks use). */
+interface Measured {
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+  readonly scrollTop: number;
+  readonly textContent: string | null;
+  getAttribute(n: string): string | null;
+  getBoundingClientRect(): Rect;
+  querySelector(s: string): Measured | null;
+}
 
 const reason = cannotRun();
 
@@ -118,6 +138,41 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     return (await lastHover.innerText()).replace(/\u00a0/g, ' ');
   }
 
+  /**
+   * answerAboveTheFold: in the open hover (VS Code's default box, not scrolled), the second line —
+   * slot, span class, objects per span — is inside the visible part of the box.
+   */
+  async function answerAboveTheFold(expr: string, word: string): Promise<void> {
+    const got = await page.evaluate(
+      ([expr, word]) => {
+        const hover = [...document.querySelectorAll('.monaco-editor .monaco-hover:not(.hidden)')].find((h) =>
+          (h.textContent ?? '').includes('Go Heap Lens'),
+        ) as unknown as Measured | undefined;
+        if (!hover) return 'no hover';
+        const box = (hover.querySelector('.monaco-scrollable-element') ?? hover).getBoundingClientRect();
+        const walker = document.createTreeWalker(hover, 4);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const i = (n.textContent ?? '').indexOf(word);
+          if (i < 0) continue;
+          const r = document.createRange();
+          r.setStart(n, i);
+          r.setEnd(n, i + word.length);
+          const w = r.getBoundingClientRect();
+          return {
+            box: { top: box.top, bottom: box.bottom },
+            word: { top: w.top, bottom: w.bottom },
+            title: (hover.textContent ?? '').includes(expr),
+          };
+        }
+        return `no "${word}" in the hover`;
+      },
+      [expr, word] as const,
+    );
+    assert.ok(typeof got === 'object', String(got));
+    assert.ok(got.title, 'the hover names the expression');
+    assert.ok(got.word.top >= got.box.top && got.word.bottom <= got.box.bottom, `"${word}" below the hover's fold: ${JSON.stringify(got)}`);
+  }
+
   test('analysis finishes: status bar shows the site count and Go version', async () => {
     const item = page
       .locator('.statusbar-item')
@@ -167,8 +222,9 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
         assert.match(text, new RegExp(`${p.npages} pages`));
         assert.match(text, new RegExp(`Waste\\s+${p.wasteBytes} B \\(page rounding\\)`));
       }
-      // The key flow step is present and links to its position through our command.
-      assert.match(text, /Why:\s+from return .*\(return\)/);
+      // The key flow step, said plainly and once, links to its position through our command.
+      assert.match(text, /Why:\s+returned to the caller, so it outlives the function: return /);
+      await answerAboveTheFold(c.expr, p.kind === 'tiny' ? 'blocks/span' : 'object' + (p.kind === 'large' ? '/span' : 's/span'));
       const ret = s.reason.filter((r) => r.why === 'return').pop();
       assert.ok(ret?.line && ret.column, 'the CLI has the return step with a position');
       await lastHover!
@@ -178,6 +234,14 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
       await cursorAt(ret.line, ret.column);
       await page.keyboard.press('Escape');
     }
+    // A dynamic size: the class as a function of n leads the hover, above its fold.
+    const dyn = cliSite(lineOf('return make([]int64, n)'), 'make([]int64, n)');
+    const text = await hoverText('return make([]int64, n)', 'make', dyn.line);
+    assert.match(text, /By n: n=0: no alloc · n=1: 8 B tiny · n=2: 16 B c2 noscan/);
+    assert.match(text, /Requested: n × int64 \(8 B\), n known only at run time/);
+    await answerAboveTheFold(dyn.expr, 'n=2: 16 B c2 noscan');
+    await shot('02-hover-dynamic');
+    await page.keyboard.press('Escape');
   });
 
   test("inline hints render as ::after text equal to the CLI site's hint", async () => {
@@ -206,20 +270,65 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
       );
       assert.equal(await got.jsonValue(), JSON.stringify(want));
     }
+    // The busy line (ten heap sites and a constant in one call): one summary, the same as the core's, on screen.
+    const busy = 'fmt.Println(p.X, n.val[0]';
+    const busyLine = lineOf(busy);
+    const busyWant = lineHints(filterSites(cliSites, { escapingOnly: true, minBytes: 0 }), false).find((h) => h.line === busyLine);
+    assert.ok(busyWant && /^⇡ \d+ allocs · /.test(busyWant.text), JSON.stringify(busyWant));
+    await goToLine(busyLine - 12);
+    const fit = await page.waitForFunction(
+      (t) => {
+        const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) =>
+          (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(t),
+        );
+        if (!row) return undefined;
+        const after = [...row.querySelectorAll('span')].filter((s) => {
+          const c = getComputedStyle(s, '::after').content;
+          return c && c !== 'none' && c !== 'normal';
+        }) as unknown as Measured[];
+        if (after.length === 0) return undefined;
+        const r = after[after.length - 1]!.getBoundingClientRect();
+        return {
+          count: after.length,
+          text: getComputedStyle(after[0] as unknown as PageElement, '::after').content,
+          width: r.right - r.left,
+        };
+      },
+      busy,
+      { timeout: 15_000 },
+    );
+    const m = (await fit.jsonValue())!;
+    assert.equal(m.count, 1, 'one hint on the busy line');
+    assert.equal(m.text, JSON.stringify(busyWant.text));
+    // The line itself is wider than the editor; the hint adds no more than a short summary to it.
+    assert.ok(m.width <= 320, `the busy line's hint is ${m.width} px wide`);
     await shot('03-hints');
+    // The whole busy line and its summary, with the side bar closed (the line alone is wider than the editor beside it).
+    await page.keyboard.press('Control+B');
+    await page.locator('.part.sidebar').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    await goToLine(busyLine);
+    await page.waitForFunction(
+      (t) => [...document.querySelectorAll('.monaco-editor .view-line span')].some((e) => getComputedStyle(e, '::after').content === t),
+      JSON.stringify(busyWant.text),
+    );
+    await shot('03-hints-busy-line');
+    await page.keyboard.press('Control+B');
+    await page.locator('.part.sidebar').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await goToLine(lineOf('return &point{X: x, Y: y}'));
+    await shot('03-hints-lines');
   });
 
-  test('Heap view lists span classes and sites', async () => {
+  test('Heap view: heaviest span classes first, counts not cut at the default sidebar width, the numbers explained', async () => {
     await page
       .locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]')
       .first()
       .click();
-    const tree = page.locator('.pane-body .monaco-list').filter({ hasText: 'span class' }).first();
+    const tree = page.locator('.pane-body .monaco-list').filter({ hasText: 'tiny · c2 noscan' }).first();
     await tree.waitFor({ timeout: 20_000 });
     const header = cliSite(lineOf('return &header520{}'), '&header520{}').prediction;
     const group = tree
       .locator('.monaco-list-row')
-      .filter({ hasText: `span class ${header.spanClass} · ${header.slotBytes} B scan` })
+      .filter({ hasText: `${header.slotBytes} B · c${header.sizeClass} scan` })
       .first();
     await group.click();
     const leaf = tree.locator('.monaco-list-row').filter({ hasText: '&header520{}' }).first();
@@ -230,14 +339,37 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     const hs = cliSite(lineOf('return &header520{}'), '&header520{}');
     await cursorAt(hs.line, hs.column);
     const rows = await tree.locator('.monaco-list-row').allInnerTexts();
+    // The large object outweighs every other group; the leaf names its package with the file:line.
+    assert.match(rows[0]!, /^large · noscan\s*1 site · 40 KiB/, rows.join('\n'));
     assert.ok(
-      rows.some((r) => r.includes('span class 5 · tiny 16 B blocks')),
+      rows.some((r) => /&header520\{\}\s*demo · main\.go:54/.test(r)),
       rows.join('\n'),
     );
     assert.ok(
-      rows.some((r) => r.includes('span class 1 · large noscan')),
+      rows.some((r) => /^size unknown\s*3 sites$/.test(r)),
       rows.join('\n'),
     );
+    // The view's message says what the numbers count: the status bar's heap sites, split as Simulate Heap runs them.
+    const message = await page.locator('.pane-body .message').filter({ hasText: 'heap sites' }).first().innerText();
+    assert.ok(message.includes(countsText(siteCounts(cliSites))), message);
+    // At the default sidebar width, no group row is cut: its label and description fit (no ellipsis).
+    const cut = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const row of document.querySelectorAll('.pane-body .monaco-list-row') as unknown as Iterable<Measured>) {
+        if (row.getAttribute('aria-level') !== '1') continue;
+        const box = row.querySelector('.monaco-icon-label-container');
+        const desc = row.querySelector('.label-description');
+        if (!box || !desc) continue;
+        if (box.scrollWidth > box.clientWidth || desc.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5)
+          out.push(`${row.textContent} (${box.scrollWidth} > ${box.clientWidth} px)`);
+      }
+      return out;
+    });
+    const width = await page
+      .locator('.part.sidebar')
+      .first()
+      .evaluate((e) => (e as unknown as Measured).clientWidth);
+    assert.deepEqual(cut, [], `rows cut at a ${width} px sidebar`);
     await shot('04-heap-view');
   });
 
@@ -245,6 +377,10 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     await runCommand(page, 'Go Heap: Simulate Heap');
     const frame: FrameLocator = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
     await frame.locator('#workload tbody tr').first().waitFor({ timeout: 30_000 });
+    // The sites it cannot run are counted, not dropped.
+    const source = await frame.locator('p.source').first().innerText();
+    assert.ok(source.includes(`${siteCounts(cliSites).sized} heap sites of known size`), source);
+    assert.ok(source.includes(notSimulatedText(siteCounts(cliSites))), source);
     await frame.locator('vscode-button', { hasText: '× 1 000 live' }).click();
     await frame.locator('#run').click();
     await frame.locator('#status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
@@ -298,7 +434,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
     await page.keyboard.type('50000');
     await page.locator('.monaco-editor .view-line').filter({ hasText: 'buf [50000]byte' }).first().waitFor();
     await goToLine(lineOf('return new(bigBuffer)'));
-    await page.waitForFunction(() => true);
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'return new(bigBuffer)' }).first().waitFor();
     assert.equal(await hintOn('return new(bigBuffer)'), '', 'hints of an edited document are cleared');
     const big = cliSite(lineOf('return new(bigBuffer)'), 'new(bigBuffer)');
     const want = hintText({ ...big, prediction: { ...big.prediction, requestBytes: 50000 } }).replace('5p', `${Math.ceil(50000 / 8192)}p`);

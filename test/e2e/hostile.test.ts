@@ -188,7 +188,10 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
       .locator('.activitybar .action-item a[aria-label^="Go Heap"], .activitybar .action-item[aria-label^="Go Heap"]')
       .first()
       .click();
-    const tree = page.locator('.pane-body .monaco-list').filter({ hasText: 'span class' }).first();
+    const tree = page
+      .locator('.pane-body .monaco-list')
+      .filter({ hasText: /\d+ sites?\b/ })
+      .first();
     await tree.waitFor({ timeout: 20_000 });
     // Expand every group (the tree starts collapsed).
     for (let i = 0; i < 30; i++) {

@@ -4,15 +4,20 @@ import fc from 'fast-check';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import {
+  countsText,
   escapeMarkdown,
+  notSimulatedText,
   filterSites,
   heapPageSize,
   heapTree,
   hintText,
   hoverMarkdown,
   keyStep,
+  lineHints,
   pagedChildren,
+  plainFlow,
   showMore,
+  siteCounts,
   siteId,
   spanTailBytes,
   type HeapTreeNode,
@@ -72,24 +77,100 @@ suite('present: inline hints', () => {
   });
 });
 
+suite('present: one hint per line', () => {
+  const zero = (line: number) =>
+    site(0, false, { line, construct: 'interface-conv', notes: ['constant or read-only global: static data'] });
+  const stack = (line: number) =>
+    site(24, true, { line, escapes: false, prediction: { ...classify({ bytes: 24, pointers: true }, go126), kind: 'stack' } });
+  const unknown = (line: number) =>
+    site(0, false, { line, prediction: { ...classify({ bytes: 8, pointers: false }, go126), kind: 'unknown', requestBytes: 0 } });
+
+  test('a busy line gets one summary; a lone site its own hint; nothing-allocating sites none by default', () => {
+    const sites = [
+      site(8, false, { line: 3, column: 5 }),
+      site(40, true, { line: 3, column: 20 }),
+      site(4, false, { line: 3, column: 30 }),
+      zero(3),
+      site(48, true, { line: 7 }),
+      zero(9),
+    ];
+    assert.deepEqual(lineHints(sites, false), [
+      { line: 3, kind: 'heap', text: '⇡ 3 allocs · 60 B' },
+      { line: 7, kind: 'heap', text: '⇡ 48 B · c5 scan' },
+    ]);
+    // Every site asked for: the nothing-allocating ones show, and say so.
+    assert.deepEqual(lineHints(sites, true), [
+      { line: 3, kind: 'heap', text: '⇡ 3 allocs · 60 B · 1 no alloc' },
+      { line: 7, kind: 'heap', text: '⇡ 48 B · c5 scan' },
+      { line: 9, kind: 'stack', text: '· no heap alloc' },
+    ]);
+  });
+
+  test('unknown sizes and stack sites in a summary; hints stay short whatever the line holds', () => {
+    assert.equal(lineHints([site(48, true), unknown(10)], false)[0]!.text, '⇡ 2 allocs · ≥ 48 B');
+    assert.equal(lineHints([unknown(10), unknown(10)], false)[0]!.text, '⇡ 2 allocs · size unknown');
+    assert.equal(lineHints([stack(10), stack(10)], true)[0]!.text, '· 2 stack');
+    assert.equal(lineHints([site(40000, false), stack(10)], true)[0]!.kind, 'large');
+    const busy = Array.from({ length: 500 }, (_, i) => site(8 + (i % 400), i % 2 === 0, { column: i + 1 }));
+    const [h] = lineHints([...busy, ...Array.from({ length: 50 }, () => unknown(10)), stack(10), zero(10)], true);
+    assert.equal(h!.text, '⇡ 550 allocs · ≥ 91.4 KiB · 1 stack · 1 no alloc');
+  });
+});
+
 suite('present: hover markdown', () => {
-  test('says why, what is requested and where it lands', () => {
+  test('the answer first: slot, span class, objects per span and waste on the second line; then what, then why', () => {
     const md = hoverMarkdown(site(520, true, { reason: returnFlow }), { revealCommand: 'goHeap.revealPosition' });
-    assert.match(md, /escapes to heap/);
-    assert.match(md, /\*\*Why:\*\* from return \\&T\\\{\\\.\\\.\\\.\\\} \\\(return\\\) at.*— \*return\*/);
-    assert.match(md, /520 B/);
-    assert.match(md, /\\\+ 8 B malloc header/);
+    const lines = md.split('\n');
+    assert.match(lines[0]!, /^\*\*Go Heap Lens\*\* · \\&T\\\{\\\.\\\.\\\.\\\} — escapes to heap \(composite literal\) {2}$/);
+    assert.equal(
+      lines[1],
+      '**576 B slot (size class 27)** · span class 54 (c27 scan) · 14 objects/span (1 page) · waste 56 B/object + 128 B/span  ',
+    );
+    assert.equal(lines[2], '**Requested:** 520 B \\+ 8 B malloc header (type main\\.T, size 520 B, 8 pointer bytes)  ');
+    // The key step once: its plain reason, the expression, the position (no repeat of the compiler's line).
+    assert.match(
+      lines[3]!,
+      /^\*\*Why:\*\* returned to the caller\\, so it outlives the function: return \\&T\\\{\\\.\\\.\\\.\\\} \(\[main\\\.go\\:10\\:2\]/,
+    );
+    assert.equal((lines[3]!.match(/return/g) ?? []).length, 2, lines[3]);
+    // Details below: the table, the flow as the compiler printed it with a plain reading of `flow:` lines.
     assert.match(md, /\| Size class \| 27 · 576 B slot \|/);
     assert.match(md, /\| Span class \| 54 \(c27 scan\) \|/);
-    assert.match(md, /\| Span \| 1 page \(8192 B \(8 KiB\)\) · 14 objects \|/);
+    assert.match(md, /\| Span \| 1 page \(8 KiB\) · 14 objects \|/);
     assert.match(md, /\| Waste \| 56 B\/object · 128 B\/span/);
+    assert.match(md, /1\. flow\\: \\~r0 ← .* — \*the function\\'s result holds the address of the object \\&T/);
     assert.match(md, /go1\\\.26 amd64/);
-    // The key step links to its position through our command only.
+    assert.ok(md.indexOf('| Size class') > md.indexOf('**Why:**'), 'details after the answer and the why');
+    // Every step links to its position through our command only.
     const links = [...md.matchAll(/\]\((command:[^?)]+)\?/g)].map((m) => m[1]);
     assert.ok(links.length >= 1);
     assert.ok(links.every((l) => l === 'command:goHeap.revealPosition'));
     const arg = md.match(/command:goHeap\.revealPosition\?([^)]+)\)/)![1]!;
     assert.deepEqual(JSON.parse(decodeURIComponent(arg)), [{ file: './main.go', line: 10, base: '/ws/demo/main.go', column: 2 }]);
+  });
+
+  test('plain readings of the compiler notation', () => {
+    assert.equal(
+      plainFlow('flow: ~r0 ← &{storage for &T{...}}:'),
+      "the function's result holds the address of the object &T{...} allocates",
+    );
+    assert.equal(plainFlow('flow: {heap} ← *fmt.a:'), 'the heap holds what fmt.a points to');
+    assert.equal(plainFlow('flow: {storage for func literal} ← &c:'), 'the object func literal allocates holds the address of c');
+    assert.equal(plainFlow('from x (spill) at ./a.go:1:2'), undefined);
+  });
+
+  test('the key step is the sink, not a carrier like spill or slice-literal-element', () => {
+    const call: FlowStepAt[] = [
+      { text: 'flow: {storage for ... argument} ← &{storage for x}:' },
+      { text: 'from x (spill) at ./main.go:5:3', why: 'spill', file: './main.go', line: 5, column: 3 },
+      { text: 'from fmt.Println(x) (call parameter) at ./main.go:5:13', why: 'call parameter', file: './main.go', line: 5, column: 13 },
+      { text: 'from ... argument (slice-literal-element) at ./main.go:5:13', why: 'slice-literal-element' },
+    ];
+    assert.equal(keyStep(call)?.why, 'call parameter');
+    assert.match(
+      hoverMarkdown(site(8, false, { reason: call })),
+      /\*\*Why:\*\* passed to a parameter the callee lets escape: fmt\\\.Println\\\(x\\\)/,
+    );
   });
 
   test('tiny and large objects', () => {
@@ -98,7 +179,11 @@ suite('present: hover markdown', () => {
     assert.match(tiny, /Span class \| 5 \(c2 noscan, the tiny allocator\)/);
     const large = hoverMarkdown(site(40000, false));
     assert.match(large, /Size class \| 0 \(large object/);
-    assert.match(large, /5 pages \(40960 B \(40 KiB\)\) · 1 object/);
+    assert.match(large, /5 pages \(40 KiB\) · 1 object/);
+    assert.match(
+      large.split('\n')[1]!,
+      /^\*\*large object: its own 5 pages span \(40 KiB\)\*\* · span class 1 \(large noscan\) · 1 object\/span/,
+    );
     assert.match(large, /Waste \| 960 B \(page rounding\)/);
   });
 
@@ -128,13 +213,15 @@ suite('present: hover markdown', () => {
     assert.equal(escapeMarkdown('plain words 123'), 'plain words 123');
   });
 
-  test('dynamic sizes list the class as a function of n', () => {
+  test('dynamic sizes: the class by n leads, compact; the full list is in the details; no "Requested: 0 B"', () => {
     const p = (n: number) => classify({ bytes: 8 * n, pointers: false }, go126);
     const md = hoverMarkdown(
       site(0, false, {
-        construct: 'make-slice',
-        expr: 'make([]int64, n)',
-        prediction: { ...p(1), kind: 'unknown' },
+        construct: 'append',
+        expr: 'append(b, x)',
+        type: { name: '[]int64', size: 24, align: 8, ptrBytes: 8 },
+        elements: { type: { name: 'int64', size: 8, align: 8, ptrBytes: 0 }, len: null, cap: null },
+        prediction: { ...p(1), kind: 'unknown', requestBytes: 0 },
         dynamic: [
           { minN: 1, maxN: 1, prediction: p(1) },
           { minN: 2, maxN: 2, prediction: p(2) },
@@ -143,9 +230,20 @@ suite('present: hover markdown', () => {
         ],
       }),
     );
+    const lines = md.split('\n');
+    assert.equal(lines[1], '**By n:** n=1: 8 B tiny · n=2: 16 B c2 noscan · n 3–4: 32 B c4 noscan · n ≥ 4097: large 40 KiB  ');
+    assert.equal(lines[2], '**Requested:** n × int64 (8 B), n known only at run time');
+    assert.doesNotMatch(md, /Requested:\*\* 0 B/);
     assert.match(md, /- n = 1: 8 B in a 16 B tiny block/);
     assert.match(md, /- 3 ≤ n ≤ 4: 32 B → 32 B slot, span class 9/);
     assert.match(md, /- n ≥ 4097: 32776 B → large, 5 pages/);
+    const many = hoverMarkdown(
+      site(0, false, {
+        prediction: { ...p(1), kind: 'unknown' },
+        dynamic: Array.from({ length: 60 }, (_, i) => ({ minN: i + 1, maxN: i + 1, prediction: p(i + 1) })),
+      }),
+    );
+    assert.match(many.split('\n')[1]!, / · … 52 more {2}$/, 'the lead lists 8 ranges and says how many more');
   });
 
   test('keyStep prefers the last step with a reason', () => {
@@ -170,40 +268,69 @@ suite('present: heap view models', () => {
     site(16, true, { line: 40, escapes: false, prediction: { ...classify({ bytes: 16, pointers: true }, go126), kind: 'stack' } }),
   ];
 
-  test('by span class: one group per span class, ordered, leaves point back to their parent', () => {
+  test('by span class: heaviest group first, short labels with the counts after them, leaves name their package', () => {
     const roots = heapTree(sites, 'spanClass');
     assert.deepEqual(
-      roots.map((r) => r.label),
-      [
-        'span class 1 · large noscan',
-        'span class 5 · tiny 16 B blocks (noscan)',
-        'span class 10 · 48 B scan (c5)',
-        'stack (does not escape)',
-      ],
+      roots.map((r) => `${r.label} | ${r.description}`),
+      ['large · noscan | 1 site · 40 KiB', '48 B · c5 scan | 2 sites · 96 B', 'tiny · c2 noscan | 1 site · 8 B', 'stack | 1 site'],
     );
-    const c5 = roots[2]!;
-    assert.equal(c5.children.length, 2);
-    assert.equal(c5.description, '2 sites · 96 B per pass');
+    const c5 = roots[1]!;
+    assert.match(c5.tooltip, /^span class 10 \(c5 scan\): 48 B slots, 165 per 1-page span\n2 sites: 96 B of heap if each runs once$/);
     for (const leaf of c5.children) {
       assert.equal(leaf.parentId, c5.id);
       assert.equal(leaf.kind, 'site');
     }
     assert.equal(c5.children[0]!.site!.id, siteId(sites[2]!));
+    // Two packages named …/demo and …/demo/b: the shortest suffix that tells them apart.
+    assert.deepEqual(
+      c5.children.map((l) => l.description),
+      ['b · b.go:20 · 48 B', 'demo · main.go:9 · 48 B'],
+    );
   });
 
-  test('by package → function', () => {
-    const roots = heapTree(filterSites(sites, { escapingOnly: true, minBytes: 0 }), 'package');
+  test('sites that allocate nothing or have no known size are grouped, counted and labelled, never dropped', () => {
+    const unknown = site(0, false, {
+      line: 50,
+      construct: 'append',
+      prediction: { ...classify({ bytes: 8, pointers: false }, go126), kind: 'unknown', requestBytes: 0 },
+    });
+    const zero = site(0, false, { line: 60, construct: 'interface-conv', notes: ['constant or read-only global: static data'] });
+    const all = [...sites, unknown, zero];
+    const roots = heapTree(filterSites(all, { escapingOnly: true, minBytes: 0 }), 'spanClass');
+    assert.deepEqual(
+      roots.slice(-2).map((r) => `${r.label} | ${r.description}`),
+      ['size unknown | 1 site', 'no allocation | 1 site'],
+    );
+    const [pkg] = heapTree(filterSites(all, { escapingOnly: true, minBytes: 0 }), 'package');
+    assert.equal(pkg!.description, '5 sites · ≥ 40.1 KiB', 'a known lower bound when some sizes are unknown');
+    const c = siteCounts(all);
+    assert.deepEqual(c, { analysed: 7, heap: 6, sized: 4, unknownSize: 1, noAlloc: 1, stack: 1 });
+    assert.equal(
+      countsText(c),
+      '6 heap sites: 4 of known size, 1 of unknown size, 1 allocating nothing (zerobase, static data); 1 on the stack',
+    );
+    assert.equal(notSimulatedText(c), '; not simulated: 1 of unknown size, 1 allocating nothing');
+    assert.equal(notSimulatedText(siteCounts(sites)), '');
+  });
+
+  test('by package → function, heaviest first; a missing function is explained', () => {
+    const roots = heapTree(
+      filterSites([...sites, site(16, true, { line: 70, func: undefined })], { escapingOnly: true, minBytes: 0 }),
+      'package',
+    );
     assert.deepEqual(
       roots.map((r) => r.label),
-      ['example.com/demo', 'example.com/demo/b'],
+      ['demo', 'b'],
     );
+    assert.equal(roots[0]!.tooltip.split('\n')[0], 'package example.com/demo');
     assert.deepEqual(
       roots[0]!.children.map((f) => f.label),
-      ['newPoint', 'newNode', 'newBig'],
+      ['newBig', 'newNode', 'newPoint', '(function unknown)'],
     );
+    assert.match(roots[0]!.children[3]!.tooltip, /type-facts helper has no fact at these positions/);
     const leaf = roots[0]!.children[1]!.children[0]!;
     assert.equal(leaf.parentId, roots[0]!.children[1]!.id);
-    assert.equal(leaf.description, 'main.go:9 · 48 B · c5 scan');
+    assert.equal(leaf.description, 'main.go:9 · 48 B c5 scan');
   });
 
   test('filters: escaping only, min bytes, constructs', () => {
@@ -247,7 +374,7 @@ suite('present: heap view pages (a 200 k-site workspace is not one tree item per
     const [root] = heapTree(many, 'spanClass');
     assert.ok(root);
     assert.equal(root.children.length, 1000);
-    assert.equal(root.description, '1000 sites · 46.9 KiB per pass');
+    assert.equal(root.description, '1000 sites · 46.9 KiB');
     const page = pagedChildren(root.id, root.children, 0);
     assert.equal(page.length, heapPageSize + 1);
     const more = page[heapPageSize]!;
@@ -284,8 +411,8 @@ suite('present: heap view pages (a 200 k-site workspace is not one tree item per
       clickThrough(undefined, roots).listed.map((r) => r.label),
       roots.map((r) => r.label),
     );
-    const big = roots.find((r) => r.label === 'example.com/big')!;
-    assert.equal(big.description, '550 sites · 25.8 KiB per pass');
+    const big = roots.find((r) => r.label === 'big')!;
+    assert.equal(big.description, '550 sites · 25.8 KiB');
     assert.equal(big.children[0]!.children.length, 550);
     assert.equal(
       roots.reduce((n, r) => n + r.children.reduce((m, f) => m + f.children.length, 0), 0),

@@ -11,7 +11,7 @@ import { commandIds, panelViewType, viewIds } from '../../src/protocol/manifest.
 import { resolveSettings, splitTags, type RawSettings } from '../../src/toolchain/goSettings.ts';
 import { shellQuote } from '../../src/toolchain/shellQuote.ts';
 import { contentSecurityPolicy, panelHtml } from '../../src/ui/panelHtml.ts';
-import { siteAtPosition } from '../../src/ui/siteAt.ts';
+import { siteAtPosition } from '../../src/core/sites/siteAt.ts';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

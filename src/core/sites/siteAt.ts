@@ -1,5 +1,5 @@
-// Which site a cursor position means. No vscode import (unit-tested directly).
-import type { AllocationSite } from '../core/sites/site.ts';
+// Which site a cursor position means: the hover's lookup, pure (the bench times it too).
+import type { AllocationSite } from './site.ts';
 
 /**
  * Sites of one file by line, each line's sites sorted by column (stable: equal columns keep the
