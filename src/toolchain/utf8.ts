@@ -9,7 +9,7 @@ export const utf8Decode: Utf8Decode = (bytes, start, end) => decoder.decode(byte
 
 /**
  * The same through Buffer's own UTF-8 slice (V8's decoder, WHATWG replacement; checked against
- * utf8Decode in test/unit/bytes-parser.test.ts): no subarray and no TextDecoder call per line.
+ * utf8Decode in test/integration/bytes-parser.test.ts): no subarray and no TextDecoder call per line.
  */
 export const bufferUtf8Decode: Utf8Decode = (bytes, start, end) =>
   (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8', start, end);

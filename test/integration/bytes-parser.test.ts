@@ -2,99 +2,20 @@
 // through a streaming TextDecoder('utf-8'), as analyze.ts decoded a saved output before: identical
 // diagnostics (steps included), stats and unparsed lines on every recording, on random chunkings,
 // line endings, invalid UTF-8 and very long lines, with and without the SiteCollector's `want`.
-// The std output (.cache/std-m2.txt, 144 MiB) is compared by the last test with GHL_STD_EQUIVALENCE=1.
+// The std output (.cache/std-m2.txt, 144 MiB) is compared by test/long/std-equivalence.test.ts (npm run test:long).
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ByteTextParser, type Utf8Decode } from '../../src/core/escape/bytes.ts';
-import type { Diagnostic, ParseResult, UnparsedLine } from '../../src/core/escape/diagnostic.ts';
-import { TextParser, type TextParserOptions } from '../../src/core/escape/text.ts';
-import { SiteCollector } from '../../src/core/sites/collector.ts';
+import { ByteTextParser } from '../../src/core/escape/bytes.ts';
+import * as parity from '../helpers/byteParity.ts';
 import { bufferUtf8Decode, utf8Decode } from '../../src/toolchain/utf8.ts';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const recorded = join(fixtures, 'recorded');
-const stdFile = join(__dirname, '..', '..', '.cache', 'std-m2.txt');
 
-type Mode = 'all' | 'keepAll' | 'sitesOnly' | 'skipOnly';
-const modes: readonly Mode[] = ['all', 'keepAll', 'sitesOnly', 'skipOnly'];
-
-interface Outcome {
-  r: ParseResult;
-  diagnostics: readonly Diagnostic[];
-  unparsed: readonly UnparsedLine[];
-}
-
-function options(
-  mode: Mode,
-  baseDir: string,
-  sink: { ds: Diagnostic[]; un: UnparsedLine[] },
-  maxLineLength?: number,
-): { opts: TextParserOptions; done: () => readonly Diagnostic[] } {
-  const extra = { baseDir, onUnparsed: (u: UnparsedLine) => sink.un.push(u), ...(maxLineLength ? { maxLineLength } : {}) };
-  if (mode === 'all') return { opts: { ...extra, onDiagnostic: (d) => sink.ds.push(d) }, done: () => sink.ds };
-  const c = new SiteCollector({ keepAll: mode !== 'sitesOnly' });
-  return { opts: { ...extra, want: c.want, onDiagnostic: c.add, deferSteps: mode !== 'skipOnly' }, done: () => c.diagnostics() };
-}
-
-/** The reference: TextParser over TextDecoder's streaming output, 32 KiB at a time (analyze.ts before). */
-function reference(bytes: Uint8Array, mode: Mode, baseDir: string, maxLineLength?: number): Outcome {
-  const sink = { ds: [] as Diagnostic[], un: [] as UnparsedLine[] };
-  const { opts, done } = options(mode, baseDir, sink, maxLineLength);
-  const p = new TextParser(opts);
-  const dec = new TextDecoder('utf-8');
-  for (let o = 0; o < bytes.length; o += 32 << 10) p.push(dec.decode(bytes.subarray(o, o + (32 << 10)), { stream: true }));
-  p.push(dec.decode());
-  const r = p.end();
-  return { r, diagnostics: done(), unparsed: sink.un };
-}
-
-function viaBytes(
-  chunks: readonly Uint8Array[],
-  mode: Mode,
-  baseDir: string,
-  maxLineLength?: number,
-  decode: Utf8Decode = bufferUtf8Decode,
-): Outcome {
-  const sink = { ds: [] as Diagnostic[], un: [] as UnparsedLine[] };
-  const { opts, done } = options(mode, baseDir, sink, maxLineLength);
-  const p = new ByteTextParser({ ...opts, decode });
-  for (const c of chunks) p.push(c);
-  const r = p.end();
-  return { r, diagnostics: done(), unparsed: sink.un };
-}
-
-function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of at) {
-    out.push(bytes.slice(prev, c));
-    prev = c;
-  }
-  out.push(bytes.slice(prev));
-  return out;
-}
-
-function assertSame(
-  bytes: Uint8Array,
-  baseDir: string,
-  chunks: readonly Uint8Array[] = [bytes],
-  maxLineLength?: number,
-  only?: readonly Mode[],
-  decode?: Utf8Decode,
-): void {
-  for (const mode of only ?? modes) {
-    const want = reference(bytes, mode, baseDir, maxLineLength);
-    const got = viaBytes(chunks, mode, baseDir, maxLineLength, decode);
-    assert.deepEqual(got.r.stats, want.r.stats, `stats, ${mode}`);
-    assert.deepEqual(got.unparsed, want.unparsed, `unparsed, ${mode}`);
-    assert.equal(got.diagnostics.length, want.diagnostics.length, `diagnostics, ${mode}`);
-    assert.deepEqual(got.diagnostics, want.diagnostics, `diagnostics, ${mode}`);
-  }
-}
+const { split, assertSame, reference } = parity;
 
 const recordings = existsSync(recorded)
   ? readdirSync(recorded)
@@ -256,27 +177,5 @@ suite('ByteTextParser equals TextParser over TextDecoder', () => {
       p.push(c);
     p.end();
     assert.deepEqual(got, want);
-  });
-
-  test('std output of go build -gcflags=-m=2 std (.cache/std-m2.txt)', { timeout: 600_000 }, (t) => {
-    if (process.env['GHL_STD_EQUIVALENCE'] !== '1') {
-      t.skip('not compared on the 144 MiB std output unless GHL_STD_EQUIVALENCE=1 (≈1 min of 2 cores, too long for npm test)');
-      return;
-    }
-    if (!existsSync(stdFile)) {
-      t.skip(`${stdFile} is absent: generate it with the parser bench (node --import tsx bench/run.ts --only parser)`);
-      return;
-    }
-    const bytes = new Uint8Array(readFileSync(stdFile));
-    assertSame(
-      bytes,
-      process.cwd(),
-      split(
-        bytes,
-        Array.from({ length: Math.ceil(bytes.length / (1 << 20)) }, (_, i) => i << 20),
-      ),
-      undefined,
-      ['keepAll', 'sitesOnly'],
-    );
   });
 });

@@ -5,7 +5,7 @@
 // indentation on (a deferred block's). Every other line is decoded on its own and handed to
 // TextParser, so what it builds, counts and reports unparsed is TextParser's own answer: identical
 // to TextParser fed the same bytes through a streaming TextDecoder('utf-8')
-// (test/unit/bytes-parser.test.ts), which holds because a UTF-8 decoder's state is empty after
+// (test/integration/bytes-parser.test.ts), which holds because a UTF-8 decoder's state is empty after
 // each ASCII line terminator: decoding line by line equals decoding the whole.
 import type { ParseResult } from './diagnostic.ts';
 import { LineSplitter } from './lines.ts';
