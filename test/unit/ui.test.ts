@@ -10,7 +10,7 @@ import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { commandIds, panelViewType, viewIds } from '../../src/ui/commands.ts';
 import { resolveSettings, splitTags, type RawSettings } from '../../src/ui/goSettings.ts';
 import { shellQuote } from '../../src/ui/logFormat.ts';
-import { contentSecurityPolicy, panelHtml } from '../../src/ui/panelHtml.ts';
+import { contentSecurityPolicy, panelHtml } from '../../src/protocol/panelHtml.ts';
 import { siteAtPosition } from '../../src/ui/siteAt.ts';
 
 const root = join(__dirname, '..', '..');
@@ -184,7 +184,7 @@ suite('ui: manifest and code agree', () => {
 suite('ui: the only inline style the CSP admits is the empty one', () => {
   test('emptyStyleHash is sha256("") in base64', async () => {
     const { createHash } = await import('node:crypto');
-    const { emptyStyleHash } = await import('../../src/ui/panelHtml.ts');
+    const { emptyStyleHash } = await import('../../src/protocol/panelHtml.ts');
     assert.equal(emptyStyleHash, `sha256-${createHash('sha256').update('').digest('base64')}`);
   });
 });

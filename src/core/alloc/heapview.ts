@@ -2,6 +2,8 @@
 // mcentrals, as the tests and the panel's converter (src/protocol/snapshot.ts) read them. The
 // engine is heapsim.ts; this file only reads it.
 import type { MSpan } from './mspan.ts';
+import { pageSize } from './sizeclasses.ts';
+import { numSpanClasses } from './spanclass.ts';
 import { simulationReport, type SimState, type SimulationReport } from './simreport.ts';
 
 export interface SpanView {
@@ -119,24 +121,9 @@ export function heapSnapshot(sim: SimState, limits: SnapshotLimits = {}): HeapSn
     cachedBy: cachedBy.get(s) ?? -1,
   }));
 
-  const mcaches: MCacheView[] = sim.mcaches.map((c) => ({
-    p: c.p,
-    spans: c.alloc.flatMap((s, spc) => (s ? [{ spanClass: spc, spanId: s.id, allocCount: s.allocCount, nelems: s.nelems }] : [])),
-    tiny: { active: c.tinySpan !== null, spanId: c.tinySpan?.id ?? -1, offset: c.tinyoffset, unflushedTinyAllocs: c.tinyAllocs },
-    pageCache: { basePage: c.pcache.basePage, freePages: c.pcache.freeCount },
-  }));
+  const mcaches = mcacheViews(sim);
+  const mcentrals = mcentralViews(sim);
   const sg = heap.sweepgen;
-  const mcentrals: MCentralView[] = [];
-  for (const m of heap.central) {
-    const v = {
-      spanClass: m.spanclass,
-      partialSwept: m.partialSwept(sg).length,
-      partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
-      fullSwept: m.fullSwept(sg).length,
-      fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
-    };
-    if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
-  }
   return {
     sweepgen: sg,
     report: simulationReport(sim),
@@ -149,4 +136,139 @@ export function heapSnapshot(sim: SimState, limits: SnapshotLimits = {}): HeapSn
     mcaches,
     mcentrals,
   };
+}
+
+/** Where the bytes of one span class's in-use spans go. */
+export interface SpanClassBytes {
+  readonly spanClass: number;
+  readonly spans: number;
+  /** Allocated slots (tiny: blocks; large: objects). */
+  readonly objects: number;
+  readonly freeSlots: number;
+  /** Pages of the spans × 8 KiB. */
+  readonly spanBytes: number;
+  /** Bytes the program asked for in the allocated slots. */
+  readonly requestBytes: number;
+  /** Allocated slot bytes beyond the request: size-class rounding, malloc headers, tiny padding, a large object's last page. */
+  readonly wasteBytes: number;
+  /** Free slots × slot size. */
+  readonly freeBytes: number;
+  /** Span bytes no slot can use: heap bits, inline mark bits, the tail after the last slot. */
+  readonly reserveBytes: number;
+}
+
+/** spanClassBytes splits every in-use span's bytes by span class (only classes with a span), ascending. */
+export function spanClassBytes(sim: SimState): SpanClassBytes[] {
+  // Hot (the panel asks every step, over every span): flat arrays by span class, plain fields.
+  const spans = new Float64Array(numSpanClasses);
+  const objects = new Float64Array(numSpanClasses);
+  const freeSlots = new Float64Array(numSpanClasses);
+  const spanBytes = new Float64Array(numSpanClasses);
+  const requestBytes = new Float64Array(numSpanClasses);
+  const slotBytes = new Float64Array(numSpanClasses);
+  const freeBytes = new Float64Array(numSpanClasses);
+  for (const s of sim.heap.spans) {
+    const spc = s.spanclass;
+    const n = s.allocCount;
+    spans[spc]!++;
+    objects[spc]! += n;
+    freeSlots[spc]! += s.nelems - n;
+    spanBytes[spc]! += s.npages * pageSize;
+    requestBytes[spc]! += s.liveRequestBytes + s.garbageRequestBytes;
+    slotBytes[spc]! += n * s.elemsize;
+    freeBytes[spc]! += (s.nelems - n) * s.elemsize;
+  }
+  const out: SpanClassBytes[] = [];
+  for (let spc = 0; spc < numSpanClasses; spc++) {
+    if (spans[spc] === 0) continue;
+    out.push({
+      spanClass: spc,
+      spans: spans[spc]!,
+      objects: objects[spc]!,
+      freeSlots: freeSlots[spc]!,
+      spanBytes: spanBytes[spc]!,
+      requestBytes: requestBytes[spc]!,
+      wasteBytes: slotBytes[spc]! - requestBytes[spc]!,
+      freeBytes: freeBytes[spc]!,
+      reserveBytes: spanBytes[spc]! - slotBytes[spc]! - freeBytes[spc]!,
+    });
+  }
+  return out;
+}
+
+/**
+ * The page map at a resolution: the mapped pages [0, pagesMapped) in cells of `pagesPerCell`
+ * pages, each cell owned by the in-use span that covers most of its pages (or none).
+ */
+export interface PageCells {
+  readonly pagesMapped: number;
+  readonly pagesPerArena: number;
+  readonly pagesPerCell: number;
+  /** Per cell, the index into `spans` of its owner, or -1 (no in-use page). */
+  readonly owner: Int32Array;
+  /** Per cell, how many of its pages in-use spans cover. */
+  readonly inUsePages: Int32Array;
+  readonly spans: readonly MSpan[];
+}
+
+/**
+ * pageCells draws the heap into at most `maxCells` cells. pagesPerCell is a power of two, so an
+ * arena (a power of two of pages) always starts a cell. O(spans + cells).
+ */
+export function pageCells(sim: SimState, maxCells: number): PageCells {
+  const heap = sim.heap;
+  const pagesMapped = heap.heapPages;
+  let pagesPerCell = 1;
+  while (Math.ceil(pagesMapped / pagesPerCell) > maxCells) pagesPerCell *= 2;
+  const cells = Math.ceil(pagesMapped / pagesPerCell);
+  const owner = new Int32Array(cells).fill(-1);
+  const best = new Int32Array(cells);
+  const inUsePages = new Int32Array(cells);
+  const spans: MSpan[] = [];
+  for (const s of heap.spans) {
+    const end = s.basePage + s.npages;
+    const firstCell = Math.floor(s.basePage / pagesPerCell);
+    const lastCell = Math.min(cells - 1, Math.floor((end - 1) / pagesPerCell));
+    let owns = false;
+    for (let c = firstCell; c <= lastCell; c++) {
+      // Most spans sit inside one cell: then they cover all their pages of it.
+      const covered = firstCell === lastCell ? s.npages : Math.min(end, (c + 1) * pagesPerCell) - Math.max(s.basePage, c * pagesPerCell);
+      inUsePages[c]! += covered;
+      if (covered > best[c]!) {
+        best[c] = covered;
+        owner[c] = spans.length;
+        owns = true;
+      }
+    }
+    if (owns) spans.push(s);
+  }
+  return { pagesMapped, pagesPerArena: heap.pagesPerArena, pagesPerCell, owner, inUsePages, spans };
+}
+
+/** mcacheViews: each P's cached spans, tiny block and page cache. */
+export function mcacheViews(sim: SimState): MCacheView[] {
+  return sim.mcaches.map((c) => ({
+    p: c.p,
+    spans: c.alloc.flatMap((s, spc) => (s ? [{ spanClass: spc, spanId: s.id, allocCount: s.allocCount, nelems: s.nelems }] : [])),
+    tiny: { active: c.tinySpan !== null, spanId: c.tinySpan?.id ?? -1, offset: c.tinyoffset, unflushedTinyAllocs: c.tinyAllocs },
+    pageCache: { basePage: c.pcache.basePage, freePages: c.pcache.freeCount },
+  }));
+}
+
+/** mcentralViews: the span sets of every mcentral that holds a span. */
+export function mcentralViews(sim: SimState): MCentralView[] {
+  const heap = sim.heap;
+  const sg = heap.sweepgen;
+  const mcentrals: MCentralView[] = [];
+  for (const m of heap.central) {
+    const v = {
+      spanClass: m.spanclass,
+      partialSwept: m.partialSwept(sg).length,
+      partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
+      fullSwept: m.fullSwept(sg).length,
+      fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
+    };
+    if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
+  }
+  return mcentrals;
 }
