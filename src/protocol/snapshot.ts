@@ -3,7 +3,7 @@
 // format is the protocol's: the engine's types can change without changing what the webview
 // validates. Pure, so the webview contract is unit-tested without a host (protocol.test.ts).
 import { mcacheViews, mcentralViews, pageCells, spanClassBytes } from '../core/alloc/heapview.ts';
-import { simulationReport, type SimState } from '../core/alloc/simreport.ts';
+import { simulationReport, spanClassSums, type SimState } from '../core/alloc/simreport.ts';
 import { sizeClassToSize } from '../core/alloc/sizeclasses.ts';
 import type { WorkloadOp } from '../core/alloc/workload.ts';
 import { hintText, siteId } from '../core/sites/present.ts';
@@ -82,8 +82,10 @@ export function buildWorkload(
 
 /** toPanelSnapshot: what one step shows, read from the simulator as it is now. `label` says what the step did. */
 export function toPanelSnapshot(sim: SimState, step: number, totalSteps: number, label: string): PanelSnapshot {
-  const r = simulationReport(sim);
-  const classes: ClassRow[] = spanClassBytes(sim).map((c) => {
+  // One pass over the spans serves the counters and the bytes by class; the page map is the other.
+  const sums = spanClassSums(sim.heap);
+  const r = simulationReport(sim, sums);
+  const classes: ClassRow[] = spanClassBytes(sums).map((c) => {
     const sizeClass = c.spanClass >> 1;
     return {
       spanClass: c.spanClass,

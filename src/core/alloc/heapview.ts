@@ -4,7 +4,7 @@
 import type { MSpan } from './mspan.ts';
 import { pageSize } from './sizeclasses.ts';
 import { numSpanClasses } from './spanclass.ts';
-import { simulationReport, type SimState, type SimulationReport } from './simreport.ts';
+import { simulationReport, type SimState, type SimulationReport, type SpanClassSums } from './simreport.ts';
 
 export interface SpanView {
   readonly id: number;
@@ -157,40 +157,21 @@ export interface SpanClassBytes {
   readonly reserveBytes: number;
 }
 
-/** spanClassBytes splits every in-use span's bytes by span class (only classes with a span), ascending. */
-export function spanClassBytes(sim: SimState): SpanClassBytes[] {
-  // Hot (the panel asks every step, over every span): flat arrays by span class, plain fields.
-  const spans = new Float64Array(numSpanClasses);
-  const objects = new Float64Array(numSpanClasses);
-  const freeSlots = new Float64Array(numSpanClasses);
-  const spanBytes = new Float64Array(numSpanClasses);
-  const requestBytes = new Float64Array(numSpanClasses);
-  const slotBytes = new Float64Array(numSpanClasses);
-  const freeBytes = new Float64Array(numSpanClasses);
-  for (const s of sim.heap.spans) {
-    const spc = s.spanclass;
-    const n = s.allocCount;
-    spans[spc]!++;
-    objects[spc]! += n;
-    freeSlots[spc]! += s.nelems - n;
-    spanBytes[spc]! += s.npages * pageSize;
-    requestBytes[spc]! += s.liveRequestBytes + s.garbageRequestBytes;
-    slotBytes[spc]! += n * s.elemsize;
-    freeBytes[spc]! += (s.nelems - n) * s.elemsize;
-  }
+/** spanClassBytes: where the bytes of each span class with a span go, ascending (from spanClassSums). */
+export function spanClassBytes(sums: SpanClassSums): SpanClassBytes[] {
   const out: SpanClassBytes[] = [];
   for (let spc = 0; spc < numSpanClasses; spc++) {
-    if (spans[spc] === 0) continue;
+    if (sums.spans[spc] === 0) continue;
     out.push({
       spanClass: spc,
-      spans: spans[spc]!,
-      objects: objects[spc]!,
-      freeSlots: freeSlots[spc]!,
-      spanBytes: spanBytes[spc]!,
-      requestBytes: requestBytes[spc]!,
-      wasteBytes: slotBytes[spc]! - requestBytes[spc]!,
-      freeBytes: freeBytes[spc]!,
-      reserveBytes: spanBytes[spc]! - slotBytes[spc]! - freeBytes[spc]!,
+      spans: sums.spans[spc]!,
+      objects: sums.objects[spc]!,
+      freeSlots: sums.freeSlots[spc]!,
+      spanBytes: sums.pages[spc]! * pageSize,
+      requestBytes: sums.requestBytes[spc]!,
+      wasteBytes: sums.slotBytes[spc]! - sums.requestBytes[spc]!,
+      freeBytes: sums.freeBytes[spc]!,
+      reserveBytes: sums.reserveBytes[spc]!,
     });
   }
   return out;

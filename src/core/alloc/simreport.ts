@@ -4,6 +4,7 @@ import type { GCController } from './gc.ts';
 import type { MCache } from './mcache.ts';
 import type { MHeap } from './mheap.ts';
 import { numSizeClasses, pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
+import { numSpanClasses } from './spanclass.ts';
 import type { AllocatorRules } from './versions.ts';
 
 export interface ClassCounts {
@@ -101,51 +102,86 @@ function histogramLayout(bySizeClass: readonly number[]): number[] {
   return [...bySizeClass.slice(1), bySizeClass[0]!];
 }
 
-/** simulationReport counts the heap as it is now. */
-export function simulationReport(sim: SimState): SimulationReport {
+/** Sums over the in-use spans, indexed by span class (0/1: large objects). */
+export interface SpanClassSums {
+  readonly spans: Float64Array;
+  /** Allocated slots (tiny: blocks; large: objects). */
+  readonly objects: Float64Array;
+  readonly freeSlots: Float64Array;
+  readonly pages: Float64Array;
+  /** What the program asked for in the allocated slots. */
+  readonly requestBytes: Float64Array;
+  /** Allocated slots × slot size. */
+  readonly slotBytes: Float64Array;
+  /** Free slots × slot size. */
+  readonly freeBytes: Float64Array;
+  /** Span bytes no slot can use: heap bits, inline mark bits, the tail after the last slot. */
+  readonly reserveBytes: Float64Array;
+}
+
+/**
+ * spanClassSums: one pass over the in-use spans. Hot on big heaps (the panel asks at every
+ * step, then hands the same sums to the report and to its bytes-by-class chart): flat arrays,
+ * plain fields, no getters.
+ */
+export function spanClassSums(heap: MHeap): SpanClassSums {
+  const k = () => new Float64Array(numSpanClasses);
+  const sums = {
+    spans: k(),
+    objects: k(),
+    freeSlots: k(),
+    pages: k(),
+    requestBytes: k(),
+    slotBytes: k(),
+    freeBytes: k(),
+    reserveBytes: k(),
+  };
+  for (const s of heap.spans) {
+    const spc = s.spanclass;
+    const n = s.allocCount;
+    const free = s.nelems - n;
+    sums.spans[spc]!++;
+    sums.objects[spc]! += n;
+    sums.freeSlots[spc]! += free;
+    sums.pages[spc]! += s.npages;
+    sums.requestBytes[spc]! += s.liveRequestBytes + s.garbageRequestBytes;
+    sums.slotBytes[spc]! += n * s.elemsize;
+    sums.freeBytes[spc]! += free * s.elemsize;
+    sums.reserveBytes[spc]! += s.npages * pageSize - s.nelems * s.elemsize;
+  }
+  return sums;
+}
+
+/** simulationReport counts the heap as it is now (`sums`: spanClassSums of the heap now, when the caller has them). */
+export function simulationReport(sim: SimState, sums: SpanClassSums = spanClassSums(sim.heap)): SimulationReport {
   const heap = sim.heap;
-  type Counts = { spans: number; objects: number; freeSlots: number };
-  const perClass = Array.from({ length: numSizeClasses }, (): [Counts, Counts] => [
-    { spans: 0, objects: 0, freeSlots: 0 },
-    { spans: 0, objects: 0, freeSlots: 0 },
-  ]);
   let pages = 0;
   let allocBytes = 0;
   let objects = 0;
-  let largeObjects = 0;
-  let largePages = 0;
-  const large = { scan: { objects: 0, pages: 0 }, noscan: { objects: 0, pages: 0 } };
   let internal = 0;
   let external = 0;
   let reserve = 0;
-  // Hot on big heaps (the panel asks every step): plain fields only, no getters.
-  for (const s of heap.spans) {
-    const n = s.allocCount;
-    const slotBytes = n * s.elemsize;
-    pages += s.npages;
-    allocBytes += slotBytes;
-    objects += n;
-    internal += slotBytes - s.liveRequestBytes - s.garbageRequestBytes;
-    const spc = s.spanclass;
-    if (spc < 2) {
-      largeObjects += n;
-      largePages += s.npages;
-      const l = spc === 1 ? large.noscan : large.scan;
-      l.objects += n;
-      l.pages += s.npages;
-      continue;
-    }
-    const free = s.nelems - n;
-    external += free * s.elemsize;
-    reserve += s.npages * pageSize - s.nelems * s.elemsize;
-    const k = perClass[spc >> 1]![spc & 1]!;
-    k.spans++;
-    k.objects += n;
-    k.freeSlots += free;
+  for (let spc = 0; spc < numSpanClasses; spc++) {
+    if (sums.spans[spc] === 0) continue;
+    pages += sums.pages[spc]!;
+    allocBytes += sums.slotBytes[spc]!;
+    objects += sums.objects[spc]!;
+    internal += sums.slotBytes[spc]! - sums.requestBytes[spc]!;
+    if (spc < 2) continue;
+    external += sums.freeBytes[spc]!;
+    reserve += sums.reserveBytes[spc]!;
   }
+  const large = {
+    scan: { objects: sums.objects[0]!, pages: sums.pages[0]! },
+    noscan: { objects: sums.objects[1]!, pages: sums.pages[1]! },
+  };
+  const largeObjects = large.scan.objects + large.noscan.objects;
+  const largePages = large.scan.pages + large.noscan.pages;
+  const counts = (spc: number): ClassCounts => ({ spans: sums.spans[spc]!, objects: sums.objects[spc]!, freeSlots: sums.freeSlots[spc]! });
   const bySizeClass: SizeClassReport[] = [];
   for (let sc = 1; sc < numSizeClasses; sc++) {
-    const [scan, noscan] = perClass[sc]!;
+    const scan = counts(sc << 1);
+    const noscan = counts((sc << 1) | 1);
     if (scan.spans + noscan.spans === 0) continue;
     bySizeClass.push({
       sizeClass: sc,
@@ -154,8 +190,8 @@ export function simulationReport(sim: SimState): SimulationReport {
       spans: scan.spans + noscan.spans,
       objects: scan.objects + noscan.objects,
       freeSlots: scan.freeSlots + noscan.freeSlots,
-      scan: { ...scan },
-      noscan: { ...noscan },
+      scan,
+      noscan,
     });
   }
   let unflushedTiny = 0;
