@@ -23,7 +23,7 @@ export interface WorkloadTable {
 }
 
 export function workloadTable(i: WorkloadTableInput): WorkloadTable {
-  const scroller = el('div', undefined, i.sites.length > 20 ? 'workload-scroll many' : 'workload-scroll');
+  const scroller = el('div', undefined, i.sites.length > 200 ? 'workload-scroll many' : 'workload-scroll');
   const t = el('table', undefined, 'grid workload-table');
   t.id = 'workload';
   t.appendChild(
