@@ -16,7 +16,7 @@ import {
 } from '../src/protocol/messages.ts';
 import { renderStep } from './results.ts';
 import { button, checkbox, dropdown, el, registerComponents, setDisabled, textField } from './ui.ts';
-import { workloadTable, type WorkloadTable } from './workload.ts';
+import { parseCount, workloadTable, type WorkloadTable } from './workload.ts';
 
 interface VsCodeApi {
   postMessage(m: WebviewToHost): void;
@@ -85,13 +85,6 @@ function countOf(s: WorkloadSite): number {
 
 function keepOf(s: WorkloadSite): boolean {
   return model.keep[s.id] ?? true;
-}
-
-function parseCount(v: string): number | undefined {
-  const t = v.trim().replace(/[_\s]/g, '');
-  if (!/^\d+$/.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isSafeInteger(n) && n <= limits.maxCount ? n : undefined;
 }
 
 function setStatus(text: string, isError = false): void {

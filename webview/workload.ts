@@ -3,8 +3,16 @@
 // toolkit components (one custom element per cell cost seconds to build), and the presets
 // change the inputs in place instead of rebuilding the table. The table fits its column: the
 // site text is cut with an ellipsis (full text in the tooltip), the numbers never are.
-import type { WorkloadSite } from '../src/protocol/messages.ts';
+import { limits, type WorkloadSite } from '../src/protocol/messages.ts';
 import { el } from './ui.ts';
+
+/** parseCount: a count as typed ("1 000", "1_000" too), or undefined when it is not one the host accepts. */
+export function parseCount(v: string): number | undefined {
+  const t = v.trim().replace(/[_\s]/g, '');
+  if (!/^\d+$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) && n <= limits.maxCount ? n : undefined;
+}
 
 export interface WorkloadTableInput {
   readonly sites: readonly WorkloadSite[];

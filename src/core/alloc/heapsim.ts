@@ -1,6 +1,7 @@
-// The heap simulator: replays a workload through mcache → mcentral → mheap and reports
-// what runtime/metrics and MemStats would show. See malloc.ts for the allocator overview;
-// the structures live in mcache.ts, mcentral.ts, mheap.ts, pagealloc.ts, mspan.ts and gc.ts.
+// The heap simulator's engine: replays a workload through mcache → mcentral → mheap. What
+// runtime/metrics and MemStats would show is simreport.ts; plain-data views of the heap are
+// heapview.ts. See malloc.ts for the allocator overview; the structures live in mcache.ts,
+// mcentral.ts, mheap.ts, pagealloc.ts, mspan.ts and gc.ts.
 //
 // Cost is O(spans), not O(objects): an op of 10,000,000 objects fills spans a whole span at
 // a time, and objects exist only as counts on their span. That is exact because objects of
