@@ -309,6 +309,7 @@ new ResizeObserver((entries) => {
 
 /** What arrived since the last frame: the run's step count, and whether the shown step changed. */
 let progress = { steps: 0, redraw: true };
+let lastDrawMs = 0;
 
 /**
  * scheduleRender: draw at the next frame; batches that arrive meanwhile share one draw. A
@@ -322,8 +323,14 @@ function scheduleRender(): void {
     const running = model.runStartMs > 0 && !model.error;
     if (running && !model.done) setStatus(`Running… ${model.snapshots.length} of ${progress.steps} steps`);
     updateControls();
-    if (progress.redraw) renderSnapshot();
-    progress = { ...progress, redraw: false };
+    // While a run streams in, its latest step is drawn at most every 750 ms: the draw costs
+    // more than a batch does, and the last step is drawn as soon as the run is done.
+    const throttled = running && !model.done && performance.now() - lastDrawMs < 750;
+    if (progress.redraw && !throttled) {
+      renderSnapshot();
+      lastDrawMs = performance.now();
+      progress = { ...progress, redraw: false };
+    }
     if (running && model.done && status.dataset.runMs === undefined) {
       const runId = model.runId;
       requestAnimationFrame(() => {

@@ -98,7 +98,7 @@ export function pageMap(p: PageMapView, widthPx: number): HTMLElement {
       // A cell partly in use is drawn partly filled (bottom up).
       const h = Math.max(1, Math.round((cell - 1) * inUse));
       ctx.fillRect(x, y + cell - 1 - h, cell - 1, h);
-      if (Math.floor(s.basePage / p.pagesPerCell) === c) {
+      if (s.basePage >= 0 && Math.floor(s.basePage / p.pagesPerCell) === c) {
         ctx.fillStyle = edge;
         ctx.fillRect(x, y, 1, cell - 1);
       }
@@ -131,6 +131,10 @@ export function pageMap(p: PageMapView, widthPx: number): HTMLElement {
     if (o < 0) return `${where}: free (mapped, no span)`;
     const s = spans[o]!;
     const inUse = inUsePages ? `${inUsePages[c]} of ${last - first + 1} pages in use, mostly ` : '';
+    if (s.basePage < 0) {
+      const full = s.spanClass > 1 ? `, its span ${Math.round((100 * s.allocCount) / s.nelems)}% full` : '';
+      return `${where}: ${inUse}span class ${s.spanClass} (${className(s.spanClass)})${full}`;
+    }
     const slot = s.spanClass > 1 ? `${s.allocCount} of ${s.nelems} slots allocated` : `one large object of ${bytes(s.npages * pageBytes)}`;
     return `${where}: ${inUse}span class ${s.spanClass} (${className(s.spanClass)}), span of ${s.npages} page${s.npages === 1 ? '' : 's'} at page ${s.basePage}, ${slot}`;
   };

@@ -108,7 +108,11 @@ export interface PageMapView {
    * when a cell is one page (a cell is then in use iff it has an owner).
    */
   readonly cellInUseRuns: readonly number[];
-  /** The owner spans, `spanFields` numbers each. */
+  /**
+   * The owner spans, `spanFields` numbers each. With pagesPerCell > 1 an entry of a small span
+   * class stands for every owner of that class and fullness: basePage -1, npages 0, and
+   * allocCount/nelems the fullness; large objects always have their own entry.
+   */
   readonly spans: readonly number[];
   readonly spansInUse: number;
 }

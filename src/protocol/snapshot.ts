@@ -139,10 +139,16 @@ export function toPanelSnapshot(sim: SimState, step: number, totalSteps: number,
   };
 }
 
+/** Fullness steps of an aggregated page-map entry. */
+const fullnessSteps = 16;
+
 /** pageMapView: the heap's pages at limits.maxPageCells cells at most, run-length encoded (messages.ts PageMapView). */
 function pageMapView(sim: SimState, arenas: number, spansInUse: number): PageMapView {
   const cells = pageCells(sim, limits.maxPageCells);
-  // Only spans that own a cell are sent, renumbered in the order the cells meet them.
+  // Only spans that own a cell are sent, numbered in the order the cells meet them. A cell of
+  // several pages is drawn as a span class and a fullness, not as one small span: there such
+  // cells share an entry (messages.ts PageMapView.spans), which keeps a step of a big heap small.
+  const aggregate = cells.pagesPerCell > 1;
   const index = new Map<number, number>();
   const spans: number[] = [];
   const owners: number[] = [];
@@ -150,12 +156,17 @@ function pageMapView(sim: SimState, arenas: number, spansInUse: number): PageMap
     const o = cells.owner[c]!;
     let id = 0;
     if (o >= 0) {
-      let k = index.get(o);
+      const s = cells.spans[o]!;
+      const full = Math.round((fullnessSteps * s.allocCount) / s.nelems);
+      // Large objects keep their own entries, so the map still shows where each one starts.
+      const shared = aggregate && s.spanclass > 1;
+      const key = shared ? -1 - (s.spanclass * (fullnessSteps + 1) + full) : o;
+      let k = index.get(key);
       if (k === undefined) {
-        const s = cells.spans[o]!;
         k = index.size;
-        index.set(o, k);
-        spans.push(s.basePage, s.npages, s.spanclass, s.allocCount, s.nelems);
+        index.set(key, k);
+        if (shared) spans.push(-1, 0, s.spanclass, full, fullnessSteps);
+        else spans.push(s.basePage, s.npages, s.spanclass, s.allocCount, s.nelems);
       }
       id = k + 1;
     }
