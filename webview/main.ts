@@ -5,7 +5,6 @@
 import {
   isHostToWebview,
   isPanelState,
-  limits,
   protocolVersion,
   type HostToWebview,
   type PanelSnapshot,
@@ -15,7 +14,8 @@ import {
   type WorkloadSite,
 } from '../src/protocol/messages.ts';
 import { renderStep } from './results.ts';
-import { button, checkbox, dropdown, el, registerComponents, setDisabled, textField } from './ui.ts';
+import { settingsBar } from './settings.ts';
+import { button, checkbox, el, registerComponents, setDisabled } from './ui.ts';
 import { parseCount, workloadTable, type WorkloadTable } from './workload.ts';
 
 interface VsCodeApi {
@@ -106,52 +106,16 @@ function validity(key: string, ok: boolean): void {
 }
 
 function buildSettings(): HTMLElement {
-  const box = el('section', undefined, 'settings');
-  box.setAttribute('aria-label', 'Simulation settings');
-  const goOptions = model.goVersions.includes(model.settings.go) ? model.goVersions : [model.settings.go, ...model.goVersions];
-  box.append(
-    dropdown(
-      'Go version',
-      goOptions,
-      model.settings.go,
-      (v) => {
-        model.settings = { ...model.settings, go: v };
-        persist();
-      },
-      'go-version',
-    ),
-    textField(
-      'GOMAXPROCS',
-      String(model.settings.procs),
-      (v) => {
-        const n = Number(v.trim());
-        const ok = /^\d+$/.test(v.trim()) && n >= 1 && n <= limits.maxProcs;
-        validity('GOMAXPROCS (1–256)', ok);
-        if (ok) {
-          model.settings = { ...model.settings, procs: n };
-          persist();
-        }
-      },
-      { id: 'procs', size: 5 },
-    ),
-    textField(
-      'GOGC',
-      String(model.settings.gogc),
-      (v) => {
-        const t = v.trim().toLowerCase();
-        const n = Number(t);
-        const ok = t === 'off' || (/^\d+$/.test(t) && n >= 1 && n <= limits.maxGogc);
-        validity('GOGC ("off" or a positive number)', ok);
-        if (ok) {
-          model.settings = { ...model.settings, gogc: t === 'off' ? 'off' : n };
-          persist();
-        }
-      },
-      { id: 'gogc', size: 6 },
-    ),
-    el('span', `GOARCH ${model.arch}`, 'arch'),
-  );
-  return box;
+  return settingsBar({
+    settings: model.settings,
+    goVersions: model.goVersions,
+    arch: model.arch,
+    validity,
+    onChange: (next) => {
+      model.settings = next;
+      persist();
+    },
+  });
 }
 
 function applyPreset(count: number, keep: boolean, gcAtEnd: boolean): void {
@@ -175,15 +139,15 @@ function buildWorkload(): HTMLElement {
   box.appendChild(el('h2', 'Workload'));
   box.appendChild(el('p', model.source, 'source'));
   const presets = el('div', undefined, 'presets');
+  presets.appendChild(el('span', 'Presets:'));
+  for (const [label, count, keep, gc, title] of [
+    ['Each site × 1', 1, true, false],
+    ['× 1 000 live', 1000, true, false],
+    ['× 100 000 live', 100_000, true, false],
+    ['× 10 000 garbage + GC', 10_000, false, true, 'Allocate garbage, then run one GC cycle'],
+  ] as const)
+    presets.appendChild(button(label, () => applyPreset(count, keep, gc), { secondary: true, title }));
   presets.append(
-    el('span', 'Presets:'),
-    button('Each site × 1', () => applyPreset(1, true, false), { secondary: true }),
-    button('× 1 000 live', () => applyPreset(1000, true, false), { secondary: true }),
-    button('× 100 000 live', () => applyPreset(100_000, true, false), { secondary: true }),
-    button('× 10 000 garbage + GC', () => applyPreset(10_000, false, true), {
-      secondary: true,
-      title: 'Allocate garbage, then run one GC cycle',
-    }),
     (gcCheckbox = checkbox('GC after the workload', model.gcAtEnd, (v) => {
       model.gcAtEnd = v;
       persist();
