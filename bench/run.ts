@@ -7,12 +7,14 @@
 //	3. simulator.ts  the heap simulator vs a Go program allocating the same ≥ 10 M-allocation trace.
 //	4. editor.ts     hover lookup p50/p99 (10 k-site file, 200 k-site workspace), inline hints for a
 //	                 visible range of a 5 k-line file, extension activation, VSIX size.
-//	5. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
-//	6. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
+//	5. panel.ts      the Simulate Heap panel's default run on ~2,000 sites: host side and the real
+//	                 webview (code-server + chromium) ÷ the simulator alone on the same workload.
+//	6. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
+//	7. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
 //	                 commit before them) vs the working tree, on the inputs of stages 1, 3 and 4.
 // Each figure is a ratio against a baseline measured in the same run; each run writes its own file,
 // bench/runs/<start time>.md (date, machine, Go, figures); bench/RESULTS.md says what they show. Usage:
-//	npm run bench [-- --only parser,module,simulator,editor,profile,compare] [--reuse-std] [--allocs N] [--before REV] [--skip-cold]
+//	npm run bench [-- --only parser,module,simulator,editor,panel,profile,compare] [--reuse-std] [--allocs N] [--before REV] [--skip-cold]
 // --reuse-std parses bench/.cache/std-m2.txt (or .cache/std-m2.txt) without compiling std again, so
 // the parse÷compile ratio is not reported. --skip-cold leaves out the module stage's cold case
 // (module.ts: one GOCACHE kept across runs). Inputs are cached in bench/.cache (gitignored).
@@ -23,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
 import { summariseProfile } from './profile.ts';
 
-const stages = ['parser', 'module', 'simulator', 'editor', 'profile', 'compare'] as const;
+const stages = ['parser', 'module', 'simulator', 'editor', 'panel', 'profile', 'compare'] as const;
 type Stage = (typeof stages)[number];
 
 function table(figs: readonly Figure[]): string {
@@ -153,6 +155,12 @@ async function main(): Promise<void> {
       const r = await benchEditor({ stdFile: existsSync(stdFile) ? stdFile : undefined });
       hoverSites = r.fileSites;
       say(r.figures);
+    });
+  }
+  if (want('panel')) {
+    await timedStage('panel', async () => {
+      const { benchPanel } = await import('./panel.ts');
+      say(await benchPanel());
     });
   }
   let profile = '';

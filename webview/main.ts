@@ -3,10 +3,8 @@
 // host side is src/ui/panel.ts. Inputs persist through vscode.setState so a restored panel
 // (WebviewPanelSerializer) comes back as the user left it.
 import {
-  counterNames,
   isHostToWebview,
   isPanelState,
-  limits,
   protocolVersion,
   type HostToWebview,
   type PanelSnapshot,
@@ -15,8 +13,10 @@ import {
   type WebviewToHost,
   type WorkloadSite,
 } from '../src/protocol/messages.ts';
-import { drawPageMap } from './pagemap.ts';
-import { button, checkbox, divider, dropdown, el, registerComponents, setDisabled, table, textField } from './ui.ts';
+import { renderStep } from './results.ts';
+import { settingsBar } from './settings.ts';
+import { button, checkbox, el, registerComponents, setDisabled } from './ui.ts';
+import { parseCount, workloadTable, type WorkloadTable } from './workload.ts';
 
 interface VsCodeApi {
   postMessage(m: WebviewToHost): void;
@@ -43,6 +43,8 @@ interface Model {
   index: number;
   playing: ReturnType<typeof setInterval> | undefined;
   error: string | undefined;
+  /** performance.now() when the run was asked for, for the "Done in" time. */
+  runStartMs: number;
 }
 
 const restored = vscode.getState();
@@ -62,6 +64,7 @@ const model: Model = {
   index: -1,
   playing: undefined,
   error: undefined,
+  runStartMs: 0,
 };
 
 const app = document.getElementById('app')!;
@@ -84,13 +87,6 @@ function keepOf(s: WorkloadSite): boolean {
   return model.keep[s.id] ?? true;
 }
 
-function parseCount(v: string): number | undefined {
-  const t = v.trim().replace(/[_\s]/g, '');
-  if (!/^\d+$/.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isSafeInteger(n) && n <= limits.maxCount ? n : undefined;
-}
-
 function setStatus(text: string, isError = false): void {
   status.textContent = text;
   status.classList.toggle('error', isError);
@@ -110,52 +106,16 @@ function validity(key: string, ok: boolean): void {
 }
 
 function buildSettings(): HTMLElement {
-  const box = el('section', undefined, 'settings');
-  box.setAttribute('aria-label', 'Simulation settings');
-  const goOptions = model.goVersions.includes(model.settings.go) ? model.goVersions : [model.settings.go, ...model.goVersions];
-  box.append(
-    dropdown(
-      'Go version',
-      goOptions,
-      model.settings.go,
-      (v) => {
-        model.settings = { ...model.settings, go: v };
-        persist();
-      },
-      'go-version',
-    ),
-    textField(
-      'GOMAXPROCS',
-      String(model.settings.procs),
-      (v) => {
-        const n = Number(v.trim());
-        const ok = /^\d+$/.test(v.trim()) && n >= 1 && n <= limits.maxProcs;
-        validity('GOMAXPROCS (1–256)', ok);
-        if (ok) {
-          model.settings = { ...model.settings, procs: n };
-          persist();
-        }
-      },
-      { id: 'procs', size: 5 },
-    ),
-    textField(
-      'GOGC',
-      String(model.settings.gogc),
-      (v) => {
-        const t = v.trim().toLowerCase();
-        const n = Number(t);
-        const ok = t === 'off' || (/^\d+$/.test(t) && n >= 1 && n <= limits.maxGogc);
-        validity('GOGC ("off" or a positive number)', ok);
-        if (ok) {
-          model.settings = { ...model.settings, gogc: t === 'off' ? 'off' : n };
-          persist();
-        }
-      },
-      { id: 'gogc', size: 6 },
-    ),
-    el('span', `GOARCH ${model.arch}`, 'arch'),
-  );
-  return box;
+  return settingsBar({
+    settings: model.settings,
+    goVersions: model.goVersions,
+    arch: model.arch,
+    validity,
+    onChange: (next) => {
+      model.settings = next;
+      persist();
+    },
+  });
 }
 
 function applyPreset(count: number, keep: boolean, gcAtEnd: boolean): void {
@@ -165,8 +125,13 @@ function applyPreset(count: number, keep: boolean, gcAtEnd: boolean): void {
   }
   model.gcAtEnd = gcAtEnd;
   persist();
-  buildStatic();
+  for (const k of [...invalid]) if (k.startsWith('count of ')) validity(k, true);
+  workload?.refresh();
+  if (gcCheckbox) (gcCheckbox as HTMLElement & { checked: boolean }).checked = gcAtEnd;
 }
+
+let workload: WorkloadTable | undefined;
+let gcCheckbox: HTMLElement | undefined;
 
 function buildWorkload(): HTMLElement {
   const box = el('section', undefined, 'workload');
@@ -174,78 +139,46 @@ function buildWorkload(): HTMLElement {
   box.appendChild(el('h2', 'Workload'));
   box.appendChild(el('p', model.source, 'source'));
   const presets = el('div', undefined, 'presets');
+  presets.appendChild(el('span', 'Presets:'));
+  for (const [label, count, keep, gc, title] of [
+    ['Each site × 1', 1, true, false],
+    ['× 1 000 live', 1000, true, false],
+    ['× 100 000 live', 100_000, true, false],
+    ['× 10 000 garbage + GC', 10_000, false, true, 'Allocate garbage, then run one GC cycle'],
+  ] as const)
+    presets.appendChild(button(label, () => applyPreset(count, keep, gc), { secondary: true, title }));
   presets.append(
-    el('span', 'Presets:'),
-    button('Each site × 1', () => applyPreset(1, true, false), { secondary: true }),
-    button('× 1 000 live', () => applyPreset(1000, true, false), { secondary: true }),
-    button('× 100 000 live', () => applyPreset(100_000, true, false), { secondary: true }),
-    button('× 10 000 garbage + GC', () => applyPreset(10_000, false, true), {
-      secondary: true,
-      title: 'Allocate garbage, then run one GC cycle',
-    }),
-    checkbox('GC after the workload', model.gcAtEnd, (v) => {
+    (gcCheckbox = checkbox('GC after the workload', model.gcAtEnd, (v) => {
       model.gcAtEnd = v;
       persist();
-    }),
+    })),
   );
   box.appendChild(presets);
   if (model.sites.length === 0) {
+    workload = undefined;
     box.appendChild(el('p', 'No heap allocation sites yet. Run “Go Heap: Analyze Workspace”; the rows appear here.', 'empty'));
     return box;
   }
-  const t = el('table', undefined, 'grid workload-table');
-  t.id = 'workload';
-  t.appendChild(
-    el('caption', 'Each analysed heap site × an editable count (keep: the objects stay live; otherwise they are garbage for the next GC)'),
-  );
-  const head = el('tr');
-  for (const h of ['Site', 'Where', 'Bytes', 'Lands in', 'Count', 'Keep']) {
-    const th = el('th', h);
-    th.scope = 'col';
-    head.appendChild(th);
-  }
-  t.appendChild(el('thead')).appendChild(head);
-  const body = el('tbody');
-  for (const s of model.sites) {
-    const tr = el('tr');
-    const label = el('button', s.label, 'link');
-    label.type = 'button';
-    label.title = 'Reveal in the editor';
-    label.addEventListener('click', () => vscode.postMessage({ type: 'reveal', v: protocolVersion, siteId: s.id }));
-    const c1 = el('td');
-    c1.appendChild(label);
-    const count = textField(
-      '',
-      String(countOf(s)),
-      (v) => {
-        const n = parseCount(v);
-        validity(`count of ${s.label}`, n !== undefined);
-        if (n !== undefined) {
-          model.counts[s.id] = n;
-          persist();
-        }
-      },
-      { size: 10, ariaLabel: `count of ${s.label} at ${s.where}` },
-    );
-    const c5 = el('td');
-    c5.appendChild(count);
-    const c6 = el('td');
-    c6.appendChild(
-      checkbox(
-        '',
-        keepOf(s),
-        (v) => {
-          model.keep[s.id] = v;
-          persist();
-        },
-        `keep ${s.label} live`,
-      ),
-    );
-    tr.append(c1, el('td', s.where), el('td', String(s.bytes), 'num'), el('td', s.hint), c5, c6);
-    body.appendChild(tr);
-  }
-  t.appendChild(body);
-  box.appendChild(t);
+  workload = workloadTable({
+    sites: model.sites,
+    countOf,
+    keepOf,
+    onCount: (s, v) => {
+      const n = parseCount(v);
+      validity(`count of ${s.label}`, n !== undefined);
+      if (n !== undefined) {
+        model.counts[s.id] = n;
+        persist();
+      }
+      return n !== undefined;
+    },
+    onKeep: (s, v) => {
+      model.keep[s.id] = v;
+      persist();
+    },
+    onReveal: (s) => vscode.postMessage({ type: 'reveal', v: protocolVersion, siteId: s.id }),
+  });
+  box.appendChild(workload.element);
   return box;
 }
 
@@ -266,7 +199,11 @@ function buildControls(): HTMLElement {
 }
 
 function buildStatic(): void {
-  app.replaceChildren(el('h1', 'Simulate Heap'), buildSettings(), divider(), buildWorkload(), buildControls(), output);
+  const top = el('header', undefined, 'top');
+  top.append(el('h1', 'Simulate Heap'), buildSettings(), buildControls());
+  const layout = el('div', undefined, 'layout');
+  layout.append(output, buildWorkload());
+  app.replaceChildren(top, layout);
   app.setAttribute('aria-busy', 'false');
   renderSnapshot();
 }
@@ -281,6 +218,8 @@ function run(): void {
   model.index = -1;
   model.done = false;
   model.error = undefined;
+  model.runStartMs = performance.now();
+  delete status.dataset.runMs;
   const rows = model.sites.map((s) => ({ id: s.id, count: countOf(s), keep: keepOf(s) }));
   vscode.postMessage({ type: 'run', v: protocolVersion, runId: model.runId, settings: model.settings, rows, gcAtEnd: model.gcAtEnd });
   setStatus('Running…');
@@ -321,19 +260,52 @@ function updateControls(): void {
 
 // ---- rendering one snapshot -----------------------------------------------------------
 
-const counterLabels: Record<(typeof counterNames)[number], string> = {
-  heapInuseBytes: 'HeapInuse (bytes in in-use spans)',
-  spansInUse: 'Spans in use',
-  pagesInUse: 'Pages in use',
-  largeObjects: 'Large objects',
-  tinyAllocs: 'Tiny allocs (packed into a block)',
-  mcacheRefills: 'mcache refills',
-  heapGrows: 'Heap grows',
-  arenas: 'Arenas (64 MiB)',
-  internalWasteBytes: 'Internal waste (rounding + headers)',
-  externalFreeBytes: 'Free slots in in-use spans (bytes)',
-  gcCycles: 'GC cycles',
-};
+let renderQueued = false;
+let outputWidthPx = 0;
+new ResizeObserver((entries) => {
+  const w = Math.round(entries[0]?.contentRect.width ?? 0);
+  if (w && w !== outputWidthPx) {
+    const first = outputWidthPx === 0;
+    outputWidthPx = w;
+    if (!first) scheduleRender();
+  }
+}).observe(output);
+
+/** What arrived since the last frame: the run's step count, and whether the shown step changed. */
+let progress = { steps: 0, redraw: true };
+let lastDrawMs = 0;
+
+/**
+ * scheduleRender: draw at the next frame; batches that arrive meanwhile share one draw. A
+ * finished run is timed from the `run` message to the frame after its last step was drawn.
+ */
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    const running = model.runStartMs > 0 && !model.error;
+    if (running && !model.done) setStatus(`Running… ${model.snapshots.length} of ${progress.steps} steps`);
+    updateControls();
+    // While a run streams in, its latest step is drawn at most every 750 ms: the draw costs
+    // more than a batch does, and the last step is drawn as soon as the run is done.
+    const throttled = running && !model.done && performance.now() - lastDrawMs < 750;
+    if (progress.redraw && !throttled) {
+      renderSnapshot();
+      lastDrawMs = performance.now();
+      progress = { ...progress, redraw: false };
+    }
+    if (running && model.done && status.dataset.runMs === undefined) {
+      const runId = model.runId;
+      requestAnimationFrame(() => {
+        if (runId !== model.runId) return;
+        const ms = performance.now() - model.runStartMs;
+        status.dataset.runMs = String(Math.round(ms));
+        setStatus(`Done: ${model.snapshots.length} steps in ${(ms / 1000).toFixed(1)} s.`);
+      });
+    }
+  });
+}
 
 function renderSnapshot(): void {
   const s = model.snapshots[model.index];
@@ -341,88 +313,7 @@ function renderSnapshot(): void {
     output.replaceChildren(el('p', model.snapshots.length === 0 ? 'Press Run to replay the workload on a fresh heap.' : '', 'empty'));
     return;
   }
-  const stepLine = el('h2', `Step ${s.step} of ${s.totalSteps}: ${s.label}`);
-  stepLine.id = 'step-label';
-  const counters = el('table', undefined, 'grid counters');
-  counters.id = 'counters';
-  counters.appendChild(el('caption', 'Counters (this workload only, from a fresh heap)'));
-  const tb = el('tbody');
-  for (const k of counterNames) {
-    const tr = el('tr');
-    const th = el('th', counterLabels[k]);
-    th.scope = 'row';
-    const td = el('td', s.counters[k].toLocaleString('en-US'), 'num');
-    td.id = `counter-${k}`;
-    td.dataset.value = String(s.counters[k]);
-    tr.append(th, td);
-    tb.appendChild(tr);
-  }
-  counters.appendChild(tb);
-
-  const inuse = s.counters.heapInuseBytes;
-  const frag = el(
-    'p',
-    `Fragmentation: ${pct(s.counters.internalWasteBytes, inuse)} of HeapInuse lost to rounding and headers, ` +
-      `${pct(s.counters.externalFreeBytes, inuse)} in free slots of in-use spans.`,
-    'fragmentation',
-  );
-  frag.id = 'fragmentation';
-
-  const mapBox = el('figure', undefined, 'pagemap');
-  const canvas = el('canvas');
-  canvas.id = 'pagemap';
-  canvas.width = 768;
-  canvas.setAttribute('role', 'img');
-  const pagesNotDrawn = drawPageMap(canvas, s.pages);
-  const caption =
-    `${s.pages.arenas} arena${s.pages.arenas === 1 ? '' : 's'}, ${s.pages.pagesMapped} pages mapped, ${s.pages.spans.length + s.pages.spansLeftOff} spans` +
-    (s.pages.spansLeftOff ? ` (${s.pages.spansLeftOff} spans not drawn: a snapshot carries at most ${limits.maxSpansPerSnapshot})` : '') +
-    (pagesNotDrawn ? ` (${pagesNotDrawn} pages of drawn spans past the map's last row not drawn)` : '');
-  canvas.setAttribute('aria-label', `Page map: ${caption}`);
-  mapBox.append(
-    canvas,
-    el(
-      'figcaption',
-      `mheap: arenas → pages → spans. ${caption}. Each cell is a page; colour is the span class, brightness how full the span is.`,
-    ),
-  );
-
-  const classes = table(
-    'Per span class',
-    ['Span class', 'Size class', 'Slot B', 'Kind', 'Spans', 'Objects', 'Free slots'],
-    s.classes.map((c) => [
-      c.spanClass,
-      c.sizeClass,
-      c.slotBytes,
-      c.sizeClass === 0 ? (c.noscan ? 'large noscan' : 'large scan') : c.noscan ? 'noscan' : 'scan',
-      c.spans,
-      c.objects,
-      c.freeSlots,
-    ]),
-    'classes',
-  );
-  const mcaches = el('section', undefined, 'mcaches');
-  mcaches.appendChild(el('h3', 'mcache per P'));
-  for (const m of s.mcaches) {
-    mcaches.appendChild(
-      table(
-        `P${m.p}${m.tinyOffset === null ? '' : ` · tiny block offset ${m.tinyOffset}`}`,
-        ['Span class', 'allocCount', 'nelems'],
-        m.spans.map((x) => [x.spanClass, x.allocCount, x.nelems]),
-      ),
-    );
-  }
-  const centrals = table(
-    'mcentral span sets',
-    ['Span class', 'partial swept', 'partial unswept', 'full swept', 'full unswept'],
-    s.mcentrals.map((c) => [c.spanClass, c.partialSwept, c.partialUnswept, c.fullSwept, c.fullUnswept]),
-    'mcentrals',
-  );
-  output.replaceChildren(stepLine, counters, frag, mapBox, classes, mcaches, centrals);
-}
-
-function pct(part: number, whole: number): string {
-  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0%';
+  output.replaceChildren(...renderStep(s, model.snapshots, model.index, outputWidthPx || 600, go));
 }
 
 // ---- messages ---------------------------------------------------------------------------
@@ -444,9 +335,12 @@ function onMessage(m: HostToWebview): void {
       model.snapshots.push(...m.batch);
       model.done = m.done;
       if (!model.playing && wasAtEnd) model.index = model.snapshots.length - 1;
-      setStatus(m.done ? `Done: ${model.snapshots.length} steps.` : `Running… ${model.snapshots.length} steps so far`);
-      renderSnapshot();
-      updateControls();
+      // Status, controls and the shown step are drawn once per frame, however many batches came.
+      progress = {
+        steps: m.batch[0]?.totalSteps ?? progress.steps,
+        redraw: progress.redraw || model.index === model.snapshots.length - 1 || m.done,
+      };
+      scheduleRender();
       return;
     }
     case 'error':

@@ -5,9 +5,7 @@
 //
 // Flow: webview → `ready`; host → `init` (the analysed sites as workload rows); webview →
 // `run` (counts, Go version, GOMAXPROCS, GOGC); host → `snapshots` batches until `done`
-// (the simulation runs in the host, see panel.ts for why); `cancel` stops a run.
-import type { MCentralView as SimMCentralView } from '../core/alloc/heapsim.ts';
-
+// (the simulation runs in the host, see src/ui/panel.ts for why); `cancel` stops a run.
 export const protocolVersion = 1;
 
 /** One analysed site offered as a workload row. */
@@ -38,6 +36,7 @@ export interface WorkloadRow {
 
 export const counterNames = [
   'heapInuseBytes',
+  'heapAllocBytes',
   'spansInUse',
   'pagesInUse',
   'largeObjects',
@@ -51,22 +50,26 @@ export const counterNames = [
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 
+/** One span class's in-use spans and where their bytes go (span class 0/1: large objects). */
 export interface ClassRow {
   readonly spanClass: number;
   readonly sizeClass: number;
   readonly noscan: boolean;
+  /** Slot size; 0 for large objects (one object per span). */
   readonly slotBytes: number;
   readonly spans: number;
   readonly objects: number;
   readonly freeSlots: number;
-}
-
-export interface SpanCell {
-  readonly basePage: number;
-  readonly npages: number;
-  readonly spanClass: number;
-  readonly allocCount: number;
-  readonly nelems: number;
+  /** Pages × 8 KiB. */
+  readonly spanBytes: number;
+  /** What the program asked for, in the allocated slots. */
+  readonly requestBytes: number;
+  /** Allocated beyond the request: class rounding, malloc headers, tiny padding, a large object's last page. */
+  readonly wasteBytes: number;
+  /** Free slots × slot size. */
+  readonly freeBytes: number;
+  /** Heap bits, inline mark bits and the tail after the last slot. */
+  readonly reserveBytes: number;
 }
 
 export interface MCacheView {
@@ -75,28 +78,61 @@ export interface MCacheView {
   readonly spans: readonly { readonly spanClass: number; readonly allocCount: number; readonly nelems: number }[];
   /** Offset into the current 16 B tiny block, null when there is none. */
   readonly tinyOffset: number | null;
+  /** Free pages in the P's page cache. */
+  readonly pageCachePages: number;
 }
 
-/** One mcentral's span-set sizes, exactly as the simulator's snapshot reports them. */
-export type MCentralView = SimMCentralView;
+/** One mcentral's span sets (only span classes with a span in some set). */
+export interface MCentralView {
+  readonly spanClass: number;
+  readonly partialSwept: number;
+  readonly partialUnswept: number;
+  readonly fullSwept: number;
+  readonly fullUnswept: number;
+}
 
-/** What the panel draws for one step of a run (converted from the simulator's snapshot by the host). */
+/**
+ * The page map of one step at a resolution that keeps the message small whatever the heap's
+ * size: the mapped pages in cells of `pagesPerCell` pages (a power of two), at most
+ * limits.maxPageCells cells, each drawn as the span that covers most of it.
+ */
+export interface PageMapView {
+  readonly arenas: number;
+  readonly pagesPerArena: number;
+  readonly pagesMapped: number;
+  readonly pagesPerCell: number;
+  /** Cells in address order, run-length encoded: pairs of (owner span index + 1, or 0 for none; run length). */
+  readonly cellRuns: readonly number[];
+  /**
+   * In-use pages per cell, run-length encoded like cellRuns (pairs: pages, run length); empty
+   * when a cell is one page (a cell is then in use iff it has an owner).
+   */
+  readonly cellInUseRuns: readonly number[];
+  /**
+   * The owner spans, `spanFields` numbers each. With pagesPerCell > 1 an entry of a small span
+   * class stands for every owner of that class and fullness: basePage -1, npages 0, and
+   * allocCount/nelems the fullness; large objects always have their own entry.
+   */
+  readonly spans: readonly number[];
+  readonly spansInUse: number;
+}
+
+/** The fields of PageMapView.spans, in order. */
+export const spanFields = ['basePage', 'npages', 'spanClass', 'allocCount', 'nelems'] as const;
+
+/** What the panel draws for one step of a run (converted from the simulator by the host: snapshot.ts). */
 export interface PanelSnapshot {
   readonly step: number;
   readonly totalSteps: number;
   /** What the step did ("alloc 1000 × 48 B scan", "GC"). */
   readonly label: string;
   readonly counters: Readonly<Record<CounterName, number>>;
+  /** The pacer's goal, null with GOGC=off. */
+  readonly heapGoalBytes: number | null;
   readonly classes: readonly ClassRow[];
   readonly mcaches: readonly MCacheView[];
   readonly mcentrals: readonly MCentralView[];
-  /** Arenas → pages → spans: arena count, pages mapped, and the spans (truncated, with the count left off). */
-  readonly pages: {
-    readonly arenas: number;
-    readonly pagesMapped: number;
-    readonly spans: readonly SpanCell[];
-    readonly spansLeftOff: number;
-  };
+  readonly pages: PageMapView;
 }
 
 export type HostToWebview =
@@ -127,7 +163,14 @@ export type WebviewToHost =
   | { readonly type: 'reveal'; readonly v: 1; readonly siteId: string };
 
 /** Limits the host enforces on a run (a hostile or stale webview cannot make it hang). */
-export const limits = { maxRows: 10_000, maxCount: 1_000_000_000, maxProcs: 256, maxGogc: 1_000_000, maxSpansPerSnapshot: 4096 } as const;
+export const limits = {
+  maxRows: 10_000,
+  maxCount: 1_000_000_000,
+  maxProcs: 256,
+  maxGogc: 1_000_000,
+  maxPageCells: 4096,
+  maxSteps: 100_000,
+} as const;
 
 type Obj = Record<string, unknown>;
 
@@ -181,23 +224,55 @@ function allInts(v: unknown, keys: readonly string[]): boolean {
   return isObj(v) && keys.every((k) => isNum(v[k]));
 }
 
+function allNums(v: unknown, max: number): v is number[] {
+  return Array.isArray(v) && v.length <= max && v.every(isNum);
+}
+
+function isPageMap(p: unknown): p is PageMapView {
+  if (!isObj(p) || !isNum(p.arenas) || !isInt(p.pagesPerArena, 1, 2 ** 40) || !isNum(p.pagesMapped) || !isNum(p.spansInUse)) return false;
+  if (!isInt(p.pagesPerCell, 1, 2 ** 40) || !allNums(p.cellRuns, 2 * limits.maxPageCells)) return false;
+  if (!allNums(p.cellInUseRuns, 2 * limits.maxPageCells) || !allNums(p.spans, spanFields.length * limits.maxPageCells)) return false;
+  const spans = p.spans.length / spanFields.length;
+  if (!Number.isInteger(spans)) return false;
+  const cellsOf = (runs: readonly number[], max: number): number => {
+    let cells = 0;
+    for (let i = 0; i < runs.length; i += 2) {
+      if (!isInt(runs[i], 0, max) || !isInt(runs[i + 1], 1, limits.maxPageCells)) return -1;
+      cells += runs[i + 1]!;
+    }
+    return runs.length % 2 === 0 && cells <= limits.maxPageCells ? cells : -1;
+  };
+  const cells = cellsOf(p.cellRuns, spans);
+  if (cells < 0) return false;
+  return p.cellInUseRuns.length === 0 || cellsOf(p.cellInUseRuns, p.pagesPerCell) === cells;
+}
+
+const classFields = [
+  'spanClass',
+  'sizeClass',
+  'slotBytes',
+  'spans',
+  'objects',
+  'freeSlots',
+  'spanBytes',
+  'requestBytes',
+  'wasteBytes',
+  'freeBytes',
+  'reserveBytes',
+];
+
 function isSnapshot(v: unknown): v is PanelSnapshot {
   if (!isObj(v) || !isInt(v.step, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.totalSteps, 0, Number.MAX_SAFE_INTEGER) || !isStr(v.label))
     return false;
-  if (!isCounters(v.counters)) return false;
-  if (
-    !Array.isArray(v.classes) ||
-    !v.classes.every(
-      (c) => allInts(c, ['spanClass', 'sizeClass', 'slotBytes', 'spans', 'objects', 'freeSlots']) && typeof (c as Obj).noscan === 'boolean',
-    )
-  )
-    return false;
+  if (!isCounters(v.counters) || !(v.heapGoalBytes === null || isNum(v.heapGoalBytes))) return false;
+  if (!Array.isArray(v.classes) || !v.classes.every((c) => allInts(c, classFields) && typeof (c as Obj).noscan === 'boolean')) return false;
   if (
     !Array.isArray(v.mcaches) ||
     !v.mcaches.every(
       (m) =>
         isObj(m) &&
         isNum(m.p) &&
+        isNum(m.pageCachePages) &&
         (m.tinyOffset === null || isNum(m.tinyOffset)) &&
         Array.isArray(m.spans) &&
         m.spans.every((s) => allInts(s, ['spanClass', 'allocCount', 'nelems'])),
@@ -209,16 +284,7 @@ function isSnapshot(v: unknown): v is PanelSnapshot {
     !v.mcentrals.every((c) => allInts(c, ['spanClass', 'partialSwept', 'partialUnswept', 'fullSwept', 'fullUnswept']))
   )
     return false;
-  const p = v.pages;
-  return (
-    isObj(p) &&
-    isNum(p.arenas) &&
-    isNum(p.pagesMapped) &&
-    isNum(p.spansLeftOff) &&
-    Array.isArray(p.spans) &&
-    p.spans.length <= limits.maxSpansPerSnapshot &&
-    p.spans.every((s) => allInts(s, ['basePage', 'npages', 'spanClass', 'allocCount', 'nelems']))
-  );
+  return isPageMap(v.pages);
 }
 
 /** isWebviewToHost: the host's check of everything the webview sends. */

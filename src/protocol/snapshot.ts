@@ -1,11 +1,22 @@
-// Converts the simulator's HeapSnapshot (src/core/alloc/heapsim.ts) into the panel's
-// PanelSnapshot (messages.ts), and builds the simulator's workload from the panel's rows.
-// Pure, so the webview contract is unit-tested without a host.
-import type { HeapSnapshot } from '../core/alloc/heapsim.ts';
+// Reads the simulator (src/core/alloc: simreport.ts, heapview.ts) into the panel's own view
+// types (messages.ts), and builds the simulator's workload from the panel's rows. The wire
+// format is the protocol's: the engine's types can change without changing what the webview
+// validates. Pure, so the webview contract is unit-tested without a host (protocol.test.ts).
+import { mcacheViews, mcentralViews, pageCells, spanClassBytes } from '../core/alloc/heapview.ts';
+import { simulationReport, spanClassSums, type SimState } from '../core/alloc/simreport.ts';
+import { sizeClassToSize } from '../core/alloc/sizeclasses.ts';
 import type { WorkloadOp } from '../core/alloc/workload.ts';
 import { hintText, siteId } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
-import { limits, type ClassRow, type PanelSnapshot, type SimSettings, type WorkloadRow, type WorkloadSite } from './messages.ts';
+import {
+  limits,
+  type ClassRow,
+  type PageMapView,
+  type PanelSnapshot,
+  type SimSettings,
+  type WorkloadRow,
+  type WorkloadSite,
+} from './messages.ts';
 
 /**
  * workloadSites: the analysed sites that put something on the heap, as panel rows (stack,
@@ -69,56 +80,35 @@ export function buildWorkload(
   return { workload: { go: settings.go, arch, procs: settings.procs, gogc: settings.gogc, ops }, labels };
 }
 
-/** toPanelSnapshot: what one step shows. `label` says what the step did. */
-export function toPanelSnapshot(s: HeapSnapshot, step: number, totalSteps: number, label: string): PanelSnapshot {
-  const r = s.report;
-  const classes: ClassRow[] = [];
-  for (const c of r.bySizeClass) {
-    for (const noscan of [false, true]) {
-      const k = noscan ? c.noscan : c.scan;
-      if (k.spans === 0 && k.objects === 0) continue;
-      classes.push({
-        spanClass: (c.sizeClass << 1) | (noscan ? 1 : 0),
-        sizeClass: c.sizeClass,
-        noscan,
-        slotBytes: c.slotBytes,
-        spans: k.spans,
-        objects: k.objects,
-        freeSlots: k.freeSlots,
-      });
-    }
-  }
-  if (r.largeObjects > 0) {
-    const large = s.spans.filter((x) => x.sizeClass === 0);
-    for (const noscan of [false, true]) {
-      const mine = large.filter((x) => ((x.spanClass & 1) === 1) === noscan);
-      if (mine.length) {
-        classes.push({
-          spanClass: noscan ? 1 : 0,
-          sizeClass: 0,
-          noscan,
-          slotBytes: 0,
-          spans: mine.length,
-          objects: mine.reduce((n, x) => n + x.allocCount, 0),
-          freeSlots: 0,
-        });
-      }
-    }
-  }
-  classes.sort((a, b) => a.spanClass - b.spanClass);
-  const spans = s.spans.slice(0, limits.maxSpansPerSnapshot).map((x) => ({
-    basePage: x.basePage,
-    npages: x.npages,
-    spanClass: x.spanClass,
-    allocCount: x.allocCount,
-    nelems: x.nelems,
-  }));
+/** toPanelSnapshot: what one step shows, read from the simulator as it is now. `label` says what the step did. */
+export function toPanelSnapshot(sim: SimState, step: number, totalSteps: number, label: string): PanelSnapshot {
+  // One pass over the spans serves the counters and the bytes by class; the page map is the other.
+  const sums = spanClassSums(sim.heap);
+  const r = simulationReport(sim, sums);
+  const classes: ClassRow[] = spanClassBytes(sums).map((c) => {
+    const sizeClass = c.spanClass >> 1;
+    return {
+      spanClass: c.spanClass,
+      sizeClass,
+      noscan: (c.spanClass & 1) === 1,
+      slotBytes: sizeClass === 0 ? 0 : sizeClassToSize[sizeClass]!,
+      spans: c.spans,
+      objects: c.objects,
+      freeSlots: c.freeSlots,
+      spanBytes: c.spanBytes,
+      requestBytes: c.requestBytes,
+      wasteBytes: c.wasteBytes,
+      freeBytes: c.freeBytes,
+      reserveBytes: c.reserveBytes,
+    };
+  });
   return {
     step,
     totalSteps,
     label,
     counters: {
       heapInuseBytes: r.heapInuseBytes,
+      heapAllocBytes: r.heapAllocBytes,
       spansInUse: r.spansInUse,
       pagesInUse: r.pagesInUse,
       largeObjects: r.largeObjects,
@@ -130,18 +120,78 @@ export function toPanelSnapshot(s: HeapSnapshot, step: number, totalSteps: numbe
       externalFreeBytes: r.externalFreeBytes,
       gcCycles: r.gcCycles,
     },
+    heapGoalBytes: r.heapGoalBytes,
     classes,
-    mcaches: s.mcaches.map((m) => ({
+    mcaches: mcacheViews(sim).map((m) => ({
       p: m.p,
       spans: m.spans.map((x) => ({ spanClass: x.spanClass, allocCount: x.allocCount, nelems: x.nelems })),
       tinyOffset: m.tiny.active ? m.tiny.offset : null,
+      pageCachePages: m.pageCache.freePages,
     })),
-    mcentrals: s.mcentrals.map((c) => ({ ...c })),
-    pages: {
-      arenas: r.arenas,
-      pagesMapped: s.arenas.reduce((n, a) => n + a.chunks.reduce((m, c) => m + c.npages, 0), 0),
-      spans,
-      spansLeftOff: s.spansTotal - spans.length,
-    },
+    mcentrals: mcentralViews(sim).map((c) => ({
+      spanClass: c.spanClass,
+      partialSwept: c.partialSwept,
+      partialUnswept: c.partialUnswept,
+      fullSwept: c.fullSwept,
+      fullUnswept: c.fullUnswept,
+    })),
+    pages: pageMapView(sim, r.arenas, r.spansInUse),
   };
+}
+
+/** Fullness steps of an aggregated page-map entry. */
+const fullnessSteps = 16;
+
+/** pageMapView: the heap's pages at limits.maxPageCells cells at most, run-length encoded (messages.ts PageMapView). */
+function pageMapView(sim: SimState, arenas: number, spansInUse: number): PageMapView {
+  const cells = pageCells(sim, limits.maxPageCells);
+  // Only spans that own a cell are sent, numbered in the order the cells meet them. A cell of
+  // several pages is drawn as a span class and a fullness, not as one small span: there such
+  // cells share an entry (messages.ts PageMapView.spans), which keeps a step of a big heap small.
+  const aggregate = cells.pagesPerCell > 1;
+  const index = new Map<number, number>();
+  const spans: number[] = [];
+  const owners: number[] = [];
+  for (let c = 0; c < cells.owner.length; c++) {
+    const o = cells.owner[c]!;
+    let id = 0;
+    if (o >= 0) {
+      const s = cells.spans[o]!;
+      const full = Math.round((fullnessSteps * s.allocCount) / s.nelems);
+      // Large objects keep their own entries, so the map still shows where each one starts.
+      const shared = aggregate && s.spanclass > 1;
+      const key = shared ? -1 - (s.spanclass * (fullnessSteps + 1) + full) : o;
+      let k = index.get(key);
+      if (k === undefined) {
+        k = index.size;
+        index.set(key, k);
+        if (shared) spans.push(-1, 0, s.spanclass, full, fullnessSteps);
+        else spans.push(s.basePage, s.npages, s.spanclass, s.allocCount, s.nelems);
+      }
+      id = k + 1;
+    }
+    owners.push(id);
+  }
+  return {
+    arenas,
+    pagesPerArena: cells.pagesPerArena,
+    pagesMapped: cells.pagesMapped,
+    pagesPerCell: cells.pagesPerCell,
+    cellRuns: runLengths(owners),
+    cellInUseRuns: cells.pagesPerCell > 1 ? runLengths(cells.inUsePages) : [],
+    spans,
+    spansInUse,
+  };
+}
+
+/** runLengths: [value, run length] pairs of consecutive equal values. */
+function runLengths(xs: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < xs.length;) {
+    let j = i + 1;
+    while (j < xs.length && xs[j] === xs[i]) j++;
+    out.push(xs[i]!, j - i);
+    i = j;
+  }
+  return out;
 }

@@ -4,8 +4,8 @@
 // same bundled core the CLI runs (one implementation, one set of input checks), the webview
 // stays a renderer that cannot be fed a model it did not validate, and a run can use the
 // analysed sites' exact request sizes without shipping them through the page first. Runs are
-// sliced (one workload step per macrotask) so the host stays responsive, and a newer run or
-// a `cancel` stops the older one. Snapshots go to the page in batches.
+// sliced (a batch of steps per macrotask, src/protocol/simRunner.ts) so the host stays
+// responsive, and a newer run or a `cancel` stops the older one.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { maxGoMinor, minGoMinor } from '../core/alloc/versions.ts';
@@ -20,12 +20,12 @@ import {
   type SimSettings,
   type WebviewToHost,
 } from '../protocol/messages.ts';
+import { panelHtml } from '../protocol/panelHtml.ts';
+import { runSimulation } from '../protocol/simRunner.ts';
 import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, panelViewType } from '../protocol/manifest.ts';
 import type { Log } from './log.ts';
-import { panelHtml } from './panelHtml.ts';
-import { runSimulation } from './simRunner.ts';
 
 export class SimulatePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -161,6 +161,7 @@ export class SimulatePanel implements vscode.Disposable {
         gcAtEnd: m.gcAtEnd,
         sites: this.siteIndex,
         signal: ac.signal,
+        yieldToHost: () => new Promise((resolve) => setImmediate(resolve)),
         onBatch: (batch: PanelSnapshot[], done: boolean) =>
           this.post({ type: 'snapshots', v: protocolVersion, runId: m.runId, batch, done }),
       });

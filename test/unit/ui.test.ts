@@ -10,7 +10,7 @@ import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { commandIds, panelViewType, viewIds } from '../../src/protocol/manifest.ts';
 import { resolveSettings, splitTags, type RawSettings } from '../../src/toolchain/goSettings.ts';
 import { shellQuote } from '../../src/toolchain/shellQuote.ts';
-import { contentSecurityPolicy, panelHtml } from '../../src/ui/panelHtml.ts';
+import { contentSecurityPolicy, panelHtml } from '../../src/protocol/panelHtml.ts';
 import { siteAtPosition } from '../../src/core/sites/siteAt.ts';
 
 const root = join(__dirname, '..', '..');
@@ -183,7 +183,7 @@ suite('ui: manifest and code agree', () => {
 suite('ui: the only inline style the CSP admits is the empty one', () => {
   test('emptyStyleHash is sha256("") in base64', async () => {
     const { createHash } = await import('node:crypto');
-    const { emptyStyleHash } = await import('../../src/ui/panelHtml.ts');
+    const { emptyStyleHash } = await import('../../src/protocol/panelHtml.ts');
     assert.equal(emptyStyleHash, `sha256-${createHash('sha256').update('').digest('base64')}`);
   });
 });

@@ -1,6 +1,7 @@
-// The heap simulator: replays a workload through mcache → mcentral → mheap and reports
-// what runtime/metrics and MemStats would show. See malloc.ts for the allocator overview;
-// the structures live in mcache.ts, mcentral.ts, mheap.ts, pagealloc.ts, mspan.ts and gc.ts.
+// The heap simulator's engine: replays a workload through mcache → mcentral → mheap. What
+// runtime/metrics and MemStats would show is simreport.ts; plain-data views of the heap are
+// heapview.ts. See malloc.ts for the allocator overview; the structures live in mcache.ts,
+// mcentral.ts, mheap.ts, pagealloc.ts, mspan.ts and gc.ts.
 //
 // Cost is O(spans), not O(objects): an op of 10,000,000 objects fills spans a whole span at
 // a time, and objects exist only as counts on their span. That is exact because objects of
@@ -16,10 +17,16 @@ import { classify } from './malloc.ts';
 import { MCache, tinyBlockReplaces, tinyObjectsInBlocks, tinyOffsetAfter, tinyPlan } from './mcache.ts';
 import { MHeap } from './mheap.ts';
 import type { MSpan } from './mspan.ts';
-import { numSizeClasses, pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
+import { heapSnapshot, type HeapSnapshot, type SnapshotLimits } from './heapview.ts';
+import { simulationReport, type SimState, type SimulationReport } from './simreport.ts';
+import { pageSize } from './sizeclasses.ts';
 import { spanClassSizeClass, tinySpanClass } from './spanclass.ts';
 import { ModelInputError, type AllocatorRules } from './versions.ts';
 import { isAllocOp, maxProcs, type Workload, type WorkloadOp } from './workload.ts';
+
+// What report() and snapshot() return; their definitions live with the code that builds them.
+export type { SimulationReport, SizeClassReport, ClassCounts, LargeCounts } from './simreport.ts';
+export type { HeapSnapshot, SpanView, ChunkView, ArenaView, MCacheView, MCentralView, SnapshotLimits } from './heapview.ts';
 
 export interface HeapSimOptions {
   /** GOMAXPROCS: one mcache and page cache per P. Default 1. */
@@ -37,149 +44,6 @@ export interface HeapSimOptions {
   readonly triggerPosition?: number;
 }
 
-export interface ClassCounts {
-  readonly spans: number;
-  /** Allocated slots (tiny: blocks). */
-  readonly objects: number;
-  readonly freeSlots: number;
-}
-
-export interface LargeCounts {
-  readonly objects: number;
-  readonly pages: number;
-}
-
-export interface SizeClassReport extends ClassCounts {
-  readonly sizeClass: number;
-  readonly slotBytes: number;
-  readonly npages: number;
-  readonly scan: ClassCounts;
-  readonly noscan: ClassCounts;
-}
-
-/** The `simulate --json` output (docs/architecture.md, contracts). Counts cover the workload on a fresh heap. */
-export interface SimulationReport {
-  readonly goVersion: string;
-  readonly arch: string;
-  readonly procs: number;
-  readonly gogc: number | 'off';
-  readonly sweep: 'full' | 'lazy';
-  /** MemStats.HeapInuse: bytes of in-use spans. */
-  readonly heapInuseBytes: number;
-  readonly spansInUse: number;
-  readonly pagesInUse: number;
-  /** MemStats.HeapAlloc: bytes of allocated slots (tiny blocks whole, large objects' pages). */
-  readonly heapAllocBytes: number;
-  /** MemStats.HeapObjects, counting a tiny block as one object. */
-  readonly heapObjects: number;
-  readonly largeObjects: number;
-  readonly largePages: number;
-  /** Large objects by span class: 0 scan, 1 noscan. */
-  readonly large: { readonly scan: LargeCounts; readonly noscan: LargeCounts };
-  /** Small size classes with at least one in-use span, ascending. */
-  readonly bySizeClass: readonly SizeClassReport[];
-  /** /gc/heap/tiny/allocs:objects: tiny objects packed into an existing block. */
-  readonly tinyAllocs: number;
-  /**
-   * Cumulative allocations laid out like /gc/heap/allocs-by-size:bytes Counts: index i is size
-   * class i+1 (i = 0..66; tiny blocks count in index 1, class 2), index 67 is every large object.
-   */
-  readonly allocsBySizeClass: readonly number[];
-  /** Frees by sweeping, laid out like allocsBySizeClass (/gc/heap/frees-by-size:bytes). */
-  readonly freesBySizeClass: readonly number[];
-  readonly mcacheRefills: number;
-  readonly heapGrows: number;
-  readonly arenas: number;
-  /** Bytes the page allocator manages (grown into), in use or not. */
-  readonly heapSysBytes: number;
-  /** Allocated slot bytes the program did not ask for: class rounding, malloc headers, tiny block padding, large pages' tail. */
-  readonly internalWasteBytes: number;
-  /** Free slots in in-use small spans. */
-  readonly externalFreeBytes: number;
-  /** Bytes of in-use small spans that never hold objects: heap bits, Green Tea mark bits, tail. */
-  readonly spanReserveBytes: number;
-  readonly freePages: number;
-  readonly largestFreeRunPages: number;
-  /** Free pages sitting in Ps' page caches (allocated as far as the page allocator knows). */
-  readonly pageCachedPages: number;
-  readonly gcCycles: number;
-  /** Spans the current cycle has not swept yet (only with lazy sweeping). */
-  readonly unsweptSpans: number;
-  /** The pacer's goal (null with GOGC=off). */
-  readonly heapGoalBytes: number | null;
-  readonly heapMarkedBytes: number;
-  /** Objects the workload asked for, including tiny and zero-size ones. */
-  readonly requestedObjects: number;
-  readonly zeroSizeAllocs: number;
-}
-
-export interface SpanView {
-  readonly id: number;
-  readonly basePage: number;
-  readonly npages: number;
-  readonly spanClass: number;
-  readonly sizeClass: number;
-  readonly elemsize: number;
-  readonly nelems: number;
-  readonly allocCount: number;
-  /** The P whose mcache holds the span, or -1. */
-  readonly cachedBy: number;
-}
-
-export interface ChunkView {
-  readonly index: number;
-  readonly basePage: number;
-  readonly npages: number;
-  /** Pages of in-use spans. */
-  readonly inUsePages: number;
-  /** Pages the page allocator counts allocated: in-use plus page-cached. */
-  readonly allocatedPages: number;
-  readonly largestFreeRunPages: number;
-}
-
-export interface ArenaView {
-  readonly index: number;
-  readonly basePage: number;
-  readonly npages: number;
-  readonly chunks: readonly ChunkView[];
-}
-
-export interface MCacheView {
-  readonly p: number;
-  readonly spans: readonly { readonly spanClass: number; readonly spanId: number; readonly allocCount: number; readonly nelems: number }[];
-  readonly tiny: { readonly active: boolean; readonly spanId: number; readonly offset: number; readonly unflushedTinyAllocs: number };
-  readonly pageCache: { readonly basePage: number; readonly freePages: number };
-}
-
-export interface MCentralView {
-  readonly spanClass: number;
-  readonly partialSwept: number;
-  readonly partialUnswept: number;
-  readonly fullSwept: number;
-  readonly fullUnswept: number;
-}
-
-/** Plain JSON data for the webview; lists are capped so a huge heap serializes fast. */
-export interface HeapSnapshot {
-  readonly sweepgen: number;
-  readonly report: SimulationReport;
-  readonly arenas: readonly ArenaView[];
-  readonly chunksTotal: number;
-  readonly chunksTruncated: boolean;
-  /** In-use spans by address, the first `maxSpans`. */
-  readonly spans: readonly SpanView[];
-  readonly spansTotal: number;
-  readonly spansTruncated: boolean;
-  readonly mcaches: readonly MCacheView[];
-  /** Span classes whose mcentral holds any span. */
-  readonly mcentrals: readonly MCentralView[];
-}
-
-export interface SnapshotLimits {
-  readonly maxSpans?: number;
-  readonly maxChunks?: number;
-}
-
 /** One step of `HeapSim.steps`: which op ran and how far it is. */
 export interface SimStep {
   readonly opIndex: number;
@@ -187,12 +51,7 @@ export interface SimStep {
   readonly objectsTotal: number;
 }
 
-/** The allocs-by-size layout: class c (1..67) at index c-1, large (class 0) at the end. */
-function histogramLayout(bySizeClass: readonly number[]): number[] {
-  return [...bySizeClass.slice(1), bySizeClass[0]!];
-}
-
-export class HeapSim {
+export class HeapSim implements SimState {
   readonly rules: AllocatorRules;
   readonly procs: number;
   readonly gogc: number | 'off';
@@ -202,8 +61,17 @@ export class HeapSim {
   readonly gc: GCController;
   private nextP = 0;
   private lastP = 0;
-  private requestedObjects = 0;
-  private zeroSizeAllocs = 0;
+  private requested = 0;
+  private zeroSize = 0;
+
+  /** Objects the workload asked for so far, including tiny and zero-size ones. */
+  get requestedObjects(): number {
+    return this.requested;
+  }
+
+  get zeroSizeAllocs(): number {
+    return this.zeroSize;
+  }
 
   constructor(rules: AllocatorRules, opts: HeapSimOptions = {}) {
     const procs = opts.procs ?? 1;
@@ -276,16 +144,16 @@ export class HeapSim {
   malloc(p: number, bytes: number, pointers: boolean, count: number, keep: boolean): void {
     const pred = classify({ bytes, pointers }, this.rules);
     const c = this.mcaches[p]!;
-    this.requestedObjects += count;
+    this.requested += count;
     switch (pred.kind) {
       case 'zero':
-        this.zeroSizeAllocs += count;
+        this.zeroSize += count;
         return;
       case 'tiny':
         this.mallocTiny(c, bytes, count, keep);
         return;
       case 'small':
-        this.mallocSmall(c, pred.spanClass, count, (s, _first, take, black) => s.take(take, bytes, keep, black));
+        this.mallocSmall(c, pred.spanClass, count, (s, _first, take, black) => s.take(take, take * bytes, keep, black));
         return;
       case 'large':
         for (let i = 0; i < count; i++) {
@@ -371,9 +239,8 @@ export class HeapSim {
             s.heldRequestBytes -= c.tinyBlockRequestBytes;
           }
         }
-        if (c.tinyBlockLive) s.liveRequestBytes += bytes;
-        else s.garbageRequestBytes += bytes;
-        if (c.tinyBlockHeld) s.heldRequestBytes += bytes;
+        // Packed objects take no slot: the block's slot was taken with its first object.
+        s.take(0, bytes, c.tinyBlockLive, c.tinyBlockHeld);
         c.tinyBlockRequestBytes += bytes;
         c.tinyAllocs += plan.packedIntoCurrent;
         c.tinyoffset = plan.offset;
@@ -392,17 +259,7 @@ export class HeapSim {
           // starts afresh after the event (mark termination drops the tiny block, gcStart greys it).
           const objs = gcAfter ? 1 : tinyObjectsInBlocks(plan, totalNew, first, take);
           objects += objs;
-          s.allocCount += take;
-          if (keep) {
-            s.liveCount += take;
-            s.liveRequestBytes += objs * size;
-          } else {
-            s.garbageRequestBytes += objs * size;
-            if (black) {
-              s.heldThisCycle += take;
-              s.heldRequestBytes += objs * size;
-            }
-          }
+          s.take(take, objs * size, keep, black);
           c.tinyAllocs += objs - take;
           // mallocgcTiny adopts a replacing block as soon as it takes it, so a GC later in this
           // batch (gcMarkTinyAllocs) sees the right block.
@@ -422,184 +279,14 @@ export class HeapSim {
     }
   }
 
-  /** report counts the heap as it is now (the simulate --json contract). */
+  /** report counts the heap as it is now (the simulate --json contract, simreport.ts). */
   report(): SimulationReport {
-    const heap = this.heap;
-    type Counts = { spans: number; objects: number; freeSlots: number };
-    const perClass = Array.from({ length: numSizeClasses }, (): [Counts, Counts] => [
-      { spans: 0, objects: 0, freeSlots: 0 },
-      { spans: 0, objects: 0, freeSlots: 0 },
-    ]);
-    let pages = 0;
-    let allocBytes = 0;
-    let objects = 0;
-    let largeObjects = 0;
-    let largePages = 0;
-    const large = { scan: { objects: 0, pages: 0 }, noscan: { objects: 0, pages: 0 } };
-    let internal = 0;
-    let external = 0;
-    let reserve = 0;
-    // Hot on big heaps (the panel asks every step): plain fields only, no getters.
-    for (const s of heap.spans) {
-      const n = s.allocCount;
-      const slotBytes = n * s.elemsize;
-      pages += s.npages;
-      allocBytes += slotBytes;
-      objects += n;
-      internal += slotBytes - s.liveRequestBytes - s.garbageRequestBytes;
-      const spc = s.spanclass;
-      if (spc < 2) {
-        largeObjects += n;
-        largePages += s.npages;
-        const l = spc === 1 ? large.noscan : large.scan;
-        l.objects += n;
-        l.pages += s.npages;
-        continue;
-      }
-      const free = s.nelems - n;
-      external += free * s.elemsize;
-      reserve += s.npages * pageSize - s.nelems * s.elemsize;
-      const k = perClass[spc >> 1]![spc & 1]!;
-      k.spans++;
-      k.objects += n;
-      k.freeSlots += free;
-    }
-    const bySizeClass: SizeClassReport[] = [];
-    for (let sc = 1; sc < numSizeClasses; sc++) {
-      const [scan, noscan] = perClass[sc]!;
-      if (scan.spans + noscan.spans === 0) continue;
-      bySizeClass.push({
-        sizeClass: sc,
-        slotBytes: sizeClassToSize[sc]!,
-        npages: sizeClassToNPages[sc]!,
-        spans: scan.spans + noscan.spans,
-        objects: scan.objects + noscan.objects,
-        freeSlots: scan.freeSlots + noscan.freeSlots,
-        scan: { ...scan },
-        noscan: { ...noscan },
-      });
-    }
-    let unflushedTiny = 0;
-    let cachedPages = 0;
-    for (const c of this.mcaches) {
-      unflushedTiny += c.tinyAllocs;
-      cachedPages += c.pcache.freeCount;
-    }
-    return {
-      goVersion: this.rules.goVersion,
-      arch: this.rules.arch,
-      procs: this.procs,
-      gogc: this.gogc,
-      sweep: this.sweep,
-      heapInuseBytes: pages * pageSize,
-      spansInUse: heap.spans.size,
-      pagesInUse: pages,
-      heapAllocBytes: allocBytes,
-      heapObjects: objects,
-      largeObjects,
-      largePages,
-      large,
-      bySizeClass,
-      tinyAllocs: heap.stats.tinyAllocs + unflushedTiny,
-      allocsBySizeClass: histogramLayout(heap.stats.allocs),
-      freesBySizeClass: histogramLayout(heap.stats.frees),
-      mcacheRefills: heap.stats.mcacheRefills,
-      heapGrows: heap.stats.heapGrows,
-      arenas: heap.arenas,
-      heapSysBytes: heap.heapPages * pageSize,
-      internalWasteBytes: internal,
-      externalFreeBytes: external,
-      spanReserveBytes: reserve,
-      freePages: heap.pages.freePages(),
-      largestFreeRunPages: heap.pages.largestFreeRun(),
-      pageCachedPages: cachedPages,
-      gcCycles: heap.stats.gcCycles,
-      unsweptSpans: heap.unsweptSpans,
-      heapGoalBytes: this.gogc === 'off' ? null : Math.round(this.gc.heapGoal),
-      heapMarkedBytes: this.gc.heapMarked,
-      requestedObjects: this.requestedObjects,
-      zeroSizeAllocs: this.zeroSizeAllocs,
-    };
+    return simulationReport(this);
   }
 
-  /** snapshot: the heap as plain JSON-able data for the webview, with capped lists. */
+  /** snapshot: the heap as plain data with capped lists (heapview.ts). */
   snapshot(limits: SnapshotLimits = {}): HeapSnapshot {
-    const maxSpans = limits.maxSpans ?? 4096;
-    const maxChunks = limits.maxChunks ?? 1024;
-    const heap = this.heap;
-    const cachedBy = new Map<MSpan, number>();
-    for (const c of this.mcaches) for (const s of c.alloc) if (s) cachedBy.set(s, c.p);
-
-    const chunkPages = heap.pages.chunkPages;
-    const chunkCount = heap.pages.chunkCount;
-    const arenas: { index: number; basePage: number; npages: number; chunks: ChunkView[] }[] = [];
-    const pagesPerArena = heap.pagesPerArena;
-    const shownChunks = Math.min(chunkCount, maxChunks);
-    for (let ci = 0; ci < shownChunks; ci++) {
-      const basePage = ci * chunkPages;
-      const ai = Math.floor(basePage / pagesPerArena);
-      let arena = arenas[arenas.length - 1];
-      if (!arena || arena.index !== ai) {
-        arena = { index: ai, basePage: ai * pagesPerArena, npages: pagesPerArena, chunks: [] };
-        arenas.push(arena);
-      }
-      const sum = heap.pages.chunkSummary(ci);
-      arena.chunks.push({
-        index: ci,
-        basePage,
-        npages: chunkPages,
-        inUsePages: heap.inUsePagesByChunk[ci] ?? 0,
-        allocatedPages: sum.allocatedPages,
-        largestFreeRunPages: sum.largestFreeRunPages,
-      });
-    }
-    // Arenas reserved but not yet grown into have no chunks.
-    for (let ai = arenas.length ? arenas[arenas.length - 1]!.index + 1 : 0; ai < heap.arenas && chunkCount <= maxChunks; ai++) {
-      arenas.push({ index: ai, basePage: ai * pagesPerArena, npages: pagesPerArena, chunks: [] });
-    }
-
-    const spans: SpanView[] = heap.spansByAddress(maxSpans).map((s) => ({
-      id: s.id,
-      basePage: s.basePage,
-      npages: s.npages,
-      spanClass: s.spanclass,
-      sizeClass: s.sizeclass,
-      elemsize: s.elemsize,
-      nelems: s.nelems,
-      allocCount: s.allocCount,
-      cachedBy: cachedBy.get(s) ?? -1,
-    }));
-
-    const mcaches: MCacheView[] = this.mcaches.map((c) => ({
-      p: c.p,
-      spans: c.alloc.flatMap((s, spc) => (s ? [{ spanClass: spc, spanId: s.id, allocCount: s.allocCount, nelems: s.nelems }] : [])),
-      tiny: { active: c.tinySpan !== null, spanId: c.tinySpan?.id ?? -1, offset: c.tinyoffset, unflushedTinyAllocs: c.tinyAllocs },
-      pageCache: { basePage: c.pcache.basePage, freePages: c.pcache.freeCount },
-    }));
-    const sg = heap.sweepgen;
-    const mcentrals: MCentralView[] = [];
-    for (const m of heap.central) {
-      const v = {
-        spanClass: m.spanclass,
-        partialSwept: m.partialSwept(sg).length,
-        partialUnswept: m.partialUnswept(sg).count((s) => heap.needsSweep(s)),
-        fullSwept: m.fullSwept(sg).length,
-        fullUnswept: m.fullUnswept(sg).count((s) => heap.needsSweep(s)),
-      };
-      if (v.partialSwept + v.partialUnswept + v.fullSwept + v.fullUnswept > 0) mcentrals.push(v);
-    }
-    return {
-      sweepgen: sg,
-      report: this.report(),
-      arenas,
-      chunksTotal: chunkCount,
-      chunksTruncated: chunkCount > shownChunks,
-      spans,
-      spansTotal: heap.spans.size,
-      spansTruncated: heap.spans.size > spans.length,
-      mcaches,
-      mcentrals,
-    };
+    return heapSnapshot(this, limits);
   }
 }
 

@@ -66,19 +66,21 @@ export class MSpan {
   }
 
   /**
-   * Counts `count` objects of `requestBytes` each as allocated in free slots of this span.
-   * `black`: allocated during a mark phase, so marked this cycle even if not kept (gc.ts).
+   * take counts `slots` slots of this span as allocated, holding objects the program asked
+   * `requestBytes` for in all (a tiny block's slot holds several objects). `keep`: the
+   * workload keeps them reachable; `black`: allocated during a mark phase, so marked this
+   * cycle even if not kept (gc.ts). The one place a span's allocation is accounted.
    */
-  take(count: number, requestBytes: number, keep: boolean, black = false): void {
-    this.allocCount += count;
+  take(slots: number, requestBytes: number, keep: boolean, black = false): void {
+    this.allocCount += slots;
     if (keep) {
-      this.liveCount += count;
-      this.liveRequestBytes += count * requestBytes;
+      this.liveCount += slots;
+      this.liveRequestBytes += requestBytes;
     } else {
-      this.garbageRequestBytes += count * requestBytes;
+      this.garbageRequestBytes += requestBytes;
       if (black) {
-        this.heldThisCycle += count;
-        this.heldRequestBytes += count * requestBytes;
+        this.heldThisCycle += slots;
+        this.heldRequestBytes += requestBytes;
       }
     }
   }

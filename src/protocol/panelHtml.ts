@@ -1,6 +1,8 @@
-// The Simulate Heap webview's HTML. No vscode import, so test/unit/ui-panelHtml.test.ts checks
-// the CSP directly: scripts only by nonce, styles and fonts only from the extension's own
-// resource roots, no 'unsafe-inline'/'unsafe-eval', nothing remote.
+// The Simulate Heap webview's HTML (the host, src/ui/panel.ts, fills in the URIs and the nonce).
+// Pure, so test/unit/ui.test.ts checks the CSP directly: scripts only by nonce, styles and
+// fonts only from the extension's own resource roots, no 'unsafe-inline'/'unsafe-eval',
+// nothing remote. The charts are inline SVG built with DOM calls and coloured through
+// attributes and classes, so they need no style-src exception either.
 
 export interface PanelHtmlInput {
   /** webview.cspSource */
