@@ -36,6 +36,7 @@ const tiers = {
   fidelity: { concurrency: 1, build: false },
   e2e: { concurrency: 1, build: true },
 };
+/** @typedef {keyof typeof tiers} Tier */
 
 /**
  * The order of `npm test`: phases one after another; in a phase, lanes at the same time, the tiers of a
@@ -43,16 +44,21 @@ const tiers = {
  * with the cheap unit tier only; then fidelity (one long file: a Go build per toolchain, then runtime
  * probes) alongside integration (mostly waiting on go). docs/testing.md has the measurements.
  */
+/** @type {Tier[][][]} */
 const schedule = [
   [['e2e'], ['unit']],
   [['fidelity'], ['integration']],
 ];
 
 const args = process.argv.slice(2);
-const wanted = args.filter((a) => a in tiers);
+const wanted = /** @type {Tier[]} */ (args.filter((a) => a in tiers));
 const filters = args.filter((a) => !(a in tiers));
 const all = wanted.length === 0;
 
+/**
+ * @param {string} cmd
+ * @param {string[]} argv
+ */
 function runOrExit(cmd, argv) {
   const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: repoRoot });
   if (r.status !== 0) {
@@ -61,7 +67,12 @@ function runOrExit(cmd, argv) {
   }
 }
 
+/**
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function findTests(dir) {
+  /** @type {string[]} */
   const out = [];
   if (!existsSync(dir)) return out;
   for (const e of readdirSync(dir).sort()) {
@@ -73,12 +84,20 @@ function findTests(dir) {
   return out;
 }
 
-/** filesOf: the tier's test files (relative to the repository), narrowed by the filters. */
+/**
+ * filesOf: the tier's test files (relative to the repository), narrowed by the filters.
+ * @param {Tier} tier
+ */
 function filesOf(tier) {
   const files = findTests(join(repoRoot, 'test', tier)).map((f) => relative(repoRoot, f));
   return filters.length ? files.filter((f) => filters.some((w) => f.includes(w))) : files;
 }
 
+/**
+ * @param {Tier} tier
+ * @param {string[]} files
+ * @param {string} [reporter]
+ */
 const nodeTest = (tier, files, reporter) => [
   '--import',
   'tsx',
@@ -89,17 +108,27 @@ const nodeTest = (tier, files, reporter) => [
 ];
 
 // The summary lines node:test's TAP reporter ends with, in its order.
-const summaryKeys = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms'];
+const summaryKeys = /** @type {const} */ (['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms']);
+/** @typedef {(typeof summaryKeys)[number]} SummaryKey */
+/** @typedef {Record<SummaryKey, number>} Summary */
 const summaryLine = new RegExp(`^# (${summaryKeys.join('|')}) (\\d+(?:\\.\\d+)?)$`);
+
+/** @typedef {{ lines: string[]; ended: boolean }} Stream */
+/** @typedef {{ push: (line: string) => void; end: () => void }} Channel */
 
 /** The output of the tiers, in one TAP stream: one tier at a time on the terminal, the others held. */
 class Output {
+  /** @type {Stream[]} */
   #streams = [];
   #live = 0;
   #number = 0;
   #headerDone = false;
-  /** A tier's channel: push(line) while it runs, end() when it has finished. */
+  /**
+   * A tier's channel: push(line) while it runs, end() when it has finished.
+   * @returns {Channel}
+   */
   channel() {
+    /** @type {Stream} */
     const s = { lines: [], ended: false };
     this.#streams.push(s);
     return {
@@ -121,6 +150,7 @@ class Output {
       for (const l of next.lines.splice(0)) this.#print(l);
     }
   }
+  /** @param {string} line */
   #print(line) {
     if (line === 'TAP version 13') {
       if (this.#headerDone) return;
@@ -136,19 +166,27 @@ class Output {
   }
 }
 
-/** runTier: one node:test process over the tier's files; resolves to its summary (as node:test counted). */
+/**
+ * runTier: one node:test process over the tier's files; resolves to its summary (as node:test counted).
+ * @param {Tier} tier
+ * @param {string[]} files
+ * @param {Output} out
+ * @returns {Promise<Summary>}
+ */
 function runTier(tier, files, out) {
   const ch = out.channel();
   const t0 = Date.now();
-  const summary = Object.fromEntries(summaryKeys.map((k) => [k, 0]));
+  const summary = /** @type {Summary} */ (Object.fromEntries(summaryKeys.map((k) => [k, 0])));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, nodeTest(tier, files, 'tap'), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    /** @param {(line: string) => void} onLine */
     const lineReader = (onLine) => {
       let rest = '';
       return {
+        /** @param {string} chunk */
         data: (chunk) => {
           const parts = (rest + chunk).split('\n');
-          rest = parts.pop();
+          rest = /** @type {string} */ (parts.pop());
           for (const l of parts) onLine(l);
         },
         flush: () => rest && onLine(rest),
@@ -156,6 +194,7 @@ function runTier(tier, files, out) {
     };
     // The summary is the block of summary-shaped lines the output ends with; such a line followed by
     // anything else was a test's own output.
+    /** @type {string[]} */
     const pending = [];
     const stdout = lineReader((l) => {
       if (summaryLine.test(l)) return void pending.push(l);
@@ -169,8 +208,8 @@ function runTier(tier, files, out) {
       stdout.flush();
       stderr.flush();
       for (const l of pending) {
-        const m = summaryLine.exec(l);
-        summary[m[1]] = Number(m[2]);
+        const m = /** @type {RegExpExecArray} */ (summaryLine.exec(l));
+        summary[/** @type {SummaryKey} */ (m[1])] = Number(m[2]);
       }
       const seenSummary = pending.some((l) => l.startsWith('# tests '));
       // A runner that died without its summary, or exited non-zero with nothing failed, is a failure too.
@@ -194,11 +233,13 @@ async function main() {
   // the suites that need what is missing then skip loudly, or fail under CI=true).
   const { bootstrap } = await import('./bootstrap.mjs');
   const needs = { unit: ['npm'], integration: ['npm', 'go'], fidelity: ['npm', 'go'], e2e: ['npm', 'code-server'] };
-  const chosen = all ? Object.keys(tiers) : wanted;
+  const chosen = all ? /** @type {Tier[]} */ (Object.keys(tiers)) : wanted;
   bootstrap([...new Set(chosen.flatMap((t) => /** @type {('npm' | 'code-server' | 'go')[]} */ (needs[t])))]);
 
-  const selected = all ? Object.keys(tiers) : Object.keys(tiers).filter((t) => wanted.includes(t));
-  const files = Object.fromEntries(selected.map((t) => [t, filesOf(t)]));
+  const selected = all
+    ? /** @type {Tier[]} */ (Object.keys(tiers))
+    : /** @type {Tier[]} */ (Object.keys(tiers)).filter((t) => wanted.includes(t));
+  const files = /** @type {Record<Tier, string[]>} */ (Object.fromEntries(selected.map((t) => [t, filesOf(t)])));
   const total = selected.reduce((n, t) => n + files[t].length, 0);
   if (total === 0) {
     console.error(`no test files in ${selected.map((t) => `test/${t}`).join(', ')}${filters.length ? ` match ${filters.join(' ')}` : ''}`);
@@ -218,7 +259,7 @@ async function main() {
 
   // One tier: node:test as it is, with the reporter it picks (spec on a terminal) and its own summary.
   if (running.length === 1) {
-    const t = running[0];
+    const t = /** @type {Tier} */ (running[0]);
     const r = spawnSync(process.execPath, nodeTest(t, files[t]), { stdio: 'inherit', cwd: repoRoot });
     process.exitCode = r.status ?? 1;
     return;
@@ -226,6 +267,7 @@ async function main() {
 
   const t0 = Date.now();
   const out = new Output();
+  /** @type {Summary[]} */
   const summaries = [];
   for (const phase of schedule) {
     const lanes = phase.map((lane) => lane.filter((t) => running.includes(t))).filter((lane) => lane.length > 0);
@@ -235,7 +277,7 @@ async function main() {
       }),
     );
   }
-  const sum = Object.fromEntries(summaryKeys.map((k) => [k, summaries.reduce((n, s) => n + s[k], 0)]));
+  const sum = /** @type {Summary} */ (Object.fromEntries(summaryKeys.map((k) => [k, summaries.reduce((n, s) => n + s[k], 0)])));
   sum.duration_ms = Date.now() - t0;
   process.stdout.write(`1..${out.count}\n`);
   for (const k of summaryKeys) process.stdout.write(`# ${k} ${sum[k]}\n`);
