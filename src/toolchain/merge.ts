@@ -15,7 +15,7 @@
 //	  analysis are kept, those of an earlier package run are replaced by next's;
 //	- a re-analysed package whose build now fails (a `build` error in its directory) and that
 //	  reports no site keeps its previous sites, marked stale (`reanalysed.staleDirs`), the same
-//	  rule as a failed full run of the module (ui/analysis.ts): the compiler does no escape
+//	  rule as a failed full run of the module (moduleResults.ts): the compiler does no escape
 //	  analysis of a package with type errors, and the last answer is more useful than none until
 //	  the error is fixed. Its errors are next's.
 // What a package run cannot see: a function of the re-analysed package inlined into callers in
