@@ -120,7 +120,7 @@ export async function benchModule(opts: ModuleBenchOptions = {}): Promise<Module
   const warmupCache = kept ?? (await mkdtemp(join(benchCacheDir, 'gocache-warmup-')));
   const editPath = join(dir, edit.file);
   const original = await readFile(editPath, 'utf8');
-  // The editor's session: one AnalysisCache for every analysis below, as in ui/analysis.ts.
+  // The editor's session: one AnalysisCache for every analysis below, as in the editor (toolchain/scheduler.ts).
   const session = new AnalysisCache();
   try {
     const listed = await runChecked(goBin, ['list', ...patterns], { cwd: dir, env: goEnvFor({ GOCACHE: plainCache }) });

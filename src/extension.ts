@@ -1,11 +1,10 @@
 // Composition root: builds the adapters in src/ui, wires them to the pipeline
 // (src/toolchain/analyze.ts) and registers every disposable. Nothing else lives here.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { maxGoMinor, minGoMinor } from './core/alloc/versions.ts';
 import { analyzeWorkspace } from './toolchain/analyze.ts';
-import { AnalysisService, findModuleDir } from './ui/analysis.ts';
+import { findModuleDir } from './toolchain/workspace.ts';
+import { AnalysisService } from './ui/analysis.ts';
 import { commandIds } from './protocol/manifest.ts';
 import { readSettings, updateSetting } from './ui/config.ts';
 import { HeapView } from './ui/heapView.ts';
@@ -13,54 +12,8 @@ import { InlineHints } from './ui/hints.ts';
 import { registerHover } from './ui/hover.ts';
 import { Log } from './ui/log.ts';
 import { SimulatePanel } from './ui/panel.ts';
-
-interface RevealArgs {
-  readonly file: string;
-  readonly line: number;
-  readonly column?: number;
-  readonly base?: string;
-}
-
-/**
- * loadArgs reads Load Compiler Output's optional argument: a Uri, or { file, goVersion? } with an
- * absolute path and a version the model knows (go1.21 … go1.27). undefined: none given (ask).
- */
-function loadArgs(a: unknown): { file: string; goVersion?: string } | undefined | 'invalid' {
-  if (a === undefined || a === null) return undefined;
-  if (a instanceof vscode.Uri) return a.scheme === 'file' ? { file: a.fsPath } : 'invalid';
-  const o = a as { file?: unknown; goVersion?: unknown };
-  if (typeof o !== 'object' || typeof o.file !== 'string' || !path.isAbsolute(o.file)) return 'invalid';
-  if (o.goVersion === undefined) return { file: o.file };
-  const m = typeof o.goVersion === 'string' ? /^go1\.(\d+)$/.exec(o.goVersion) : null;
-  if (!m || Number(m[1]) < minGoMinor || Number(m[1]) > maxGoMinor) return 'invalid';
-  return { file: o.file, goVersion: m[0] };
-}
-
-function isRevealArgs(a: unknown): a is RevealArgs {
-  const o = a as RevealArgs;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.file === 'string' &&
-    Number.isInteger(o.line) &&
-    o.line >= 1 &&
-    (o.column === undefined || (Number.isInteger(o.column) && o.column >= 1)) &&
-    (o.base === undefined || typeof o.base === 'string')
-  );
-}
-
-/**
- * resolveStepFile: the compiler prints positions relative to the directory `go build` ran in
- * (the module root), so a relative path is tried against the site's directory and each parent.
- */
-function resolveStepFile(file: string, base: string | undefined): string {
-  if (path.isAbsolute(file) || !base) return file;
-  for (let dir = path.dirname(base); ; dir = path.dirname(dir)) {
-    const candidate = path.resolve(dir, file);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return path.resolve(path.dirname(base), file);
-  }
-}
+import { loadArgs } from './ui/commandArgs.ts';
+import { revealPosition } from './ui/reveal.ts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
@@ -131,13 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const dir = findModuleDir(file) ?? (folder && findModuleDir(path.join(folder, 'x.go'))) ?? folder ?? path.dirname(file);
       await service.loadFromFile(file, dir, given?.goVersion);
     }),
-    reg(commandIds.revealPosition, async (arg: unknown) => {
-      if (!isRevealArgs(arg)) return;
-      const file = resolveStepFile(arg.file, arg.base);
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-      const pos = new vscode.Position(arg.line - 1, (arg.column ?? 1) - 1);
-      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preserveFocus: false });
-    }),
+    reg(commandIds.revealPosition, revealPosition),
   );
 }
 

@@ -14,102 +14,72 @@
 // are kept (cmd/go prints their output before exiting 1). A missing go, cancellation
 // and timeouts reject with a ToolchainError.
 // Every error, unparsed line and diagnostic count names the package directory it belongs to
-// (when it belongs to one), so the save path can re-analyse a few packages and merge them into
-// the module's last result (merge.ts has the rules, reanalyze.ts the save path, cache.ts what a
-// session remembers between runs).
+// (when it belongs to one: compilerOutput.ts), so the save path can re-analyse a few packages and
+// merge them into the module's last result (merge.ts has the rules, reanalyze.ts the save path,
+// cache.ts what a session remembers between runs). The options and result types are in result.ts.
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
-import type { Diagnostic, ParseResult, UnparsedLine } from '../core/escape/diagnostic.ts';
-import { ByteTextParser } from '../core/escape/bytes.ts';
-import { isKnownMessage } from '../core/escape/messages.ts';
-import { joinSites, resolvedKey, SiteCollector, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
-import type { AllocationSite } from '../core/sites/site.ts';
-import { goEnv, runGo, ToolchainError, type GoEnv, type RunGoOptions, type Spawner } from './go.ts';
-import type { AnalysisCache } from './cache.ts';
-import { bufferUtf8Decode } from './utf8.ts';
-import { dirOf, type ReanalysedPackages } from './merge.ts';
-import { resolveTypes, runTypefacts, type TypefactsRunOptions, type TypeQuery } from './typefacts.ts';
+import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
+import type { Diagnostic } from '../core/escape/diagnostic.ts';
+import { attributeToDirs, CompilerOutput, countsByDir, PackageDirs, queriesByDir } from './compilerOutput.ts';
+import { goEnv, runGo, ToolchainError, type GoEnv, type GoRun, type RunGoOptions } from './go.ts';
+import type { AnalysisError, AnalysisResult, AnalyzeOptions } from './result.ts';
+import { resolveTypes, runTypefacts, type TypefactsResult, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
-export interface AnalyzeOptions {
-  dir: string;
-  packages?: string[];
-  buildFlags?: string[];
-  buildTags?: string[];
-  includeTests?: boolean;
-  goBinary?: string;
-  env?: Record<string, string>;
-  overlay?: ReadonlyMap<string, string> /* abs path → unsaved content */;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  goVersion?: string;
-  arch?: string /* overrides */;
-  fromFile?: string;
-  /** Run no process at all (Restricted Mode): only `fromFile` is allowed, `goVersion` is required, no type facts. */
-  noToolchain?: boolean;
-  onCommand?: (argv: readonly string[], cwd: string) => void;
-  spawn?: Spawner;
-  cacheDir?: string;
-  /** What an editor session remembers between runs (cache.ts): `go env` answers, earlier type queries. */
-  cache?: AnalysisCache;
-  /**
-   * `dir` is one module root (it holds go.mod) and only it is built: no search for nested
-   * modules or go.work uses. The save path's package runs (reanalyze.ts) use it: their
-   * patterns name packages of that module only.
-   */
-  singleModule?: boolean;
+export type { AnalysisError, AnalysisResult, AnalysisUnparsedLine, AnalyzeFn, AnalyzeOptions, ReanalysedPackages } from './result.ts';
+
+/** What every step of one run reads: its options, how go runs, and the -overlay file of unsaved buffers. */
+interface RunContext {
+  readonly opts: AnalyzeOptions;
+  readonly run: Omit<RunGoOptions, 'cwd'>;
+  readonly overlay: Overlay | undefined;
 }
 
-export interface AnalysisError {
-  /** `build` (compile error), `toolchain` (go failed), `typefacts` (helper failed), `noModules`, `typecheck`. */
-  kind: string;
-  message: string;
-  package?: string;
-  file?: string;
-  line?: number;
-  /** The package directory the error belongs to, when it belongs to one (merge.ts). */
-  dir?: string;
-  /** Set by merge.ts on an error of a package run that belongs to no package. */
-  packageRun?: boolean;
-}
-
-/** An unparsed line of the compiler output, with the package directory of its `# pkg` section when known. */
-export interface AnalysisUnparsedLine extends UnparsedLine {
-  dir?: string;
-  /** Set by merge.ts on a line of a package run that belongs to no package. */
-  packageRun?: boolean;
-}
-
-export interface AnalysisResult {
-  goVersion: string;
-  arch: string;
-  experiments: string;
-  modules: string[];
-  sites: AllocationSite[];
-  diagnostics: Record<string, number>;
-  unparsed: number;
-  unparsedLines: AnalysisUnparsedLine[];
-  errors: AnalysisError[];
-  durationMs: number;
-  /** `diagnostics` per package directory ('' for those of no known package): what a merge replaces. */
-  diagnosticsByDir?: Record<string, Record<string, number>>;
-  /** Present on a full analysis that package runs were merged into (merge.ts). */
-  reanalysed?: ReanalysedPackages;
-}
-
-/** Compiler messages that are errors, not optimisation notes (kind `other` from a failed build). */
-function isCompileError(d: Diagnostic): boolean {
-  return d.kind === 'other' && !isKnownMessage(d.message);
+/** What the steps of one run gather, in the order they find it (the result keeps that order). */
+interface Gathered {
+  readonly errors: AnalysisError[];
+  readonly output: CompilerOutput;
+  readonly facts: TypeFact[];
+  readonly resolved: Map<string, ResolvedType>;
+  readonly dirs: PackageDirs;
+  /** The first module's `go env`: the Go version, arch and experiments of the result. */
+  env: GoEnv | undefined;
 }
 
 /** analyzeWorkspace runs the whole pipeline for `opts.dir` (see the overview above). */
 export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisResult> {
   const started = Date.now();
   const dir = resolve(opts.dir);
-  const run: Omit<RunGoOptions, 'cwd'> = {
+  const run = goRunOptions(opts);
+  checkOptions(opts);
+  const set: ModuleSet = opts.singleModule ? { modules: [dir] } : await findModules(dir);
+  const errors: AnalysisError[] = [];
+  const g: Gathered = {
+    errors,
+    output: new CompilerOutput(errors),
+    facts: [],
+    resolved: new Map(),
+    dirs: new PackageDirs(),
+    env: undefined,
+  };
+  const overlay = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
+  const ctx: RunContext = { opts, run, overlay };
+  try {
+    if (opts.fromFile) await loadSavedOutput(ctx, g, dir, set, opts.fromFile);
+    else await buildModules(ctx, g, dir, set);
+  } finally {
+    await overlay?.dispose();
+  }
+  attributeToDirs(g.output, g.errors, g.dirs);
+  return joinResult(opts, g, set.modules, started);
+}
+
+function goRunOptions(opts: AnalyzeOptions): Omit<RunGoOptions, 'cwd'> {
+  return {
     ...(opts.goBinary ? { goBinary: opts.goBinary } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -117,67 +87,10 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     ...(opts.onCommand ? { onCommand: opts.onCommand } : {}),
     ...(opts.spawn ? { spawn: opts.spawn } : {}),
   };
-  const errors: AnalysisError[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const unparsedLines: AnalysisUnparsedLine[] = [];
-  // The `# pkg` section of each unparsed line (by index into unparsedLines), until directories are known.
-  const unparsedPkg = new Map<number, string>();
-  const counts: Record<string, number> = {};
-  const facts: TypeFact[] = [];
-  const resolved = new Map<string, ResolvedType>();
-  // Diagnostics per go command cwd: relative `at POS` paths of -m=2 steps resolve against it.
-  const batches: { baseDir: string; diagnostics: Diagnostic[] }[] = [];
-  let linesBefore = 0; // unparsed line numbers count through all outputs, in order
-  /**
-   * The parse of one go command's stderr, fed its bytes as they arrive (runGo onStderrBytes), so
-   * that it runs while the compiler does and the output is never held whole (a saved output file is
-   * fed the same way, 1 MiB at a time: it can exceed V8's longest string): every diagnostic is
-   * built, but -m=2 steps only for the explanations the join reads (SiteCollector), and the step
-   * lines of the others are never decoded (core/escape/bytes.ts).
-   */
-  const streamParse = (baseDir: string) => {
-    const collector = new SiteCollector({ keepAll: true });
-    // `# pkg` lines, for the section of each unparsed line.
-    const headers: { line: number; pkg: string }[] = [];
-    const p = new ByteTextParser({
-      baseDir,
-      want: collector.want,
-      onDiagnostic: collector.add,
-      deferSteps: true,
-      decode: bufferUtf8Decode,
-      onHeaderLine: (line, text) => headers.push({ line, pkg: basePackage(text.slice(2).trim()) }),
-    });
-    return {
-      push: (b: Uint8Array) => p.push(b),
-      end: (failed: boolean) => {
-        const r: ParseResult = { ...p.end(), diagnostics: collector.diagnostics() };
-        r.unparsed.forEach((u, i) => {
-          const pkg = sectionOf(headers, u.line);
-          if (pkg !== undefined) unparsedPkg.set(unparsedLines.length + i, pkg);
-        });
-        addResult(r, baseDir, failed);
-      },
-    };
-  };
-  const addResult = (r: ParseResult, baseDir: string, failed: boolean) => {
-    for (const u of r.unparsed) unparsedLines.push({ line: u.line + linesBefore, text: u.text });
-    linesBefore += r.stats.lines;
-    batches.push({ baseDir, diagnostics: [...r.diagnostics] });
-    for (const [k, n] of Object.entries(r.stats.byKind)) counts[k] = (counts[k] ?? 0) + (n ?? 0);
-    for (const d of r.diagnostics) {
-      if (failed && isCompileError(d)) {
-        errors.push({
-          kind: 'build',
-          message: d.message,
-          ...(d.package ? { package: d.package } : {}),
-          file: d.absFile ?? d.file,
-          line: d.line,
-        });
-      }
-      diagnostics.push(d);
-    }
-  };
+}
 
+/** checkOptions rejects what no run could honour, before anything runs. */
+function checkOptions(opts: AnalyzeOptions): void {
   if (opts.noToolchain && (!opts.fromFile || !opts.goVersion)) {
     throw new ModelInputError(
       'without a Go toolchain (Restricted Mode) only saved compiler output can be loaded, and its Go version must be given',
@@ -185,226 +98,187 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
   }
   const badPattern = opts.packages?.find((p) => p.startsWith('-'));
   if (badPattern !== undefined) throw new ModelInputError(`package pattern "${badPattern}" starts with "-": flags belong in buildFlags`);
-  const set: ModuleSet = opts.singleModule ? { modules: [dir] } : await findModules(dir);
-  const envOf = (cwd: string) => (opts.cache ? opts.cache.goEnv({ ...run, cwd }) : goEnv({ ...run, cwd }));
-  // Package import path (variant stripped) → directory, from the helper's package records.
-  const pkgDirs = new Map<string, string>();
-  let env: GoEnv | undefined;
-  const overlay: Overlay | undefined = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
-  try {
-    if (opts.fromFile) {
-      // Pasted/saved compiler output: no build. Go is still asked for its version (unless
-      // given) and for type facts when the folder is a module, but is not required.
-      // Streamed: a saved output can exceed the longest string V8 can hold (~512 MiB).
-      const parse = streamParse(dir);
-      for await (const chunk of createReadStream(resolve(dir, opts.fromFile), { highWaterMark: 1 << 20 })) parse.push(chunk as Buffer);
-      parse.end(false);
-      const mod = set.modules[0];
-      if (opts.noToolchain) {
-        errors.push({
-          kind: 'typefacts',
-          message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone',
-        });
-      } else {
-        try {
-          env = await envOf(mod ?? dir);
-          if (mod) facts.push(...(await typefactsFor(mod, set.patterns, env)).facts);
-        } catch (e) {
-          if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
-          if (!opts.goVersion) throw e;
-          errors.push({ kind: 'typefacts', message: `no type facts: ${(e as Error).message}` });
-        }
-      }
-    } else {
-      if (set.modules.length === 0) {
-        errors.push({ kind: 'noModules', message: `no Go module (go.mod or go.work) in or above ${dir}` });
-      }
-      for (const mod of set.modules) {
-        const modEnv = await envOf(mod);
-        env ??= modEnv;
-        const patterns = opts.packages?.length ? opts.packages : (set.patterns ?? ['./...']);
-        const parse = streamParse(mod);
-        const [build, tf] = await Promise.allSettled([buildModule(mod, patterns, parse.push), typefactsFor(mod, patterns, modEnv)]);
-        if (build.status === 'rejected') throw build.reason;
-        if (tf.status === 'rejected') {
-          if (
-            ToolchainError.is(tf.reason) &&
-            (tf.reason.reason === 'cancelled' || tf.reason.reason === 'timeout' || tf.reason.reason === 'goNotFound')
-          )
-            throw tf.reason;
-          errors.push({ kind: 'typefacts', message: (tf.reason as Error).message });
-        } else {
-          facts.push(...tf.value.facts);
-          for (const p of tf.value.packages) {
-            pkgDirs.set(basePackage(p.pkg), p.dir);
-            for (const m of p.errors ?? []) errors.push({ kind: 'typecheck', message: m, package: p.pkg, dir: p.dir });
-          }
-          if (tf.value.unparsed.length)
-            errors.push({
-              kind: 'typefacts',
-              message: `${tf.value.unparsed.length} helper output lines were not JSON: ${tf.value.unparsed[0]}`,
-            });
-        }
-        const before = diagnostics.length;
-        parse.end(build.value.exitCode !== 0);
-        if (tf.status === 'fulfilled') {
-          // Allocations inlined from other packages name their type but have no fact here.
-          const queries = typeQueries(diagnostics.slice(before), tf.value.facts);
-          if (opts.cache) opts.cache.rememberQueries(queriesByDir(diagnostics.slice(before), tf.value.facts));
-          // The helper answered the queries the last run of these packages needed (-prefetch);
-          // only new ones cost a second helper run.
-          for (const rt of tf.value.resolved) resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
-          const missing = queries.filter((q) => !resolved.has(resolvedKey(q.pkg, q.type)));
-          try {
-            for (const rt of await resolveTypes(typefactsOptions(mod, patterns, modEnv), missing))
-              resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
-          } catch (e) {
-            if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
-            errors.push({ kind: 'typefacts', message: (e as Error).message });
-          }
-        }
-        if (build.value.exitCode !== 0 && !errors.some((e) => e.kind === 'build')) {
-          errors.push({
-            kind: 'build',
-            message: `${build.value.argv.join(' ')} exited ${build.value.exitCode}: ${lastLines(build.value.stderr)}`,
-          });
-        }
-      }
-    }
-  } finally {
-    await overlay?.dispose();
-  }
+}
 
-  attributeToDirs();
-  const goVersion = opts.goVersion ?? env?.GOVERSION ?? '';
-  const arch = opts.arch ?? env?.GOARCH ?? 'amd64';
-  const experiments = env?.GOEXPERIMENT ?? '';
-  if (!goVersion && diagnostics.length === 0) {
-    // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
-    return {
-      goVersion,
-      arch,
-      experiments,
-      modules: set.modules,
-      sites: [],
-      diagnostics: counts,
-      diagnosticsByDir: countsByDir(),
-      unparsed: unparsedLines.length,
-      unparsedLines,
-      errors,
-      durationMs: Date.now() - started,
-    };
+/** goEnvOf: `go env` in `cwd`, remembered by an editor session's cache. */
+function goEnvOf(ctx: RunContext, cwd: string): Promise<GoEnv> {
+  return ctx.opts.cache ? ctx.opts.cache.goEnv({ ...ctx.run, cwd }) : goEnv({ ...ctx.run, cwd });
+}
+
+/**
+ * loadSavedOutput: pasted/saved compiler output, no build. Go is still asked for its version
+ * (unless given) and for type facts when the folder is a module, but is not required. Streamed:
+ * a saved output can exceed the longest string V8 can hold (~512 MiB).
+ */
+async function loadSavedOutput(ctx: RunContext, g: Gathered, dir: string, set: ModuleSet, fromFile: string): Promise<void> {
+  const parse = g.output.parse(dir);
+  for await (const chunk of createReadStream(resolve(dir, fromFile), { highWaterMark: 1 << 20 })) parse.push(chunk as Buffer);
+  parse.end(false);
+  const mod = set.modules[0];
+  if (ctx.opts.noToolchain) {
+    g.errors.push({
+      kind: 'typefacts',
+      message: 'no type facts: no Go toolchain runs in Restricted Mode, so sizes come from the compiler output alone',
+    });
+    return;
   }
-  const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
-  const lineText = sourceLineReader(opts.overlay);
-  const sites = batches.flatMap((b) => joinSites(b.diagnostics, facts, { rules, lineText, baseDir: b.baseDir, resolved }));
+  try {
+    g.env = await goEnvOf(ctx, mod ?? dir);
+    if (mod) g.facts.push(...(await typefactsFor(ctx, mod, set.patterns, g.env)).facts);
+  } catch (e) {
+    if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
+    if (!ctx.opts.goVersion) throw e;
+    g.errors.push({ kind: 'typefacts', message: `no type facts: ${(e as Error).message}` });
+  }
+}
+
+/** buildModules: every module of the set, one after another, each from its own root. */
+async function buildModules(ctx: RunContext, g: Gathered, dir: string, set: ModuleSet): Promise<void> {
+  if (set.modules.length === 0) g.errors.push({ kind: 'noModules', message: `no Go module (go.mod or go.work) in or above ${dir}` });
+  const patterns = ctx.opts.packages?.length ? ctx.opts.packages : (set.patterns ?? ['./...']);
+  for (const mod of set.modules) await buildModule(ctx, g, mod, patterns);
+}
+
+/**
+ * buildModule: one module's `go env`, then its build (parsed as it runs) and the type-facts
+ * helper side by side, then the types its inlined allocations name. A failed build is an error
+ * of the result; a failed helper too, unless the run cannot go on (cancelled, timed out, no go).
+ */
+async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: readonly string[]): Promise<void> {
+  const env = await goEnvOf(ctx, mod);
+  g.env ??= env;
+  const parse = g.output.parse(mod);
+  const [build, tf] = await Promise.allSettled([compile(ctx, mod, patterns, parse.push), typefactsFor(ctx, mod, patterns, env)]);
+  if (build.status === 'rejected') throw build.reason;
+  if (tf.status === 'rejected') {
+    const r: unknown = tf.reason;
+    if (ToolchainError.is(r) && (r.reason === 'cancelled' || r.reason === 'timeout' || r.reason === 'goNotFound')) throw r;
+    g.errors.push({ kind: 'typefacts', message: (r as Error).message });
+  } else {
+    recordTypefacts(g, tf.value);
+  }
+  const before = g.output.diagnostics.length;
+  parse.end(build.value.exitCode !== 0);
+  if (tf.status === 'fulfilled') await resolveInlinedTypes(ctx, g, mod, patterns, env, tf.value, g.output.diagnostics.slice(before));
+  if (build.value.exitCode !== 0 && !g.errors.some((e) => e.kind === 'build')) g.errors.push(buildExitError(build.value));
+}
+
+/** recordTypefacts: the helper's facts, package directories and type-check errors. */
+function recordTypefacts(g: Gathered, tf: TypefactsResult): void {
+  g.facts.push(...tf.facts);
+  for (const p of tf.packages) {
+    g.dirs.set(p.pkg, p.dir);
+    for (const m of p.errors ?? []) g.errors.push({ kind: 'typecheck', message: m, package: p.pkg, dir: p.dir });
+  }
+  if (tf.unparsed.length)
+    g.errors.push({
+      kind: 'typefacts',
+      message: `${tf.unparsed.length} helper output lines were not JSON: ${tf.unparsed[0]}`,
+    });
+}
+
+/**
+ * resolveInlinedTypes: allocations inlined from other packages name their type but have no fact
+ * here. The helper answered the queries the last run of these packages needed (-prefetch); only
+ * new ones cost a second helper run (-resolve).
+ */
+async function resolveInlinedTypes(
+  ctx: RunContext,
+  g: Gathered,
+  mod: string,
+  patterns: readonly string[],
+  env: GoEnv,
+  tf: TypefactsResult,
+  diagnostics: readonly Diagnostic[],
+): Promise<void> {
+  const queries = typeQueries(diagnostics, tf.facts);
+  ctx.opts.cache?.rememberQueries(queriesByDir(diagnostics, tf.facts, g.dirs));
+  for (const rt of tf.resolved) g.resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+  const missing = queries.filter((q) => !g.resolved.has(resolvedKey(q.pkg, q.type)));
+  try {
+    for (const rt of await resolveTypes(typefactsOptions(ctx, mod, patterns, env), missing))
+      g.resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+  } catch (e) {
+    if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
+    g.errors.push({ kind: 'typefacts', message: (e as Error).message });
+  }
+}
+
+/** buildExitError: a build that failed without a compile error to show for it. */
+function buildExitError(build: GoRun): AnalysisError {
+  return { kind: 'build', message: `${build.argv.join(' ')} exited ${build.exitCode}: ${lastLines(build.stderr)}` };
+}
+
+/** joinResult: the diagnostics joined with the type facts under the rules of the run's Go version and arch. */
+function joinResult(opts: AnalyzeOptions, g: Gathered, modules: string[], started: number): AnalysisResult {
+  const out = g.output;
+  const goVersion = opts.goVersion ?? g.env?.GOVERSION ?? '';
+  const arch = opts.arch ?? g.env?.GOARCH ?? 'amd64';
+  const experiments = g.env?.GOEXPERIMENT ?? '';
+  let sites: AnalysisResult['sites'] = [];
+  // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
+  if (goVersion || out.diagnostics.length > 0) {
+    const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
+    const lineText = sourceLineReader(opts.overlay);
+    sites = out.batches.flatMap((b) => joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved }));
+  }
   return {
     goVersion,
     arch,
     experiments,
-    modules: set.modules,
+    modules,
     sites,
-    diagnostics: counts,
-    diagnosticsByDir: countsByDir(),
-    unparsed: unparsedLines.length,
-    unparsedLines,
-    errors,
+    diagnostics: out.counts,
+    diagnosticsByDir: countsByDir(out.diagnostics, g.dirs),
+    unparsed: out.unparsedLines.length,
+    unparsedLines: out.unparsedLines,
+    errors: g.errors,
     durationMs: Date.now() - started,
   };
+}
 
-  /** dirOfPackage: the directory of a package as cmd/go's header or the helper names it. */
-  function dirOfPackage(pkg: string | undefined): string | undefined {
-    return pkg === undefined ? undefined : pkgDirs.get(basePackage(pkg));
+/** compile: `go build -gcflags=-m=2` of the patterns (or `go test -c` for test variants), stderr streamed to `onStderrBytes`. */
+async function compile(ctx: RunContext, mod: string, patterns: readonly string[], onStderrBytes: (b: Uint8Array) => void): Promise<GoRun> {
+  const { opts, overlay, run } = ctx;
+  const flags = [...(opts.buildFlags ?? [])];
+  if (opts.buildTags?.length) flags.push(`-tags=${opts.buildTags.join(',')}`);
+  if (overlay) flags.push(`-overlay=${overlay.path}`);
+  if (!opts.includeTests) {
+    // cmd/go special-cases -o /dev/null: nothing is written, every package is still compiled.
+    return runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', ...flags, '--', ...patterns], { ...run, cwd: mod, onStderrBytes });
   }
-
-  /** Package directories of errors and unparsed lines (see the overview). */
-  function attributeToDirs(): void {
-    // Without the helper's records (it failed, or fromFile), a package's directory is that of its diagnostics' files.
-    for (const d of diagnostics)
-      if (d.package && d.absFile && !pkgDirs.has(basePackage(d.package))) pkgDirs.set(basePackage(d.package), dirOf(d.absFile));
-    for (const e of errors) {
-      if (e.dir !== undefined) continue;
-      const d = e.file && isAbsolute(e.file) ? dirOf(e.file) : dirOfPackage(e.package);
-      if (d !== undefined) e.dir = d;
-    }
-    for (const [i, pkg] of unparsedPkg) {
-      const d = dirOfPackage(pkg);
-      if (d !== undefined) unparsedLines[i]!.dir = d;
-    }
-  }
-
-  /** Diagnostic counts per directory of the package whose compile printed them (so a merge can replace them). */
-  function countsByDir(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const d of diagnostics) {
-      const dir = dirOfPackage(d.package) ?? (d.absFile ? dirOf(d.absFile) : '');
-      const c = (out[dir] ??= {});
-      c[d.kind] = (c[d.kind] ?? 0) + 1;
-    }
-    return out;
-  }
-
-  /**
-   * The type queries each package directory would need if analysed alone (cache.ts): a package
-   * run has only its own package's facts, so a type of another analysed package that a full run
-   * finds among the facts (`&a.T{...}` inlined from a.New) is a query there.
-   */
-  function queriesByDir(ds: readonly Diagnostic[], runFacts: readonly TypeFact[]): Map<string, TypeQuery[]> {
-    const diags = new Map<string, Diagnostic[]>();
-    for (const d of ds) {
-      const dir = dirOfPackage(d.package) ?? (d.absFile ? dirOf(d.absFile) : undefined);
-      if (dir !== undefined) (diags.get(dir) ?? diags.set(dir, []).get(dir)!).push(d);
-    }
-    const factsOf = new Map<string, TypeFact[]>();
-    for (const f of runFacts) {
-      const dir = dirOfPackage(f.pkg);
-      if (dir !== undefined) (factsOf.get(dir) ?? factsOf.set(dir, []).get(dir)!).push(f);
-    }
-    const out = new Map<string, TypeQuery[]>();
-    for (const [dir, list] of diags) out.set(dir, typeQueries(list, factsOf.get(dir) ?? []));
-    return out;
-  }
-
-  async function buildModule(mod: string, patterns: readonly string[], onStderrBytes: (b: Uint8Array) => void) {
-    const flags = [...(opts.buildFlags ?? [])];
-    if (opts.buildTags?.length) flags.push(`-tags=${opts.buildTags.join(',')}`);
-    if (overlay) flags.push(`-overlay=${overlay.path}`);
-    if (!opts.includeTests) {
-      // cmd/go special-cases -o /dev/null: nothing is written, every package is still compiled.
-      return runGo(['build', '-gcflags=-m=2', '-o', '/dev/null', ...flags, '--', ...patterns], { ...run, cwd: mod, onStderrBytes });
-    }
-    // Test variants: `go test -c` compiles each package with its _test files (and packages
-    // without tests as plain packages); -o into a temp dir because there may be many.
-    const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
-    try {
-      // No `--` here: go test passes everything after it to the test binary (patterns are checked not to start with '-').
-      return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], {
-        ...run,
-        cwd: mod,
-        onStderrBytes,
-      });
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
-  }
-
-  function typefactsOptions(mod: string, patterns: readonly string[] | undefined, e: GoEnv): TypefactsRunOptions {
-    return {
+  // Test variants: `go test -c` compiles each package with its _test files (and packages
+  // without tests as plain packages); -o into a temp dir because there may be many.
+  const out = await mkdtemp(join(tmpdir(), 'go-heap-lens-test-'));
+  try {
+    // No `--` here: go test passes everything after it to the test binary (patterns are checked not to start with '-').
+    return await runGo(['test', '-c', '-vet=off', '-gcflags=-m=2', '-o', out + '/', ...flags, ...patterns], {
       ...run,
       cwd: mod,
-      patterns: patterns ?? ['./...'],
-      arch: opts.arch ?? e.GOARCH,
-      goVersion: e.GOVERSION,
-      ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-      ...(overlay ? { overlayPath: overlay.path } : {}),
-      ...(opts.buildTags ? { buildTags: opts.buildTags } : {}),
-      ...(opts.includeTests ? { includeTests: true } : {}),
-    };
+      onStderrBytes,
+    });
+  } finally {
+    await rm(out, { recursive: true, force: true });
   }
+}
 
-  function typefactsFor(mod: string, patterns: readonly string[] | undefined, e: GoEnv) {
-    return runTypefacts(typefactsOptions(mod, patterns, e), opts.cache?.queriesFor(mod, patterns ?? ['./...']) ?? []);
-  }
+function typefactsOptions(ctx: RunContext, mod: string, patterns: readonly string[] | undefined, e: GoEnv): TypefactsRunOptions {
+  const { opts, overlay } = ctx;
+  return {
+    ...ctx.run,
+    cwd: mod,
+    patterns: patterns ?? ['./...'],
+    arch: opts.arch ?? e.GOARCH,
+    goVersion: e.GOVERSION,
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(overlay ? { overlayPath: overlay.path } : {}),
+    ...(opts.buildTags ? { buildTags: opts.buildTags } : {}),
+    ...(opts.includeTests ? { includeTests: true } : {}),
+  };
+}
+
+function typefactsFor(ctx: RunContext, mod: string, patterns: readonly string[] | undefined, e: GoEnv): Promise<TypefactsResult> {
+  return runTypefacts(typefactsOptions(ctx, mod, patterns, e), ctx.opts.cache?.queriesFor(mod, patterns ?? ['./...']) ?? []);
 }
 
 /**
@@ -426,24 +300,6 @@ export function sourceLineReader(overlay?: ReadonlyMap<string, string>): (file: 
     }
     return lines?.[line - 1];
   };
-}
-
-/** The package of a cmd/go `# pkg` or `# pkg [pkg.test]` header, without the variant. */
-function basePackage(pkg: string): string {
-  const i = pkg.indexOf(' [');
-  return i < 0 ? pkg : pkg.slice(0, i);
-}
-
-/** sectionOf: the package of the last header before `line`. */
-function sectionOf(headers: readonly { line: number; pkg: string }[], line: number): string | undefined {
-  let lo = 0;
-  let hi = headers.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (headers[mid]!.line < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? undefined : headers[lo - 1]!.pkg;
 }
 
 function lastLines(s: string, n = 5): string {

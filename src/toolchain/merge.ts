@@ -15,7 +15,7 @@
 //	  analysis are kept, those of an earlier package run are replaced by next's;
 //	- a re-analysed package whose build now fails (a `build` error in its directory) and that
 //	  reports no site keeps its previous sites, marked stale (`reanalysed.staleDirs`), the same
-//	  rule as a failed full run of the module (ui/analysis.ts): the compiler does no escape
+//	  rule as a failed full run of the module (moduleResults.ts): the compiler does no escape
 //	  analysis of a package with type errors, and the last answer is more useful than none until
 //	  the error is fixed. Its errors are next's.
 // What a package run cannot see: a function of the re-analysed package inlined into callers in
@@ -23,23 +23,7 @@
 // edited function inlined there) stay as the last full analysis saw them until the next one;
 // `reanalysed` says how many packages were re-analysed since then, so the UI can say so.
 import type { AllocationSite } from '../core/sites/site.ts';
-import type { AnalysisError, AnalysisResult, AnalysisUnparsedLine } from './analyze.ts';
-
-/** What a merged result adds to the full analysis it started from. */
-export interface ReanalysedPackages {
-  /** Package directories re-analysed since the last full analysis, sorted. */
-  readonly dirs: readonly string[];
-  /** Package runs merged since the last full analysis. */
-  readonly runs: number;
-  /** Re-analysed directories whose build failed: their sites are the previous ones. */
-  readonly staleDirs: readonly string[];
-}
-
-/** dirOf: the directory part of a path ('' for a bare name). */
-export function dirOf(file: string): string {
-  const i = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
-  return i < 0 ? '' : i === 0 ? file.slice(0, 1) : file.slice(0, i);
-}
+import { dirOf, type AnalysisError, type AnalysisResult, type AnalysisUnparsedLine, type ReanalysedPackages } from './result.ts';
 
 const siteKey = (s: AllocationSite) => `${s.file}\0${s.line}\0${s.column}\0${s.construct}\0${s.expr}`;
 

@@ -1,12 +1,12 @@
-// The save path: after Go files are saved, re-analyse only their packages and merge them into
-// the module's last result (merge.ts has the merge rules and what a package run cannot see).
-// The editor (ui/analysis.ts) and the benchmark (bench/module.ts) call the same function, with
-// the session's AnalysisCache (cache.ts), so the bench measures what a save costs.
+// Package runs: after Go files are saved (the save path), or on the Analyze Package command,
+// re-analyse only some packages and merge them into the module's last result (merge.ts has the
+// merge rules and what a package run cannot see; analyzePackages is the one place that decides
+// whether a run is merged). The editor (its run scheduler, scheduler.ts) and the benchmark
+// (bench/module.ts) call the same functions, with the session's AnalysisCache (cache.ts), so the
+// bench measures what a save costs.
 import { isAbsolute, relative, sep } from 'node:path';
-import type { AnalysisResult, AnalyzeOptions } from './analyze.ts';
 import { canMerge, mergePackageRun } from './merge.ts';
-
-export type AnalyzeFn = (opts: AnalyzeOptions) => Promise<AnalysisResult>;
+import type { AnalysisResult, AnalyzeFn, AnalyzeOptions } from './result.ts';
 
 export interface SavedPackages {
   /** Package patterns relative to the module (`./a/b`, `.` for the root), sorted. */
@@ -54,8 +54,33 @@ export interface Reanalysis {
   readonly result: AnalysisResult;
   /** The package patterns that were re-analysed; empty when the whole module was (`full`). */
   readonly patterns: readonly string[];
-  /** True when the whole module was analysed: there was no result to merge into, or the Go version/arch changed. */
+  /**
+   * True when the whole module was analysed instead (see analyzePackages). Otherwise `result` is
+   * the package run merged into the previous result (it has `reanalysed`), or the package run alone.
+   */
   readonly full: boolean;
+}
+
+/**
+ * analyzePackages runs the packages `pkgs` of the module `opts.dir` alone and merges the run into
+ * `prev`, the module's last result. It cannot when there is no `prev`, or when the run says the
+ * Go version, arch or experiments changed (canMerge); `unmerged` then says what the result is:
+ * 'module' analyses the whole module with `opts.packages` (the save path: the saved packages
+ * alone would hide the rest of the module), 'alone' keeps the package run (the Analyze Package
+ * command asked for those packages).
+ */
+export async function analyzePackages(
+  analyze: AnalyzeFn,
+  opts: AnalyzeOptions,
+  prev: AnalysisResult | undefined,
+  pkgs: SavedPackages,
+  unmerged: 'module' | 'alone',
+): Promise<Reanalysis> {
+  const full = async (): Promise<Reanalysis> => ({ result: await analyze(opts), patterns: [], full: true });
+  if (!prev && unmerged === 'module') return full();
+  const next = await analyze({ ...opts, packages: pkgs.patterns, singleModule: true });
+  if (prev && canMerge(prev, next)) return { result: mergePackageRun(prev, next, pkgs.dirs), patterns: pkgs.patterns, full: false };
+  return unmerged === 'module' ? full() : { result: next, patterns: pkgs.patterns, full: false };
 }
 
 /**
@@ -72,9 +97,5 @@ export async function reanalyzeSaved(
 ): Promise<Reanalysis | undefined> {
   const saved = packagesOfFiles(opts.dir, files, opts.packages?.length ? opts.packages : ['./...']);
   if (saved.patterns.length === 0) return undefined;
-  const full = async (): Promise<Reanalysis> => ({ result: await analyze(opts), patterns: [], full: true });
-  if (!prev) return full();
-  const next = await analyze({ ...opts, packages: saved.patterns, singleModule: true });
-  if (!canMerge(prev, next)) return full();
-  return { result: mergePackageRun(prev, next, saved.dirs), patterns: saved.patterns, full: false };
+  return analyzePackages(analyze, opts, prev, saved, 'module');
 }

@@ -1,8 +1,10 @@
-// Finding the Go modules of a folder and handing unsaved buffers to the go command.
-// See go.ts for how processes are run and analyze.ts for the pipeline.
+// Finding the Go modules of a folder or a file, handing unsaved buffers to the go command, and
+// finding the files its messages name. See go.ts for how processes are run and analyze.ts for
+// the pipeline.
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** Folders the go command itself ignores for `./...` (plus node_modules, which only wastes time). */
 function skippedDir(name: string): boolean {
@@ -86,16 +88,28 @@ export async function findModules(dir: string): Promise<ModuleSet> {
   };
   await walk(root, 0);
   if (modules.length > 0) return { modules: modules.sort() };
-  for (let d = dirname(root), prev = root; d !== prev; prev = d, d = dirname(d)) {
-    if (await isFile(join(d, 'go.mod'))) {
-      const rel = root
-        .slice(d.length + 1)
-        .split('\\')
-        .join('/');
-      return { modules: [d], patterns: [`./${rel}/...`] };
+  const d = findModuleDir(root);
+  if (d === undefined) return { modules: [] };
+  const rel = root
+    .slice(d.length + 1)
+    .split('\\')
+    .join('/');
+  return { modules: [d], patterns: [`./${rel}/...`] };
+}
+
+/**
+ * findModuleDir: the module `file` belongs to, the nearest directory at or above its directory
+ * holding a go.mod file (for a directory: the module enclosing it, above it).
+ */
+export function findModuleDir(file: string): string | undefined {
+  for (let d = dirname(resolve(file)), prev = ''; d !== prev; prev = d, d = dirname(d)) {
+    try {
+      if (statSync(join(d, 'go.mod')).isFile()) return d;
+    } catch {
+      /* up */
     }
   }
-  return { modules: [] };
+  return undefined;
 }
 
 /** An -overlay file for the go command (`go help build`), with a cleanup. */
@@ -124,4 +138,18 @@ export async function writeOverlay(buffers: ReadonlyMap<string, string>): Promis
   const path = join(dir, 'overlay.json');
   await writeFile(path, JSON.stringify({ Replace: Object.fromEntries(replace) }), 'utf8');
   return { path, replace, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * resolveStepFile: the compiler prints positions relative to the directory `go build` ran in
+ * (the module root), so a relative path is tried against the directory of `base` (the file of
+ * the site it explains) and each parent; absolute paths and paths without a base stay as they are.
+ */
+export function resolveStepFile(file: string, base: string | undefined): string {
+  if (isAbsolute(file) || !base) return file;
+  for (let dir = dirname(base); ; dir = dirname(dir)) {
+    const candidate = resolve(dir, file);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return resolve(dirname(base), file);
+  }
 }

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { classify } from '../../src/core/alloc/malloc.ts';
 import { parseGoExperiment, rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
-import type { AnalysisError, AnalysisResult } from '../../src/toolchain/analyze.ts';
-import { canMerge, dirOf, mergePackageRun } from '../../src/toolchain/merge.ts';
+import { canMerge, mergePackageRun } from '../../src/toolchain/merge.ts';
+import { dirOf, type AnalysisError, type AnalysisResult } from '../../src/toolchain/result.ts';
 
 const rules = rulesFor('go1.26.8', 'amd64', parseGoExperiment(''));
 
