@@ -3,12 +3,11 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { constructLabel, objectSummary } from '../core/sites/present.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../toolchain/analyze.ts';
 import { ToolchainError } from '../toolchain/go.ts';
-import { exitFailed, exitOk, exitUsage, UsageError, type CliIO, type Command } from './io.ts';
+import { exitFailed, exitOk, exitUsage, parseFlags, UsageError, type CliIO, type Command, type Flags } from './io.ts';
 
 /** Splits a --build-flags value like a shell would for plain words and '…'/"…" quoting. */
 export function splitFlags(s: string): string[] {
@@ -187,31 +186,22 @@ async function mustExist(path: string, shown: string, want: 'directory' | 'file'
   if (want === 'file' && st.isDirectory()) throw new UsageError(`${shown}: is a directory (--from-file takes a file of compiler output)`);
 }
 
+const flags = {
+  json: { type: 'boolean', default: false },
+  sarif: { type: 'boolean', default: false },
+  text: { type: 'boolean', default: false },
+  packages: { type: 'string', multiple: true },
+  'build-flags': { type: 'string' },
+  tags: { type: 'string' },
+  tests: { type: 'boolean', default: false },
+  go: { type: 'string' },
+  arch: { type: 'string' },
+  'from-file': { type: 'string' },
+  timeout: { type: 'string' },
+} satisfies Flags;
+
 export const run: Command = async (argv, io: CliIO) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      allowNegative: false,
-      options: {
-        json: { type: 'boolean', default: false },
-        sarif: { type: 'boolean', default: false },
-        text: { type: 'boolean', default: false },
-        packages: { type: 'string', multiple: true },
-        'build-flags': { type: 'string' },
-        tags: { type: 'string' },
-        tests: { type: 'boolean', default: false },
-        go: { type: 'string' },
-        arch: { type: 'string' },
-        'from-file': { type: 'string' },
-        timeout: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usageLine}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(argv, true, flags, (m) => `${m}\n${usageLine}`);
   if (positionals.length > 1) throw new UsageError(`analyze takes at most one directory\n${usageLine}`);
   if ([values.json, values.sarif, values.text].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --sarif, --text');
   const dir = resolve(io.cwd, positionals[0] ?? '.');

@@ -1,9 +1,8 @@
 // go-heap-lens classify: one prediction, or a batch from stdin (docs/architecture.md, contracts).
-import { parseArgs } from 'node:util';
 import { classify, maxRequestBytes, type Prediction } from '../core/alloc/malloc.ts';
 import { spanClassName } from '../core/alloc/spanclass.ts';
 import { ModelInputError, parseGoExperiment, rulesFor, type AllocatorRules } from '../core/alloc/versions.ts';
-import { exitOk, exitUsage, UsageError, type Command } from './io.ts';
+import { exitOk, exitUsage, parseFlags, UsageError, type Command, type Flags } from './io.ts';
 
 /** The machine default for --go: the newest release the model covers. */
 const defaultGo = '1.26';
@@ -65,28 +64,26 @@ export function formatPrediction(p: Prediction): string {
   }
 }
 
+const flags = {
+  pointers: { type: 'boolean', default: false },
+  go: { type: 'string', default: defaultGo },
+  arch: { type: 'string', default: 'amd64' },
+  goexperiment: { type: 'string', default: '' },
+  json: { type: 'boolean', default: false },
+  stdin: { type: 'boolean', default: false },
+} satisfies Flags;
+
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      allowNegative: false,
-      options: {
-        pointers: { type: 'boolean', default: false },
-        go: { type: 'string', default: defaultGo },
-        arch: { type: 'string', default: 'amd64' },
-        goexperiment: { type: 'string', default: '' },
-        json: { type: 'boolean', default: false },
-        stdin: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
+  const { values, positionals } = parseFlags(
+    argv,
+    true,
+    flags,
     // parseArgs reads "-5" as an unknown flag: report it as the bad size it is.
-    const neg = argv.find((a) => /^-\d/.test(a));
-    throw new UsageError(neg !== undefined ? `invalid size "${neg}": expected a whole number of bytes ≥ 0` : (e as Error).message);
-  }
-  const { values, positionals } = parsed;
+    (m) => {
+      const neg = argv.find((a) => /^-\d/.test(a));
+      return neg !== undefined ? `invalid size "${neg}": expected a whole number of bytes ≥ 0` : m;
+    },
+  );
   const rules = rulesFor(values.go, values.arch, parseGoExperiment(values.goexperiment, values.go));
   const emit = (p: Prediction) => io.stdout((values.json ? JSON.stringify(p) : formatPrediction(p)) + '\n');
   if (values.stdin) {

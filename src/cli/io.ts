@@ -2,6 +2,9 @@
 // can run commands in-process. Exit codes (docs/architecture.md, contracts): 0 ok, 1 analysis failed,
 // 2 usage or bad input.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { KindedError } from '../core/errors.ts';
+
 export interface CliIO {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
@@ -19,11 +22,25 @@ export const exitFailed = 1;
 export const exitUsage = 2;
 
 /** UsageError: bad flags or bad input; the CLI prints the message and exits 2. */
-export class UsageError extends Error {
+export class UsageError extends KindedError {
   override readonly name = 'UsageError';
-  static is(e: unknown): e is UsageError {
-    return e instanceof UsageError;
-  }
 }
 
 export type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+/** A command's flags, as node's parseArgs takes them. */
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+/** parseFlags: a command's flags by node's parseArgs; a flag parseArgs rejects is a UsageError whose message `explain` words. */
+export function parseFlags<O extends Flags>(
+  argv: readonly string[],
+  allowPositionals: boolean,
+  options: O,
+  explain: (message: string) => string,
+) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals, options });
+  } catch (e) {
+    throw new UsageError(explain((e as Error).message));
+  }
+}

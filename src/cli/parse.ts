@@ -6,11 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BuildJsonParser } from '../core/escape/buildjson.ts';
 import type { Diagnostic, DiagnosticKind, ParseStats, UnparsedLine } from '../core/escape/diagnostic.ts';
 import { TextParser } from '../core/escape/text.ts';
-import { exitOk, UsageError, type CliIO, type Command } from './io.ts';
+import { exitOk, parseFlags, UsageError, type CliIO, type Command, type Flags } from './io.ts';
 
 const usageLine = 'usage: go-heap-lens parse [file|-] [--json|--stats] [--base-dir DIR] [--format auto|text|buildjson]';
 
@@ -31,23 +30,15 @@ const summaryUnparsedShown = 20;
 /** Bytes inspected for NUL bytes before deciding the input is binary, not compiler output. */
 const binarySniffBytes = 64 * 1024;
 
+const flags = {
+  json: { type: 'boolean', default: false },
+  stats: { type: 'boolean', default: false },
+  'base-dir': { type: 'string' },
+  format: { type: 'string', default: 'auto' },
+} satisfies Flags;
+
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        stats: { type: 'boolean', default: false },
-        'base-dir': { type: 'string' },
-        format: { type: 'string', default: 'auto' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usageLine}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(argv, true, flags, (m) => `${m}\n${usageLine}`);
   if (values.json && values.stats) throw new UsageError(`--json and --stats exclude each other\n${usageLine}`);
   if (positionals.length > 1) throw new UsageError(`parse takes at most one input file\n${usageLine}`);
   if (!['auto', 'text', 'buildjson'].includes(values.format))

@@ -2,7 +2,6 @@
 // The engine is src/core/alloc/heapsim.ts; this file reads the workload and prints.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { simulate, type SimulationReport } from '../core/alloc/heapsim.ts';
 import type { Prediction } from '../core/alloc/malloc.ts';
 import { parseWorkload, validateWorkload, type Workload, type WorkloadOp } from '../core/alloc/workload.ts';
@@ -10,7 +9,7 @@ import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace } from '../toolchain/analyze.ts';
 import { toolchainExitCode } from './analyze.ts';
 import { ToolchainError } from '../toolchain/go.ts';
-import { exitFailed, exitOk, UsageError, type CliIO, type Command } from './io.ts';
+import { exitFailed, exitOk, parseFlags, UsageError, type CliIO, type Command, type Flags } from './io.ts';
 
 export const usage = `usage: go-heap-lens simulate --workload FILE|- [--json]
        go-heap-lens simulate --from-analysis DIR [--count N] [--json]
@@ -137,22 +136,15 @@ export function workloadFromSites(
   return { workload: validateWorkload({ go: goVersion, arch, ops }), skippedUnknown };
 }
 
+const flags = {
+  workload: { type: 'string' },
+  'from-analysis': { type: 'string' },
+  count: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} satisfies Flags;
+
 export const run: Command = async (argv, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      options: {
-        workload: { type: 'string' },
-        'from-analysis': { type: 'string' },
-        count: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`);
-  }
+  const { values } = parseFlags(argv, false, flags, (m) => `${m}\n${usage}`);
   if ((values.workload === undefined) === (values['from-analysis'] === undefined)) {
     throw new UsageError(`simulate needs --workload FILE (or - for stdin), or --from-analysis DIR [--count N]\n${usage}`);
   }

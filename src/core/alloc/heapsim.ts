@@ -18,7 +18,7 @@ import { MCache, tinyBlockReplaces, tinyObjectsInBlocks, tinyOffsetAfter, tinyPl
 import { MHeap } from './mheap.ts';
 import type { MSpan } from './mspan.ts';
 import { heapSnapshot, type HeapSnapshot, type SnapshotLimits } from './heapview.ts';
-import { simulationReport, type SimState, type SimulationReport } from './simreport.ts';
+import { simulationReport, type SimulationReport } from './simreport.ts';
 import { pageSize } from './sizeclasses.ts';
 import { spanClassSizeClass, tinySpanClass } from './spanclass.ts';
 import { ModelInputError, type AllocatorRules } from './versions.ts';
@@ -51,7 +51,7 @@ export interface SimStep {
   readonly objectsTotal: number;
 }
 
-export class HeapSim implements SimState {
+export class HeapSim {
   readonly rules: AllocatorRules;
   readonly procs: number;
   readonly gogc: number | 'off';

@@ -1,11 +1,9 @@
 // The simulator's report: the heap counted the way runtime/metrics and MemStats count it (the
 // `simulate --json` contract, docs/architecture.md, contracts). The engine is heapsim.ts; this file only reads it.
-import type { GCController } from './gc.ts';
-import type { MCache } from './mcache.ts';
+import type { HeapSim } from './heapsim.ts';
 import type { MHeap } from './mheap.ts';
 import { numSizeClasses, pageSize, sizeClassToNPages, sizeClassToSize } from './sizeclasses.ts';
 import { numSpanClasses } from './spanclass.ts';
-import type { AllocatorRules } from './versions.ts';
 
 export interface ClassCounts {
   readonly spans: number;
@@ -83,19 +81,11 @@ export interface SimulationReport {
   readonly zeroSizeAllocs: number;
 }
 
-/** What a report reads from a simulator (HeapSim is one). */
-export interface SimState {
-  readonly rules: AllocatorRules;
-  readonly procs: number;
-  readonly gogc: number | 'off';
-  readonly sweep: 'full' | 'lazy';
-  readonly heap: MHeap;
-  readonly mcaches: readonly MCache[];
-  readonly gc: GCController;
-  /** Objects the workload asked for so far, including tiny and zero-size ones. */
-  readonly requestedObjects: number;
-  readonly zeroSizeAllocs: number;
-}
+/** What a report reads from a simulator: HeapSim's state, not its methods. */
+export type SimState = Pick<
+  HeapSim,
+  'rules' | 'procs' | 'gogc' | 'sweep' | 'heap' | 'mcaches' | 'gc' | 'requestedObjects' | 'zeroSizeAllocs'
+>;
 
 /** The allocs-by-size layout: class c (1..67) at index c-1, large (class 0) at the end. */
 function histogramLayout(bySizeClass: readonly number[]): number[] {

@@ -2,6 +2,8 @@
 // in one table, each citing the runtime file and release it mirrors. See malloc.ts
 // for the overview. Facts and their sources: docs/runtime-facts.md.
 
+import { KindedError } from '../errors.ts';
+
 /** GOARCH values the model knows the pointer size of. */
 export const knownArchs = {
   amd64: 8,
@@ -26,11 +28,8 @@ export const minGoMinor = 21;
 export const maxGoMinor = 27;
 
 /** A user-facing input error (bad version, arch, size): the CLI maps it to exit code 2. */
-export class ModelInputError extends Error {
+export class ModelInputError extends KindedError {
   override readonly name = 'ModelInputError';
-  static is(e: unknown): e is ModelInputError {
-    return e instanceof ModelInputError;
-  }
 }
 
 /**

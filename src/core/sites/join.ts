@@ -53,26 +53,13 @@ export interface JoinOptions {
 function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
   if (d.kind === 'moved-to-heap') return f.kind === 'var' && f.name === d.expr;
   switch (s.kind) {
-    case 'new':
-      return f.kind === 'new';
-    case 'addr-composite':
-      return f.kind === 'addr-composite';
-    case 'composite':
-      return f.kind === 'composite';
-    case 'make':
-      return f.kind === 'make';
-    case 'append':
-      return f.kind === 'append';
-    case 'funclit':
-      return f.kind === 'funclit';
-    case 'variadic':
-      return f.kind === 'variadic';
-    case 'conversion':
-      return f.kind === 'conversion';
     case 'concat':
       return f.kind === 'concat' || f.kind === 'iface'; // `i + j escapes`: a boxed integer sum
     case 'value':
       return f.kind === 'iface' || f.kind === 'methodvalue';
+    default:
+      // Every other shape is named after the one fact kind it matches.
+      return f.kind === s.kind;
   }
 }
 

@@ -42,13 +42,18 @@ export interface SiteCounts {
   readonly stack: number;
 }
 
+/** onHeap: the compiler puts the site on the heap (what every count of heap sites counts). */
+export function onHeap(s: AllocationSite): boolean {
+  return s.escapes && s.prediction.kind !== 'stack';
+}
+
 export function siteCounts(sites: readonly AllocationSite[]): SiteCounts {
   let heap = 0;
   let sized = 0;
   let unknownSize = 0;
   let noAlloc = 0;
   for (const s of sites) {
-    if (!s.escapes || s.prediction.kind === 'stack') continue;
+    if (!onHeap(s)) continue;
     heap++;
     if (s.prediction.kind === 'unknown') unknownSize++;
     else if (s.prediction.kind === 'zero') noAlloc++;

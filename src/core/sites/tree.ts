@@ -6,7 +6,7 @@ import type { Prediction } from '../alloc/malloc.ts';
 import { spanClassName } from '../alloc/spanclass.ts';
 import { heapBytes, scanWord } from './landing.ts';
 import { basename, compactBytes, plural } from './markdown.ts';
-import { siteId } from './selection.ts';
+import { onHeap, siteCounts, siteId } from './selection.ts';
 import type { AllocationSite } from './site.ts';
 
 export interface HeapTreeNode {
@@ -37,18 +37,10 @@ interface Weight {
 }
 
 function weigh(sites: readonly AllocationSite[]): Weight {
+  const c = siteCounts(sites);
   let bytes = 0;
-  let unknown = 0;
-  let heap = 0;
-  let none = 0;
-  for (const s of sites) {
-    if (!s.escapes || s.prediction.kind === 'stack') continue;
-    heap++;
-    bytes += heapBytes(s.prediction);
-    if (s.prediction.kind === 'unknown') unknown++;
-    if (s.prediction.kind === 'zero') none++;
-  }
-  return { bytes, unknown, heap, none };
+  for (const s of sites) if (onHeap(s)) bytes += heapBytes(s.prediction);
+  return { bytes, unknown: c.unknownSize, heap: c.heap, none: c.noAlloc };
 }
 
 /** weightText: a group's bytes per pass, honest about sites whose size is known only at run time. */

@@ -15,58 +15,16 @@ import (
 // the compiler captures a variable by value only if neither holds and it is ≤ 128 bytes.
 func (fc *factCollector) scanAssignments(root ast.Node) {
 	markAddr := func(e ast.Expr) {
-		for {
-			switch x := e.(type) {
-			case *ast.Ident:
-				if o := fc.info.Uses[x]; o != nil {
-					fc.addrTaken[o] = true
-				}
-				return
-			case *ast.SelectorExpr:
-				if s := fc.info.Selections[x]; s != nil && s.Indirect() {
-					return
-				}
-				e = x.X
-			case *ast.IndexExpr:
-				if _, isArr := under(fc.info.TypeOf(x.X)).(*types.Array); !isArr {
-					return
-				}
-				e = x.X
-			case *ast.ParenExpr:
-				e = x.X
-			default:
-				return
-			}
+		if o := fc.storedVar(e); o != nil {
+			fc.addrTaken[o] = true
 		}
 	}
 	// An assignment takes effect when its statement completes: `f = func() { f() }` assigns
 	// after the closure exists, so the statement's end is what is compared with closures.
 	var stmtEnd token.Pos
 	markAssign := func(e ast.Expr) {
-		// x, x.f (struct value) and x[i] (array value) all store into the variable x.
-		for {
-			switch x := unparen(e).(type) {
-			case *ast.Ident:
-				if o := fc.info.Uses[x]; o != nil {
-					fc.assigned[o] = append(fc.assigned[o], stmtEnd)
-				}
-				return
-			case *ast.SelectorExpr:
-				if s := fc.info.Selections[x]; s == nil || s.Indirect() {
-					return
-				}
-				if _, isPtr := under(fc.info.TypeOf(x.X)).(*types.Pointer); isPtr {
-					return
-				}
-				e = x.X
-			case *ast.IndexExpr:
-				if _, isArr := under(fc.info.TypeOf(x.X)).(*types.Array); !isArr {
-					return
-				}
-				e = x.X
-			default:
-				return
-			}
+		if o := fc.storedVar(e); o != nil {
+			fc.assigned[o] = append(fc.assigned[o], stmtEnd)
 		}
 	}
 	ast.Inspect(root, func(n ast.Node) bool {
@@ -140,6 +98,34 @@ func (fc *factCollector) scanAssignments(root ast.Node) {
 		}
 		return true
 	})
+}
+
+// storedVar is the variable whose own storage e denotes: x, x.f of a struct value and x[i] of an
+// array value all store into (or take the address of part of) x. It is nil when e reaches
+// through a pointer, a slice or a map, or names a package-level variable of another package:
+// none of these is a variable a closure captures.
+func (fc *factCollector) storedVar(e ast.Expr) types.Object {
+	for {
+		switch x := unparen(e).(type) {
+		case *ast.Ident:
+			return fc.info.Uses[x]
+		case *ast.SelectorExpr:
+			if s := fc.info.Selections[x]; s == nil || s.Indirect() {
+				return nil
+			}
+			if _, isPtr := under(fc.info.TypeOf(x.X)).(*types.Pointer); isPtr {
+				return nil
+			}
+			e = x.X
+		case *ast.IndexExpr:
+			if _, isArr := under(fc.info.TypeOf(x.X)).(*types.Array); !isArr {
+				return nil
+			}
+			e = x.X
+		default:
+			return nil
+		}
+	}
 }
 
 func (fc *factCollector) methodValue(n *ast.SelectorExpr, s *types.Selection) {

@@ -34,15 +34,31 @@ func (fc *factCollector) constInt(e ast.Expr) *int64 {
 	return &v
 }
 
+// typedFact is a fact of kind for a value of type t: its type, and the element (and key) type of a
+// slice, array, map or channel.
+func (fc *factCollector) typedFact(kind string, t types.Type) fact {
+	f := fact{Kind: kind, Type: fc.facts(t)}
+	switch u := under(t).(type) {
+	case *types.Slice:
+		f.Elem = fc.facts(u.Elem())
+	case *types.Array:
+		f.Elem = fc.facts(u.Elem())
+	case *types.Map:
+		f.Elem, f.Key = fc.facts(u.Elem()), fc.facts(u.Key())
+	case *types.Chan:
+		f.Elem = fc.facts(u.Elem())
+	}
+	return f
+}
+
 func (fc *factCollector) compositeLit(n *ast.CompositeLit) {
 	t := fc.info.TypeOf(n)
 	if t == nil {
 		return
 	}
-	f := fact{Kind: "composite", Type: fc.facts(t)}
+	f := fc.typedFact("composite", t)
 	switch u := under(t).(type) {
 	case *types.Slice:
-		f.Elem = fc.facts(u.Elem())
 		var idx, max int64 = 0, 0
 		for _, e := range n.Elts {
 			if kv, ok := e.(*ast.KeyValueExpr); ok {
@@ -60,7 +76,6 @@ func (fc *factCollector) compositeLit(n *ast.CompositeLit) {
 		}
 		f.Len, f.Cap = &max, &max
 	case *types.Array:
-		f.Elem = fc.facts(u.Elem())
 		l := u.Len()
 		f.Len = &l
 		for _, e := range n.Elts {
@@ -70,7 +85,6 @@ func (fc *factCollector) compositeLit(n *ast.CompositeLit) {
 			fc.ifaceConv(e, u.Elem())
 		}
 	case *types.Map:
-		f.Elem, f.Key = fc.facts(u.Elem()), fc.facts(u.Key())
 		l := int64(len(n.Elts))
 		f.Len = &l
 		for _, e := range n.Elts {
@@ -164,15 +178,7 @@ func (fc *factCollector) call(n *ast.CallExpr) {
 		if t == nil {
 			return
 		}
-		f := fact{Kind: "make", Type: fc.facts(t)}
-		switch u := under(t).(type) {
-		case *types.Slice:
-			f.Elem = fc.facts(u.Elem())
-		case *types.Map:
-			f.Elem, f.Key = fc.facts(u.Elem()), fc.facts(u.Key())
-		case *types.Chan:
-			f.Elem = fc.facts(u.Elem())
-		}
+		f := fc.typedFact("make", t)
 		if len(n.Args) > 1 {
 			f.Len = fc.constInt(n.Args[1])
 		}
