@@ -200,8 +200,10 @@ export function runProbe<T>(bin: string, mode: string, input: readonly object[],
   if (opts.gogcOff) env.GOGC = 'off';
   else delete env.GOGC;
   delete env.GOMEMLIMIT;
+  // A mode without input reads no stdin: none is written, or the write can fail with EPIPE when the
+  // probe has already exited (seen once on a loaded machine: exit 0, EPIPE).
   const r = spawnSync(bin, [mode], {
-    input: input.map((o) => JSON.stringify(o)).join('\n') + '\n',
+    ...(input.length > 0 ? { input: input.map((o) => JSON.stringify(o)).join('\n') + '\n' } : { stdio: ['ignore', 'pipe', 'pipe'] }),
     encoding: 'utf8',
     env,
     maxBuffer: 256 << 20,
