@@ -2,6 +2,7 @@
 // text lines, SARIF validated against the official SARIF 2.1.0 schema, exit codes. It runs the real
 // go; --build-flags parsing alone: test/unit/cli-build-flags.test.ts.
 import { test, suite } from 'node:test';
+import { predictionFields } from '../helpers/cliio.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,20 +61,7 @@ suite('analyze CLI', () => {
     for (const k of ['file', 'line', 'column', 'construct', 'expr', 'escapes', 'reason', 'type', 'prediction'])
       assert.ok(k in sites[0]!, `site lacks ${k}`);
     const p = sites[0]!['prediction'] as Record<string, unknown>;
-    for (const k of [
-      'kind',
-      'requestBytes',
-      'headerBytes',
-      'sizeClass',
-      'spanClass',
-      'noscan',
-      'slotBytes',
-      'npages',
-      'objectsPerSpan',
-      'wasteBytes',
-      'goVersion',
-      'arch',
-    ]) {
+    for (const k of predictionFields) {
       assert.ok(k in p, `prediction lacks ${k}`);
     }
   });

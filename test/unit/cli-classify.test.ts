@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
-import { runCli } from '../helpers/cliio.ts';
+import { predictionFields, runCli } from '../helpers/cliio.ts';
 
 suite('go-heap-lens classify', () => {
   test('go1.21 and go1.22 differ on pointerful 1024 B as the runtime does', async () => {
@@ -12,20 +12,7 @@ suite('go-heap-lens classify', () => {
     const pb = JSON.parse(b.stdout);
     assert.deepEqual([pa.sizeClass, pa.slotBytes, pa.headerBytes], [32, 1024, 0]);
     assert.deepEqual([pb.sizeClass, pb.slotBytes, pb.headerBytes], [33, 1152, 8]);
-    for (const k of [
-      'kind',
-      'requestBytes',
-      'headerBytes',
-      'sizeClass',
-      'spanClass',
-      'noscan',
-      'slotBytes',
-      'npages',
-      'objectsPerSpan',
-      'wasteBytes',
-      'goVersion',
-      'arch',
-    ]) {
+    for (const k of predictionFields) {
       assert.ok(k in pb, `field ${k}`);
     }
   });

@@ -4,30 +4,14 @@ import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cliio.ts';
-import { main } from '../../src/cli/main.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 
 const root = join(__dirname, '..', '..');
 const recording = join(root, 'test', 'fixtures', 'recorded', 'go1.25', 'constructs-m2.txt');
 const buildJson = join(root, 'test', 'fixtures', 'recorded', 'go1.25', 'constructs-m2.build.jsonl');
 
-async function runBytes(argv: string[], chunks: Uint8Array[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    stdin: async function* () {
-      yield* chunks;
-    },
-    cwd: root,
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
+/** The CLI fed `chunks` of bytes on stdin, from the repository root, with an empty environment. */
+function runBytes(argv: string[], chunks: Uint8Array[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(argv, { stdin: chunks, cwd: root, env: {} });
 }
 
 suite('go-heap-lens parse', () => {
