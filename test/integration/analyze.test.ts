@@ -2,11 +2,11 @@
 // fixture and temporary modules: sites and their classes, build errors in one package,
 // missing go, the build cache replay, overlays, test variants, old
 // toolchains, and pasted output. Empty folders (no process): test/unit/analyze-no-module.test.ts.
+import { write, tempDirs } from '../helpers/tempModule.ts';
 import { test, suite, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseText } from '../../src/core/escape/text.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../../src/toolchain/analyze.ts';
@@ -20,19 +20,8 @@ const hasGo = spawnSync('go', ['version']).status === 0;
 const noGo = 'go is not installed on this machine: analyze cannot run the compiler';
 const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(root, p, '..'), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
-}
-
-const temps: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ghl-analyze-'));
-  temps.push(d);
-  return d;
-}
+const temps = tempDirs('ghl-analyze-');
+const tempDir = temps.make;
 
 const analyze = (o: Partial<AnalyzeOptions> & { dir: string }) => analyzeWorkspace({ env, cacheDir, ...o });
 
@@ -42,7 +31,7 @@ function site(r: AnalysisResult, file: string, expr: string) {
 
 suite('analyzeWorkspace', () => {
   after(() => {
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
+    temps.removeAll();
   });
 
   let constructs: AnalysisResult | undefined;

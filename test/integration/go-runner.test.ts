@@ -1,10 +1,11 @@
 // The go runner (src/toolchain/go.ts) against the real go command: missing binaries, cancellation
 // that must leave no process behind, timeouts, go env in a module. Workspace discovery (go.work,
 // nested modules, overlays): test/unit/workspace.test.ts.
+import { write } from '../helpers/tempModule.ts';
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpawner, goEnv, runGo, ToolchainError, type Spawner } from '../../src/toolchain/go.ts';
@@ -15,13 +16,6 @@ const noGo = 'go is not installed on this machine: the real-toolchain tests cann
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ghl-toolchain-'));
-}
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(root, p, '..'), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,11 +2,11 @@
 // command: a package run merged into the last full result says what a fresh full analysis says,
 // a broken package keeps its last sites, and go env is asked again when what it depends on changes.
 // The pure parts (which packages a save covers, cache keys, the helper's answers): test/unit/analysis-cache.test.ts.
+import { write, tempDirs } from '../helpers/tempModule.ts';
 import { test, suite, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../../src/toolchain/analyze.ts';
@@ -20,19 +20,8 @@ const hasGo = spawnSync('go', ['version']).status === 0;
 const noGo = 'go is not installed on this machine: the save path cannot run the compiler';
 const env = { GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false', GOWORK: 'off' };
 
-const temps: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ghl-reanalyze-'));
-  temps.push(d);
-  return d;
-}
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(root, p, '..'), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
-}
+const temps = tempDirs('ghl-reanalyze-');
+const tempDir = temps.make;
 
 /** A spawner that records each process as `go <verb>` or `typefacts [-resolve|-prefetch]`. */
 function recording(into: string[]): Spawner {
@@ -73,7 +62,7 @@ const moduleFiles = {
 
 suite('save path: reanalyzeSaved', () => {
   after(() => {
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
+    temps.removeAll();
   });
 
   test('a saved package is re-analysed alone and merged: the same sites as a fresh full analysis', async (t) => {

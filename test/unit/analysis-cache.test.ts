@@ -1,31 +1,18 @@
 // The save path's and the session cache's pure parts (src/toolchain/reanalyze.ts, cache.ts): which
 // packages a save covers, when a cache key changes, the helper's -prefetch answers, remembered type
 // queries. With the real go command: test/integration/reanalyze.test.ts.
+import { write, tempDirs } from '../helpers/tempModule.ts';
 import { test, suite, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AnalysisCache, goEnvKey } from '../../src/toolchain/cache.ts';
 import { packagesOfFiles } from '../../src/toolchain/reanalyze.ts';
 import { parseTypefactsOutput } from '../../src/toolchain/typefacts.ts';
 
-const temps: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ghl-reanalyze-'));
-  temps.push(d);
-  return d;
-}
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(root, p, '..'), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
-}
+const temps = tempDirs('ghl-reanalyze-');
+const tempDir = temps.make;
 
 after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+  temps.removeAll();
 });
 
 suite('save path: reanalyzeSaved', () => {

@@ -1,21 +1,15 @@
 // Workspace discovery (src/toolchain/workspace.ts) on temporary folders: go.work and nested modules,
 // overlays. The go runner: test/integration/go-runner.test.ts.
+import { write } from '../helpers/tempModule.ts';
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findModules, parseGoWorkUses, writeOverlay } from '../../src/toolchain/workspace.ts';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ghl-toolchain-'));
-}
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(root, p, '..'), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
 }
 
 suite('toolchain: workspace', () => {
