@@ -33,8 +33,8 @@ export interface ProfileLocation {
  */
 export interface HeapRecord {
   readonly leaf: ProfileLocation;
-  /** The first caller location outside the leaf's function, from the first sample seen (for "called from" in reasons). */
-  readonly caller: ProfileLocation | undefined;
+  /** The leaf's callers, nearest first, up to callerDepth, from the first sample seen: what the unattributed reasons name. */
+  readonly callers: readonly ProfileLocation[];
   /** The `bytes` label: the slot the runtime recorded; null when the sample has none. */
   readonly slotBytes: number | null;
   allocObjects: number;
@@ -74,6 +74,9 @@ function profileKind(types: readonly string[]): string {
   if (has('threadcreate/count') || types.some((t) => t.startsWith('threadcreate'))) return 'a threadcreate profile';
   return 'not a heap profile';
 }
+
+/** How many callers of a leaf a record keeps: enough to get out of the runtime's allocation paths. */
+const callerDepth = 8;
 
 const num = (v: number | bigint | undefined): number => (typeof v === 'bigint' ? Number(v) : (v ?? 0));
 
@@ -145,13 +148,12 @@ export function decodeHeapProfile(bytes: Uint8Array): HeapProfile {
     const k = `${leafId} ${slot ?? ''}`;
     let r = records.get(k);
     if (!r) {
-      const leafFn = leaf.frames.at(-1)?.function;
-      let caller: ProfileLocation | undefined;
-      for (let i = 1; i < s.locationId.length && !caller; i++) {
+      const callers: ProfileLocation[] = [];
+      for (let i = 1; i < s.locationId.length && callers.length < callerDepth; i++) {
         const c = locations.get(num(s.locationId[i]));
-        if (c && c.frames[0]?.function !== leafFn) caller = c;
+        if (c) callers.push(c);
       }
-      r = { leaf, caller, slotBytes: slot, allocObjects: 0, allocBytes: 0, inuseObjects: 0, inuseBytes: 0 };
+      r = { leaf, callers, slotBytes: slot, allocObjects: 0, allocBytes: 0, inuseObjects: 0, inuseBytes: 0 };
       records.set(k, r);
     }
     r.allocObjects += ao;

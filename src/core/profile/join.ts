@@ -111,15 +111,24 @@ function isRuntimePackage(pkg: string): boolean {
   return pkg === 'runtime' || pkg.startsWith('internal/runtime/') || pkg === 'internal/abi';
 }
 
-/** What the runtime allocates for itself in a function, by the functions that do it (proc.go, iface.go…). */
-function runtimeReason(fn: string): string {
-  const name = localName(fn);
-  if (name === 'malg' || name === 'newproc1') return 'runtime-internal: a goroutine (its g and stack) for a go statement';
-  if (name === 'allocm' || name === 'newm' || name === 'mcommoninit') return 'runtime-internal: an OS thread (M)';
-  if (name.startsWith('gcBgMarkStartWorkers') || name.startsWith('gcBgMarkWorker')) return 'runtime-internal: a GC mark worker';
-  if (name.includes('itab') || name === 'getitab') return 'runtime-internal: the itab cache (interface conversion or type assertion)';
-  if (name.startsWith('newdefer')) return 'runtime-internal: a defer record';
-  return `runtime-internal: the runtime allocates for itself in ${fn}`;
+/** The runtime's allocation entry points: a stack that is all runtime is named after the first frame past them. */
+const runtimeAllocPaths =
+  /^(mallocgc\w*|newobject|newarray|makeslice\w*|growslice|makemap\w*|mapassign\w*|makechan\w*|concatstring\w*|rawstring\w*|rawbyteslice|rawruneslice|slicebytetostring|convT\w*|persistentalloc\w*|profilealloc|mProf_Malloc|newMap|\(\*Map\)\.\w+|newarrayTable|\(\*table\)\.\w+|newTable|newGroups)$/;
+
+/** What the runtime allocates for itself, from the first frame of the stack past the allocation entry points. */
+function runtimeReason(frames: readonly ProfileFrame[]): string {
+  const names = frames.map((f) => localName(f.function));
+  const any = (re: RegExp) => names.some((n) => re.test(n));
+  // The most specific owner first: an M's g0 comes from malg too, a GC worker blocks on sudogs.
+  if (any(/^(allocm|newm|mcommoninit)$/)) return 'runtime-internal: an OS thread (M) and its g0';
+  if (any(/^gcBgMark/)) return 'runtime-internal: a GC mark worker';
+  if (any(/^(malg|newproc1)$/)) return 'runtime-internal: a goroutine (its g and stack) for a go statement';
+  if (any(/itab/)) return 'runtime-internal: the itab cache (interface conversion or type assertion)';
+  if (any(/^newdefer/)) return 'runtime-internal: a defer record';
+  if (any(/^acquireSudog$/)) return 'runtime-internal: a sudog (a goroutine waiting on a channel or semaphore)';
+  if (any(/timers/)) return 'runtime-internal: the timer heap';
+  const owner = frames.find((f) => !runtimeAllocPaths.test(localName(f.function))) ?? frames[0];
+  return `runtime-internal: the runtime allocates for itself in ${owner?.function ?? 'runtime'}`;
 }
 
 /**
@@ -326,8 +335,11 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
     } else unattributed.set(k, { function: fn, file, line, objects: r.allocObjects, bytes: r.allocBytes, reason });
   };
   const calledFrom = (r: HeapRecord): string => {
-    const c = r.caller?.frames.find((f) => resolver.local(f));
-    return c ? ` (called from ${c.function} at ${c.file}:${c.line})` : '';
+    for (const loc of r.callers) {
+      const c = loc.frames.find((f) => resolver.local(f));
+      if (c) return ` (called from ${c.function} at ${c.file}:${c.line})`;
+    }
+    return '';
   };
 
   for (const r of profile.records) {
@@ -384,7 +396,9 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
     unattribute(
       r,
       leaf,
-      isRuntimePackage(pkg) ? runtimeReason(leaf.function) + calledFrom(r) : `code outside the analysed packages: ${pkg}${calledFrom(r)}`,
+      isRuntimePackage(pkg)
+        ? runtimeReason([...frames, ...r.callers.flatMap((l) => l.frames)]) + calledFrom(r)
+        : `code outside the analysed packages: ${pkg}${calledFrom(r)}`,
     );
   }
 
