@@ -351,6 +351,8 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
       const file = resolver.local(frame);
       if (!file) continue;
       firstLocal ??= { frame, file };
+      // A function that moved since the profile: its line numbers point at other code now.
+      if (staleFns.has(frame.function)) continue;
       site = pick(candidatesAt(file, frame), r.slotBytes, i === 0);
     }
     if (site || firstLocal?.frame === frames[0]) analysedBytes += r.allocBytes;
