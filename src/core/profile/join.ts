@@ -201,7 +201,7 @@ interface Resolver {
 function makeResolver(sites: readonly AllocationSite[], opts: JoinProfileOptions): Resolver {
   const modules = [...(opts.modules ?? [])].sort((a, b) => b.path.length - a.path.length);
   const siteFiles = new Set(sites.map((s) => s.file));
-  const dirOf = (f: string) => f.slice(0, f.lastIndexOf('/'));
+  const dirOf = (f: string) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '');
   // -trimpath names files `importpath/file.go`; a site's package and directory map them back.
   const pkgDirs = new Map<string, string>();
   for (const s of sites) if (s.package) pkgDirs.set(s.package.replace(/_test$/, ''), dirOf(s.file));
