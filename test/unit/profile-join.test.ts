@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
+import { constructRequests } from '../../src/core/alloc/constructs.ts';
 import { classify, unknownPrediction } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import { decodeHeapProfile, ProfileInputError } from '../../src/core/profile/decode.ts';
@@ -336,6 +337,29 @@ suite('joinProfile', () => {
     assert.equal(u.file, '/src/evil/<b>.go');
     assert.match(u.reason, /^code outside the analysed packages: <img src=x onerror=alert\(1\)>$/);
     assert.match(summaryText(j.summary, j.sites.length), /^profile <script>mem\.out: /);
+  });
+});
+
+suite('what profiles taught the model', () => {
+  test('a map literal with entries allocates its first group (go1.21-1.23: bucket) on its own line; an empty one does not', () => {
+    const key = { bytes: 16, align: 8, pointers: true };
+    const elem = { bytes: 8, align: 8, pointers: false };
+    const req = (rules: ReturnType<typeof rulesFor>, literalEntries?: number) =>
+      constructRequests(
+        { kind: 'makemap', key, elem, hint: literalEntries ?? 0, ...(literalEntries === undefined ? {} : { literalEntries }) },
+        rules,
+      ).objects.map((o) => [o.what, o.bytes]);
+    // The demo of constructs/alloc (alloc.go:46, map[string]int{"two": 2}) recorded 48 B and 208 B on go1.26.
+    assert.deepEqual(req(go126, 1), [
+      ['maps.Map', 48],
+      ['group', 200],
+    ]);
+    assert.deepEqual(req(go126, 0), [['maps.Map', 48]]);
+    assert.deepEqual(req(go126), [['maps.Map', 48]]);
+    assert.deepEqual(req(rulesFor('1.22'), 1), [
+      ['hmap', 48],
+      ['bucket', 208],
+    ]);
   });
 });
 

@@ -57,7 +57,15 @@ export type ConstructSpec =
       readonly staticValue?: 'small-int' | 'empty' | 'constant';
       readonly escapes?: boolean;
     }
-  | { readonly kind: 'makemap'; readonly key: TypeShape; readonly elem: TypeShape; readonly hint: number; readonly escapes?: boolean }
+  | {
+      readonly kind: 'makemap';
+      readonly key: TypeShape;
+      readonly elem: TypeShape;
+      readonly hint: number;
+      readonly escapes?: boolean;
+      /** A map literal's entries: its own inserts allocate the first group (bucket) on the literal's line. */
+      readonly literalEntries?: number;
+    }
   | { readonly kind: 'makechan'; readonly elem: TypeShape; readonly size: number };
 
 /** One mallocgc call: its size argument and whether the type has pointers. */

@@ -15,7 +15,8 @@
 //	   on that line that can put something on the heap are the candidates, narrowed to the
 //	   frame's function when some site names it (inlined copies of a body are reported at the call
 //	   site without a function). Outer (caller) frames only take a sample whose slot one of their
-//	   sites predicts, so an inlined callee's map insert is not pinned on the caller's `&T{}`.
+//	   sites predicts exactly (a fixed slot, or one of a dynamic site's size-class ranges), so an
+//	   inlined callee's map insert is not pinned on the caller's `&T{}` or `make(map…, n)`.
 //	3. Among the candidates the recorded slot decides: the site whose prediction (or one of its
 //	   objects) has that slot, else a site with no static size (the slot is its answer), else the
 //	   first candidate (the verdict says the slot differs).
@@ -306,10 +307,10 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
       const exact = cands.find((s) => info(s).fixed.has(slot)) ?? cands.find((s) => info(s).ranged.has(slot));
       if (exact) return exact;
     }
-    const dynamic = cands.find((s) => info(s).hasDynamic);
-    if (dynamic) return dynamic;
+    // A caller's line takes only what it predicts exactly: an inlined callee's map insert must not
+    // land on the caller's inlined copy of a dynamic-size site.
     if (!innermost) return undefined;
-    return cands.find((s) => s.escapes) ?? cands[0];
+    return cands.find((s) => info(s).hasDynamic) ?? cands.find((s) => s.escapes) ?? cands[0];
   };
   const candidatesAt = (file: string, frame: ProfileFrame): AllocationSite[] => {
     const all = byLine.get(`${file}\0${frame.line}`);

@@ -206,7 +206,14 @@ export function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefine
           return unknown(rules, construct, 'the map size hint is not a constant', t);
         }
         return fromSpec(
-          { kind: 'makemap', key: shape(fact.key)!, elem: shape(fact.elem)!, hint: fact.len ?? 0, escapes },
+          {
+            kind: 'makemap',
+            key: shape(fact.key)!,
+            elem: shape(fact.elem)!,
+            hint: fact.len ?? 0,
+            escapes,
+            ...(fact.kind === 'make' ? {} : { literalEntries: fact.len ?? 0 }),
+          },
           construct,
           escapes,
           rules,
