@@ -205,9 +205,11 @@ suite('joinProfile', () => {
     assert.deepEqual(j.summary.warnings, []);
   });
 
-  test('inlined frames: the innermost is the allocating line; a caller line takes a sample only when it predicts the slot', () => {
+  test('inlined frames: the innermost is the allocating line; a caller line takes a sample only into an inlined copy predicting its slot', () => {
     const inner = site(20, '&Node{}', 40, { func: 'Grow' });
-    const caller = site(30, '&T{}', 200, { func: 'F' }); // 208 B class
+    // The compiler reports an inlined body's escapes at the call site too, without a function.
+    const caller = site(30, '&T{}', 200); // 208 B class
+    const own = site(30, 'new(V)', 570, { func: 'F', column: 40 }); // 576 B class, F's own
     const j = join(
       [
         // Grow inlined into F: Line[] = [Grow at 20, F at 30].
@@ -217,11 +219,12 @@ suite('joinProfile', () => {
         // …but a slot F's site does not predict stays with the inner line.
         alloc([[fr('example.com/m.H', 40, 38), fr('example.com/m.F', 30)]], 3, 576),
       ],
-      [inner, caller],
+      [inner, caller, own],
       { 18: 'func Grow() {', 38: 'func H(m map[int]int) {', 40: '\tm[k] = v' },
     );
     assert.equal(j.bySite.get(inner)!.objects, 4);
     assert.equal(j.bySite.get(caller)!.objects, 1);
+    assert.equal(j.bySite.get(own), undefined, "the caller's own site does not take the callee's map growth");
     const un = j.summary.unattributed.find((u) => u.line === 40)!;
     assert.equal(un.objects, 3);
     assert.match(un.reason, /^map growth on insert \(`m\[k\] = v`\)/);
@@ -337,6 +340,18 @@ suite('joinProfile', () => {
     assert.equal(u.file, '/src/evil/<b>.go');
     assert.match(u.reason, /^code outside the analysed packages: <img src=x onerror=alert\(1\)>$/);
     assert.match(summaryText(j.summary, j.sites.length), /^profile <script>mem\.out: /);
+  });
+});
+
+suite('the runtime on user lines', () => {
+  test("a one-off unpredicted slot at a fixed-size site is the runtime's object, not the site's; a steady one is differs", () => {
+    const s = site(5, 'make(map[string]int, 8)', 48, { construct: 'make-map' });
+    const j = join([alloc([[fr('example.com/m.F', 5)]], 41, 48), alloc([[fr('example.com/m.F', 5)]], 1, 96)], [s], {});
+    assert.equal(j.bySite.get(s)!.verdict, 'confirmed');
+    assert.equal(j.bySite.get(s)!.objects, 41);
+    assert.match(j.summary.unattributed[0]!.reason, /^runtime-internal: a one-off 96 B object the runtime allocated while this line ran/);
+    const steady = join([alloc([[fr('example.com/m.F', 5)]], 41, 48), alloc([[fr('example.com/m.F', 5)]], 41, 96)], [s], {});
+    assert.equal(steady.bySite.get(s)!.verdict, 'differs');
   });
 });
 

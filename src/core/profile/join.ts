@@ -192,6 +192,7 @@ interface Acc {
   inuseObjects: number;
   inuseBytes: number;
   slots: Map<number, number>;
+  records: HeapRecord[];
 }
 
 interface Resolver {
@@ -303,13 +304,14 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
     return i;
   };
   const pick = (cands: readonly AllocationSite[], slot: number | null, innermost: boolean): AllocationSite | undefined => {
+    // A caller's line takes a sample only into the inlined copy of a callee's site the compiler put
+    // there (no function) with exactly that fixed slot: an inlined callee's append or map insert the
+    // compiler reports no site for must not land on the caller's own `make(…, n)` or `&T{}`.
+    if (!innermost) return slot === null ? undefined : cands.find((s) => s.func === undefined && info(s).fixed.has(slot));
     if (slot !== null) {
       const exact = cands.find((s) => info(s).fixed.has(slot)) ?? cands.find((s) => info(s).ranged.has(slot));
       if (exact) return exact;
     }
-    // A caller's line takes only what it predicts exactly: an inlined callee's map insert must not
-    // land on the caller's inlined copy of a dynamic-size site.
-    if (!innermost) return undefined;
     return cands.find((s) => info(s).hasDynamic) ?? cands.find((s) => s.escapes) ?? cands[0];
   };
   const candidatesAt = (file: string, frame: ProfileFrame): AllocationSite[] => {
@@ -317,7 +319,8 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
     if (!all) return [];
     const fn = localName(frame.function);
     const own = all.filter((s) => s.func !== undefined && stripTypeArgs(s.func) === fn);
-    return own.length ? own : all;
+    // Inlined copies (no function) stay candidates, after the frame's own sites.
+    return own.length ? [...own, ...all.filter((s) => s.func === undefined)] : all;
   };
 
   const accs = new Map<AllocationSite, Acc>();
@@ -359,12 +362,13 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
     if (site || firstLocal?.frame === frames[0]) analysedBytes += r.allocBytes;
     if (site) {
       let a = accs.get(site);
-      if (!a) accs.set(site, (a = { objects: 0, bytes: 0, inuseObjects: 0, inuseBytes: 0, slots: new Map() }));
+      if (!a) accs.set(site, (a = { objects: 0, bytes: 0, inuseObjects: 0, inuseBytes: 0, slots: new Map(), records: [] }));
       a.objects += r.allocObjects;
       a.bytes += r.allocBytes;
       a.inuseObjects += r.inuseObjects;
       a.inuseBytes += r.inuseBytes;
       if (r.slotBytes !== null) a.slots.set(r.slotBytes, (a.slots.get(r.slotBytes) ?? 0) + r.allocObjects);
+      a.records.push(r);
       attributedBytes += r.allocBytes;
       continue;
     }
@@ -408,6 +412,29 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
   const total = profile.totalBytes;
   const measuredSites: MeasuredSite[] = [];
   const bySite = new Map<AllocationSite, Measured>();
+  // The runtime's own objects on a user line (a GC start's channel or worker inside the site's
+  // mallocgc: the writer trims runtime frames at the leaf): at a fixed-size site, a slot it does
+  // not predict, seen once or twice among many executions, is the runtime's, not the site's.
+  for (const [site, a] of accs) {
+    const { fixed, hasDynamic } = info(site);
+    if (fixed.size === 0 || hasDynamic) continue;
+    const odd = a.records.filter((r) => r.slotBytes !== null && !fixed.has(r.slotBytes));
+    const oddObjects = odd.reduce((n, r) => n + r.allocObjects, 0);
+    if (odd.length === 0 || oddObjects > 2 || oddObjects * 20 > a.objects) continue;
+    for (const r of odd) {
+      a.objects -= r.allocObjects;
+      a.bytes -= r.allocBytes;
+      a.inuseObjects -= r.inuseObjects;
+      a.inuseBytes -= r.inuseBytes;
+      a.slots.delete(r.slotBytes!);
+      attributedBytes -= r.allocBytes;
+      unattribute(
+        r,
+        r.leaf.frames[0],
+        `runtime-internal: a one-off ${r.slotBytes} B object the runtime allocated while this line ran (GC start: a channel or worker), not ${site.expr}`,
+      );
+    }
+  }
   for (const [site, a] of accs) {
     const slots: MeasuredSlot[] = [...a.slots]
       .map(([bytes, objects]) => ({ bytes, objects }))
