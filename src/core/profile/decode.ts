@@ -1,7 +1,7 @@
 // Decoding a heap profile (profile.proto, already gunzipped by the toolchain layer) with
 // pprof-format, and reducing it to what the join reads: per leaf location and recorded slot, the
 // four heap values. Overview of the decoding and the join: see join.ts.
-import { Profile } from 'pprof-format';
+import { Profile, Sample, type ProfileInput } from 'pprof-format';
 import { KindedError } from '../errors.ts';
 
 /** ProfileInputError: the bytes are not a heap profile (not profile.proto, a CPU profile, empty…). */
@@ -81,20 +81,106 @@ const callerDepth = 8;
 const num = (v: number | bigint | undefined): number => (typeof v === 'bigint' ? Number(v) : (v ?? 0));
 
 /**
+ * The samples as they stream out of the decoder. Go writes the samples before the locations and
+ * the string table, so a record first keeps ids (leaf location, first label, callers in a shared
+ * pool) and is resolved once the whole profile is read; the decoded Sample objects are dropped at
+ * once, which keeps a 100 MB profile's memory near the size of the file.
+ */
+class Pending {
+  leaf!: ProfileLocation;
+  slotBytes: number | null = null;
+  readonly values: number[];
+  constructor(
+    readonly leafId: number,
+    readonly labelKey: number,
+    readonly labelNum: number,
+    width: number,
+    readonly callerStart: number,
+    readonly callerCount: number,
+    private readonly ctx: { pool: Int32Array; locations: Map<number, ProfileLocation> },
+  ) {
+    this.values = new Array<number>(width).fill(0);
+  }
+  allocObjects = 0;
+  allocBytes = 0;
+  inuseObjects = 0;
+  inuseBytes = 0;
+  get callers(): readonly ProfileLocation[] {
+    const out: ProfileLocation[] = [];
+    for (let i = 0; i < this.callerCount; i++) {
+      const l = this.ctx.locations.get(this.ctx.pool[this.callerStart + i]!);
+      if (l) out.push(l);
+    }
+    return out;
+  }
+}
+
+/** Decodes with pprof-format, handing each sample to `onSample` instead of keeping it in the Profile. */
+class StreamedProfile extends Profile {
+  static onSample: ((s: Sample) => void) | undefined;
+  static override decodeValue(data: ProfileInput, field: number, buffer: Uint8Array): void {
+    // Field 2 of profile.proto is `repeated Sample sample`.
+    if (field === 2 && StreamedProfile.onSample) StreamedProfile.onSample(Sample.decode(buffer));
+    else Profile.decodeValue(data, field, buffer);
+  }
+}
+
+/**
  * decodeHeapProfile: the profile's heap values by leaf location and slot. Throws ProfileInputError
  * for bytes that do not decode as profile.proto, for other profile kinds, and for an empty profile.
  */
 export function decodeHeapProfile(bytes: Uint8Array): HeapProfile {
   if (bytes.length === 0) throw new ProfileInputError('the profile file is empty (0 bytes): not a heap profile');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new ProfileInputError('the profile is still gzip-compressed: gunzip it first');
+  const ctx = { pool: new Int32Array(1 << 16), locations: new Map<number, ProfileLocation>() };
+  let poolUsed = 0;
+  const pending = new Map<number, Pending | Pending[]>();
+  let sampleCount = 0;
   let p: Profile;
+  StreamedProfile.onSample = (s) => {
+    sampleCount++;
+    const width = s.value.length;
+    let any = false;
+    for (const v of s.value) if (num(v) !== 0) any = true;
+    if (!any) return;
+    const leafId = num(s.locationId[0]);
+    // The first numeric label: runtime/pprof writes exactly one, `bytes`; its key is checked once the strings are read.
+    const lb = s.label.find((l) => num(l.num) !== 0 || num(l.str) === 0);
+    const labelKey = lb ? num(lb.key) : -1;
+    const labelNum = lb ? num(lb.num) : 0;
+    const at = pending.get(leafId);
+    let r =
+      at instanceof Pending
+        ? at.labelKey === labelKey && at.labelNum === labelNum
+          ? at
+          : undefined
+        : at?.find((x) => x.labelKey === labelKey && x.labelNum === labelNum);
+    if (!r) {
+      const n = Math.min(callerDepth, Math.max(0, s.locationId.length - 1));
+      if (poolUsed + n > ctx.pool.length) {
+        const grown = new Int32Array(ctx.pool.length * 2);
+        grown.set(ctx.pool);
+        ctx.pool = grown;
+      }
+      for (let i = 0; i < n; i++) ctx.pool[poolUsed + i] = num(s.locationId[i + 1]);
+      r = new Pending(leafId, labelKey, labelNum, width, poolUsed, n, ctx);
+      poolUsed += n;
+      if (!at) pending.set(leafId, r);
+      else if (at instanceof Pending) pending.set(leafId, [at, r]);
+      else at.push(r);
+    }
+    const vals = r.values;
+    for (let i = 0; i < width && i < vals.length; i++) vals[i]! += num(s.value[i]);
+  };
   try {
-    p = Profile.decode(bytes);
+    p = StreamedProfile.decode(bytes);
   } catch {
     // The library's own message names wire types; what the user needs is what the file is not.
     throw new ProfileInputError(
       'not a pprof profile: the bytes do not decode as profile.proto (a heap profile from go test -memprofile or pprof.WriteHeapProfile)',
     );
+  } finally {
+    StreamedProfile.onSample = undefined;
   }
   const strings = p.stringTable.strings;
   const str = (i: number | bigint | undefined) => strings[num(i)] ?? '';
@@ -109,14 +195,13 @@ export function decodeHeapProfile(bytes: Uint8Array): HeapProfile {
       `${profileKind(types)} (sample types ${types.join(', ')}), not a heap profile: a heap profile has ${heapSampleTypes.join(', ')}`,
     );
   }
-  if (p.sample.length === 0) throw new ProfileInputError('the heap profile has no samples: nothing was allocated while it was recorded');
+  if (sampleCount === 0) throw new ProfileInputError('the heap profile has no samples: nothing was allocated while it was recorded');
 
   const functions = new Map<number, { name: string; file: string; startLine: number }>();
   for (const f of p.function) functions.set(num(f.id), { name: str(f.name), file: str(f.filename), startLine: num(f.startLine) });
-  const locations = new Map<number, ProfileLocation>();
   for (const l of p.location) {
     const id = num(l.id);
-    locations.set(id, {
+    ctx.locations.set(id, {
       id,
       frames: l.line.map((ln) => {
         const f = functions.get(num(ln.functionId));
@@ -125,47 +210,35 @@ export function decodeHeapProfile(bytes: Uint8Array): HeapProfile {
     });
   }
   const bytesKey = strings.indexOf('bytes');
-  const records = new Map<string, HeapRecord>();
+  const records: HeapRecord[] = [];
   let totalObjects = 0;
   let totalBytes = 0;
   let totalInuseObjects = 0;
   let totalInuseBytes = 0;
-  for (const s of p.sample) {
-    const v = (c: number) => (c < 0 ? 0 : num(s.value[c]));
-    const ao = v(col[0]!);
-    const ab = v(col[1]!);
-    const io = v(col[2]!);
-    const ib = v(col[3]!);
-    if (ao === 0 && ab === 0 && io === 0 && ib === 0) continue;
-    totalObjects += ao;
-    totalBytes += ab;
-    totalInuseObjects += io;
-    totalInuseBytes += ib;
-    let slot: number | null = null;
-    for (const lb of s.label) if (bytesKey >= 0 && num(lb.key) === bytesKey) slot = num(lb.num);
-    const leafId = num(s.locationId[0]);
-    const leaf = locations.get(leafId) ?? { id: leafId, frames: [] };
-    const k = `${leafId} ${slot ?? ''}`;
-    let r = records.get(k);
-    if (!r) {
-      const callers: ProfileLocation[] = [];
-      for (let i = 1; i < s.locationId.length && callers.length < callerDepth; i++) {
-        const c = locations.get(num(s.locationId[i]));
-        if (c) callers.push(c);
-      }
-      r = { leaf, callers, slotBytes: slot, allocObjects: 0, allocBytes: 0, inuseObjects: 0, inuseBytes: 0 };
-      records.set(k, r);
-    }
-    r.allocObjects += ao;
-    r.allocBytes += ab;
-    r.inuseObjects += io;
-    r.inuseBytes += ib;
+  const v = (r: Pending, c: number) => (c < 0 ? 0 : (r.values[c] ?? 0));
+  const finish = (r: Pending) => {
+    r.leaf = ctx.locations.get(r.leafId) ?? { id: r.leafId, frames: [] };
+    r.slotBytes = bytesKey >= 0 && r.labelKey === bytesKey ? r.labelNum : null;
+    r.allocObjects = v(r, col[0]!);
+    r.allocBytes = v(r, col[1]!);
+    r.inuseObjects = v(r, col[2]!);
+    r.inuseBytes = v(r, col[3]!);
+    totalObjects += r.allocObjects;
+    totalBytes += r.allocBytes;
+    totalInuseObjects += r.inuseObjects;
+    totalInuseBytes += r.inuseBytes;
+    records.push(r);
+  };
+  for (const at of pending.values()) {
+    if (at instanceof Pending) finish(at);
+    else for (const r of at) finish(r);
   }
-  if (records.size === 0) throw new ProfileInputError('the heap profile records no allocations (every sample is zero)');
+  pending.clear();
+  if (records.length === 0) throw new ProfileInputError('the heap profile records no allocations (every sample is zero)');
   return {
     sampleTypes: types,
     periodBytes: num(p.period),
-    records: [...records.values()],
+    records,
     mappings: p.mapping.map((m) => ({ file: str(m.filename), buildId: str(m.buildId) })),
     functions: [...functions.values()],
     totalObjects,
