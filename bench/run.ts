@@ -10,6 +10,7 @@
 //	5. panel.ts      the Simulate Heap panel's default run on ~2,000 sites: host side and the real
 //	                 webview (code-server + chromium) ÷ the simulator alone on the same workload.
 //	6. a CPU profile (node --cpu-prof) of the slowest stage, summarised by self time.
+//	8. heapprofile.ts decode+join of a ~100 MB heap profile ÷ `go tool pprof -raw` printing it; peak extra memory.
 //	7. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
 //	                 commit before them) vs the working tree, on the inputs of stages 1, 3 and 4.
 // Each figure is a ratio against a baseline measured in the same run; each run writes its own file,
@@ -25,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
 import { summariseProfile } from './profile.ts';
 
-const stages = ['parser', 'module', 'simulator', 'editor', 'panel', 'profile', 'compare'] as const;
+const stages = ['parser', 'module', 'simulator', 'editor', 'panel', 'profile', 'compare', 'heapprof'] as const;
 type Stage = (typeof stages)[number];
 
 function table(figs: readonly Figure[]): string {
@@ -177,6 +178,12 @@ async function main(): Promise<void> {
     });
   }
 
+  if (want('heapprof')) {
+    await timedStage('heapprof', async () => {
+      const { benchHeapProfile } = await import('./heapprofile.ts');
+      say((await benchHeapProfile({ goBin })).figures);
+    });
+  }
   if (want('compare')) {
     await timedStage('compare', async () => {
       const { benchCompare } = await import('./compare.ts');
