@@ -208,19 +208,26 @@ function makeResolver(sites: readonly AllocationSite[], opts: JoinProfileOptions
   const pkgDirs = new Map<string, string>();
   for (const s of sites) if (s.package) pkgDirs.set(s.package.replace(/_test$/, ''), dirOf(s.file));
   const under = (f: string, dir: string) => f.startsWith(dir.endsWith('/') ? dir : dir + '/');
+  const resolve = (f: string): string | undefined => {
+    if (siteFiles.has(f)) return f;
+    if (f.startsWith('/')) {
+      // A module's vendor tree and nested modules are not the analysed module.
+      for (const m of modules) if (under(f, m.dir) && !f.slice(m.dir.length).includes('/vendor/')) return f;
+      return undefined;
+    }
+    const dir = pkgDirs.get(dirOf(f));
+    if (dir) return `${dir}/${f.slice(f.lastIndexOf('/') + 1)}`;
+    for (const m of modules) if (f === m.path || f.startsWith(m.path + '/')) return m.dir + f.slice(m.path.length);
+    return undefined;
+  };
+  // Profiles name a few thousand files across hundreds of thousands of frames: each is resolved once.
+  const cache = new Map<string, string | undefined>();
   return {
     local(frame) {
-      const f = frame.file;
-      if (siteFiles.has(f)) return f;
-      if (f.startsWith('/')) {
-        // A module's vendor tree and nested modules are not the analysed module.
-        for (const m of modules) if (under(f, m.dir) && !f.slice(m.dir.length).includes('/vendor/')) return f;
-        return undefined;
-      }
-      const dir = pkgDirs.get(dirOf(f));
-      if (dir) return `${dir}/${f.slice(f.lastIndexOf('/') + 1)}`;
-      for (const m of modules) if (f === m.path || f.startsWith(m.path + '/')) return m.dir + f.slice(m.path.length);
-      return undefined;
+      if (cache.has(frame.file)) return cache.get(frame.file);
+      const r = resolve(frame.file);
+      cache.set(frame.file, r);
+      return r;
     },
   };
 }
@@ -317,12 +324,18 @@ export function joinProfile(profile: HeapProfile, sites: readonly AllocationSite
   const candidatesAt = (file: string, frame: ProfileFrame): AllocationSite[] => {
     const all = byLine.get(`${file}\0${frame.line}`);
     if (!all) return [];
-    const fn = localName(frame.function);
+    const fn = localNameOf(frame.function);
     const own = all.filter((s) => s.func !== undefined && stripTypeArgs(s.func) === fn);
     // Inlined copies (no function) stay candidates, after the frame's own sites.
     return own.length ? [...own, ...all.filter((s) => s.func === undefined)] : all;
   };
 
+  const localNames = new Map<string, string>();
+  const localNameOf = (fn: string) => {
+    let n = localNames.get(fn);
+    if (n === undefined) localNames.set(fn, (n = localName(fn)));
+    return n;
+  };
   const accs = new Map<AllocationSite, Acc>();
   const unattributed = new Map<string, { -readonly [K in keyof UnattributedSample]: UnattributedSample[K] }>();
   let attributedBytes = 0;
