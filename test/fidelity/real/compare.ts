@@ -1,0 +1,256 @@
+// Real-code accuracy (issue 13): the lines of a third-party module that its own tests and benchmarks
+// allocated on, at -memprofilerate=1, against the sites `go-heap-lens analyze --json --tests` reports
+// there. Pure: run.ts fetches, runs and decodes; this file compares and reports.
+//
+// The unit of comparison is a source line, not a sample count: which slots a line records is fixed by
+// the code (the `bytes` label is the size-class slot), how many objects depends on how the tests ran.
+import type { Prediction } from '../../../src/core/alloc/malloc.ts';
+import type { AllocationSite } from '../../../src/core/sites/site.ts';
+
+/** One module line the profile recorded allocations on: the recorded slots (bytes → objects). */
+export interface ProfiledLine {
+  /** Path relative to the module root, '/'-separated. */
+  readonly file: string;
+  readonly line: number;
+  /** The function the line belongs to (the module frame of the sample's leaf location). */
+  readonly func: string;
+  /** Recorded slot bytes → objects. */
+  readonly slots: ReadonlyMap<number, number>;
+  readonly objects: number;
+  readonly bytes: number;
+  /** The innermost inlined frame when it is outside the module (the module line inlined it). */
+  readonly inlinedFrom?: string;
+}
+
+export type LineCategory =
+  | 'agree' // one concrete predicted slot, one recorded slot, equal
+  | 'differ' // one concrete predicted slot, one recorded slot, not equal
+  | 'multi-agree' // concrete predictions, several slots on either side, the same set
+  | 'multi-differ' // concrete predictions, several slots on either side, different sets
+  | 'unknown' // a heap site on the line has no static size
+  | 'said-none' // sites on the line, none of them a heap allocation ("no allocation", "stack")
+  | 'no-site'; // the analysis reports nothing on the line
+
+export interface SiteView {
+  readonly column: number;
+  readonly construct: string;
+  readonly expr: string;
+  readonly escapes: boolean;
+  readonly kind: string;
+  /** Predicted slots of every object the site allocates (empty for zero/stack/unknown). */
+  readonly slots: readonly number[];
+  readonly unknownReason?: string;
+  readonly notes?: readonly string[];
+}
+
+export interface LineResult {
+  readonly file: string;
+  readonly line: number;
+  readonly func: string;
+  readonly category: LineCategory;
+  readonly recorded: readonly { bytes: number; objects: number }[];
+  readonly predicted: readonly number[];
+  readonly sites: readonly SiteView[];
+  readonly objects: number;
+  readonly bytes: number;
+  readonly source: string;
+  readonly inlinedFrom?: string;
+  /** For every category but agree / multi-agree: the construct class of issue 13 it looks like. */
+  readonly triage?: string;
+}
+
+export interface Figures {
+  readonly profiledLines: number;
+  readonly comparable: number;
+  readonly comparableAgree: number;
+  readonly multi: number;
+  readonly multiAgree: number;
+  readonly unknown: number;
+  readonly saidNone: number;
+  readonly noSite: number;
+  /** Bytes recorded on module lines, and on lines in each category. */
+  readonly bytes: number;
+  readonly bytesByCategory: Readonly<Record<LineCategory, number>>;
+}
+
+const heapKinds = new Set(['tiny', 'small', 'large', 'unknown']);
+
+function allocates(p: Prediction): boolean {
+  return heapKinds.has(p.kind);
+}
+
+/** A site the tool says puts something on the heap (any of its objects). */
+function heapSite(s: AllocationSite): boolean {
+  return allocates(s.prediction) || (s.objects ?? []).some((o) => allocates(o.prediction));
+}
+
+function unknownSize(s: AllocationSite): boolean {
+  return s.prediction.kind === 'unknown' || (s.objects ?? []).some((o) => o.prediction.kind === 'unknown');
+}
+
+function siteSlots(s: AllocationSite): number[] {
+  const preds = s.objects?.length ? s.objects.map((o) => o.prediction) : [s.prediction];
+  return preds.filter((p) => p.kind === 'tiny' || p.kind === 'small' || p.kind === 'large').map((p) => p.slotBytes);
+}
+
+function view(s: AllocationSite): SiteView {
+  return {
+    column: s.column,
+    construct: s.construct,
+    expr: s.expr,
+    escapes: s.escapes,
+    kind: s.prediction.kind,
+    slots: siteSlots(s),
+    ...(s.unknownReason ? { unknownReason: s.unknownReason } : {}),
+    ...(s.notes?.length ? { notes: s.notes } : {}),
+  };
+}
+
+function sameSet(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** categorise: what the analysis says about one profiled line, against what the runtime recorded there. */
+export function categorise(
+  sitesOnLine: readonly AllocationSite[],
+  recorded: ReadonlySet<number>,
+): { category: LineCategory; predicted: number[] } {
+  if (sitesOnLine.length === 0) return { category: 'no-site', predicted: [] };
+  const heap = sitesOnLine.filter(heapSite);
+  if (heap.length === 0) return { category: 'said-none', predicted: [] };
+  const predicted = new Set(heap.flatMap(siteSlots));
+  const sorted = [...predicted].sort((a, b) => a - b);
+  if (heap.some(unknownSize)) return { category: 'unknown', predicted: sorted };
+  if (predicted.size === 1 && recorded.size === 1) {
+    return { category: sameSet(predicted, recorded) ? 'agree' : 'differ', predicted: sorted };
+  }
+  return { category: sameSet(predicted, recorded) ? 'multi-agree' : 'multi-differ', predicted: sorted };
+}
+
+/** Strips string and rune literals and comments, so the triage patterns see only code. */
+function codeOnly(src: string): string {
+  return src
+    .replace(/`[^`]*`/g, '``')
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/'(?:[^'\\]|\\.)*'/g, "''")
+    .replace(/\/\/.*$/, '');
+}
+
+/**
+ * triage: the construct class of issue 13 a disagreeing line looks like, from the sites and the code
+ * on the line. A routing aid for the report, read by a person: the predictions never use it.
+ */
+export function triage(
+  category: LineCategory,
+  sites: readonly SiteView[],
+  recorded: readonly number[],
+  src: string,
+  goMinor: number,
+): string {
+  const code = codeOnly(src);
+  const closure = sites.find((s) => s.construct === 'closure' && s.slots.length > 0);
+  if ((category === 'differ' || category === 'multi-differ') && closure && recorded.some((r) => r < Math.max(...closure.slots)))
+    return '1 closure captures by reference';
+  if (category === 'said-none' && sites.some((s) => s.kind === 'zero' && s.construct === 'interface-conv') && /\+/.test(code))
+    return '2 concatenation said to be a constant';
+  if (sites.some((s) => /go\.shape/.test(s.expr) || /go\.shape/.test(s.unknownReason ?? ''))) return '8 generic shape';
+  if (category === 'unknown' && sites.some((s) => /type facts/.test(s.unknownReason ?? ''))) return '8 inlined code without type facts';
+  if (/\bmake\(\s*chan\b/.test(code)) return '5 channel';
+  if (/^\s*go\s/.test(code)) return '6 go statement with arguments';
+  if (/\bmap\[/.test(code) || sites.some((s) => s.construct === 'make-map' || /^map\[/.test(s.expr))) return '4 map literal or map growth';
+  if (/^\s*return\b/.test(code) && goMinor >= 27) return '7 stack-buffered append moved at return (go1.27)';
+  if (/\bfmt\.Errorf\(|\berrors\.New\(/.test(code) && (category === 'differ' || category === 'multi-differ'))
+    return '3 conditional site of inlined code';
+  if (category === 'no-site' && /\+=/.test(code)) return '9 string append assignment without a site';
+  if (category === 'no-site' && /^\s*[\w.]+(\[[^\]]*\])+\s*(=|\+\+|--|\+=|-=)/.test(code)) return '4 map literal or map growth';
+  if (category === 'unknown') return 'unknown size (run-time length)';
+  return 'unclassified';
+}
+
+/** compare: every profiled module line against the sites on it. `sourceLine` reads the module's source. */
+export function compare(
+  profiled: readonly ProfiledLine[],
+  sites: readonly AllocationSite[],
+  relPath: (abs: string) => string | undefined,
+  sourceLine: (file: string, line: number) => string,
+  goMinor: number,
+): { lines: LineResult[]; figures: Figures } {
+  const byLine = new Map<string, AllocationSite[]>();
+  for (const s of sites) {
+    const rel = relPath(s.file);
+    if (rel === undefined) continue;
+    const key = `${rel}:${s.line}`;
+    const list = byLine.get(key);
+    if (list) list.push(s);
+    else byLine.set(key, [s]);
+  }
+  const lines: LineResult[] = [];
+  for (const p of profiled) {
+    const onLine = byLine.get(`${p.file}:${p.line}`) ?? [];
+    const recorded = [...p.slots]
+      .map(([bytes, objects]) => ({ bytes, objects }))
+      .sort((a, b) => b.objects - a.objects || a.bytes - b.bytes);
+    const { category, predicted } = categorise(onLine, new Set(p.slots.keys()));
+    const views = onLine.map(view);
+    const source = sourceLine(p.file, p.line);
+    const agreeing = category === 'agree' || category === 'multi-agree';
+    lines.push({
+      file: p.file,
+      line: p.line,
+      func: p.func,
+      category,
+      recorded,
+      predicted,
+      sites: views,
+      objects: p.objects,
+      bytes: p.bytes,
+      source: source.trim(),
+      ...(p.inlinedFrom ? { inlinedFrom: p.inlinedFrom } : {}),
+      ...(agreeing
+        ? {}
+        : {
+            triage: triage(
+              category,
+              views,
+              recorded.map((r) => r.bytes),
+              source,
+              goMinor,
+            ),
+          }),
+    });
+  }
+  lines.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { lines, figures: figures(lines) };
+}
+
+export function figures(lines: readonly LineResult[]): Figures {
+  const count = (c: LineCategory) => lines.filter((l) => l.category === c).length;
+  const bytesByCategory = { agree: 0, differ: 0, 'multi-agree': 0, 'multi-differ': 0, unknown: 0, 'said-none': 0, 'no-site': 0 };
+  for (const l of lines) bytesByCategory[l.category] += l.bytes;
+  return {
+    profiledLines: lines.length,
+    comparable: count('agree') + count('differ'),
+    comparableAgree: count('agree'),
+    multi: count('multi-agree') + count('multi-differ'),
+    multiAgree: count('multi-agree'),
+    unknown: count('unknown'),
+    saidNone: count('said-none'),
+    noSite: count('no-site'),
+    bytes: lines.reduce((n, l) => n + l.bytes, 0),
+    bytesByCategory,
+  };
+}
+
+/** The issue's bar: ≥ 99 % of comparable lines agree, no allocating line said "none"/"stack", ≤ 2 % of lines without a site. */
+export function meetsBar(f: Figures): { ok: boolean; why: string[] } {
+  const why: string[] = [];
+  if (f.comparable > 0 && f.comparableAgree / f.comparable < 0.99)
+    why.push(`comparable agreeing ${pct(f.comparableAgree, f.comparable)} < 99 %`);
+  if (f.saidNone > 0) why.push(`${f.saidNone} allocating lines said "no allocation"/"stack"`);
+  if (f.profiledLines > 0 && f.noSite / f.profiledLines > 0.02) why.push(`lines without a site ${pct(f.noSite, f.profiledLines)} > 2 %`);
+  return { ok: why.length === 0, why };
+}
+
+export function pct(n: number, d: number): string {
+  return d === 0 ? '–' : `${((100 * n) / d).toFixed(1)} %`;
+}

@@ -1,0 +1,431 @@
+// `npm run fidelity:real`: the real-code accuracy suite of issue 13. For each pinned third-party module
+// and each Go toolchain: fetch it through the Go module proxy (cache: .cache/fidelity-real/gomodcache),
+// copy it into a writable temp dir, run its own tests and benchmarks with -memprofilerate=1, analyse it
+// with `dist/cli.js analyze --json --tests` on the same toolchain, and compare every profiled line inside
+// the module with the sites there (compare.ts). Writes a JSON report and a markdown summary.
+//
+// Flags: --go 1.21,1.27 (toolchains: $GHL_GO_TOOLCHAINS/go-1.NN/bin/go, default .cache/go)
+//        --modules uuid,toml (substrings of the module paths)   --benchtime 20x   --out test/fidelity/real-report
+//        --require: exit 1 unless every module and version meets the issue's bar (compare.ts meetsBar).
+// A module that fails to fetch, build or analyse is reported with the error; the run goes on.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import type { AllocationSite } from '../../../src/core/sites/site.ts';
+import { compare, meetsBar, pct, type Figures, type LineResult, type ProfiledLine } from './compare.ts';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/** The modules: popular, no cgo, their own tests and benchmarks, go.mod at or below go1.21. Pinned. */
+export const realModules: readonly { path: string; version: string; why: string }[] = [
+  { path: 'github.com/google/uuid', version: 'v1.6.0', why: 'no go directive (language go1.16): per-loop variables' },
+  { path: 'github.com/BurntSushi/toml', version: 'v1.6.0', why: 'go 1.18: reflection-heavy encoder/decoder, several packages' },
+  { path: 'github.com/gorilla/mux', version: 'v1.8.1', why: 'go 1.20: string building, regexps, maps, closures' },
+  { path: 'github.com/valyala/fastjson', version: 'v1.6.4', why: 'go 1.12: allocation-avoiding parser with arenas and pools' },
+];
+
+const { values: args } = parseArgs({
+  options: {
+    go: { type: 'string', default: '1.21,1.27' },
+    modules: { type: 'string' },
+    benchtime: { type: 'string', default: '20x' },
+    out: { type: 'string', default: join(repoRoot, 'test', 'fidelity', 'real-report') },
+    require: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const cacheDir = join(repoRoot, '.cache', 'fidelity-real');
+const goModCache = join(cacheDir, 'gomodcache');
+const toolchainsDir = process.env.GHL_GO_TOOLCHAINS ?? join(repoRoot, '.cache', 'go');
+const cli = join(repoRoot, 'dist', 'cli.js');
+const minutes = 60_000;
+
+function goEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local', GOMODCACHE: goModCache, GOFLAGS: '-mod=mod', GOWORK: 'off' };
+  delete env.GOEXPERIMENT;
+  delete env.GOARCH;
+  return env;
+}
+
+function tail(s: string | Buffer | null | undefined, n = 1500): string {
+  const t = String(s ?? '').trim();
+  return t.length > n ? '…' + t.slice(-n) : t;
+}
+
+function failed(r: SpawnSyncReturns<string | Buffer>, what: string): string | undefined {
+  if (r.error) return `${what}: ${r.error.message}`;
+  if (r.status !== 0) return `${what}: exit ${r.status ?? r.signal}\n${tail(r.stderr)}`;
+  return undefined;
+}
+
+function run(cmd: string, argv: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = goEnv()): SpawnSyncReturns<string> {
+  return spawnSync(cmd, argv, { cwd, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 << 20 });
+}
+
+/** makeWritable: the module cache is read-only; the copy's tests may write (go.sum, testdata output). */
+function makeWritable(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    chmodSync(p, e.isDirectory() ? 0o755 : 0o644);
+    if (e.isDirectory()) makeWritable(p);
+  }
+}
+
+interface Toolchain {
+  readonly want: string;
+  readonly goBin: string;
+  readonly version: string;
+  readonly minor: number;
+}
+
+function toolchain(want: string): Toolchain | { want: string; error: string } {
+  const minorText = /^1\.(\d+)/.exec(want)?.[1];
+  if (!minorText) return { want, error: `not a Go version: ${want}` };
+  const goBin = join(toolchainsDir, `go-1.${minorText}`, 'bin', 'go');
+  if (!existsSync(goBin)) return { want, error: `no toolchain at ${goBin} (scripts/install-go-toolchains.sh)` };
+  const r = run(goBin, ['env', 'GOVERSION'], repoRoot, 2 * minutes);
+  const err = failed(r, 'go env');
+  if (err) return { want, error: err };
+  return { want, goBin, version: r.stdout.trim(), minor: Number(minorText) };
+}
+
+/** decodeProfile: the module lines of one heap profile (the sample's leaf location, innermost module frame). */
+function profiledLines(file: string, moduleRoot: string, into: Map<string, { p: ProfiledLine; slots: Map<number, number> }>): void {
+  let raw = readFileSync(file);
+  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw, { maxOutputLength: 1 << 30 });
+  const prof = Profile.decode(raw);
+  const str = prof.stringTable.strings;
+  const types = prof.sampleType.map((t) => str[Number(t.type)]);
+  const objIdx = types.indexOf('alloc_objects');
+  const bytesIdx = types.indexOf('alloc_space');
+  if (objIdx < 0 || bytesIdx < 0) throw new Error(`${file}: not a heap profile (sample types ${types.join(', ')})`);
+  const funcs = new Map(prof.function.map((f) => [Number(f.id), { name: str[Number(f.name)] ?? '', file: str[Number(f.filename)] ?? '' }]));
+  const locs = new Map(prof.location.map((l) => [Number(l.id), l]));
+  const prefix = moduleRoot + sep;
+  for (const s of prof.sample) {
+    const objects = Number(s.value[objIdx] ?? 0);
+    if (objects === 0) continue;
+    const leaf = locs.get(Number(s.locationId[0]));
+    if (!leaf) continue;
+    // Line[] lists the inlined frames innermost first: the first one in the module is the module line
+    // whose code (its own or inlined into it) called into the runtime.
+    let inlinedFrom: string | undefined;
+    let hit: { rel: string; line: number; func: string } | undefined;
+    for (const ln of leaf.line) {
+      const f = funcs.get(Number(ln.functionId));
+      if (!f) continue;
+      if (f.file.startsWith(prefix)) {
+        hit = { rel: relative(moduleRoot, f.file).split(sep).join('/'), line: Number(ln.line), func: f.name };
+        break;
+      }
+      inlinedFrom ??= f.name;
+    }
+    if (!hit) continue;
+    const slotLabel = s.label.find((l) => str[Number(l.key)] === 'bytes');
+    const slot = slotLabel ? Number(slotLabel.num) : 0;
+    const bytes = Number(s.value[bytesIdx] ?? 0);
+    const key = `${hit.rel}:${hit.line}`;
+    let e = into.get(key);
+    if (!e) {
+      const slots = new Map<number, number>();
+      e = {
+        slots,
+        p: { file: hit.rel, line: hit.line, func: hit.func, slots, objects: 0, bytes: 0, ...(inlinedFrom ? { inlinedFrom } : {}) },
+      };
+      into.set(key, e);
+    }
+    e.slots.set(slot, (e.slots.get(slot) ?? 0) + objects);
+    e.p = { ...e.p, objects: e.p.objects + objects, bytes: e.p.bytes + bytes };
+  }
+}
+
+interface RunReport {
+  readonly module: string;
+  readonly version: string;
+  readonly go: string;
+  readonly error?: string;
+  readonly packages?: readonly { pkg: string; ok: boolean; error?: string }[];
+  readonly figures?: Figures;
+  readonly bar?: { ok: boolean; why: string[] };
+  readonly analysis?: { sites: number; heapSites: number; errors: readonly string[] };
+  /** Every line that does not agree (agreeing lines are counted in figures only). */
+  readonly lines?: readonly LineResult[];
+}
+
+function fetchModule(mod: { path: string; version: string }, goBin: string): { dir: string } | { error: string } {
+  mkdirSync(goModCache, { recursive: true });
+  const r = run(goBin, ['mod', 'download', '-json', `${mod.path}@${mod.version}`], cacheDir, 10 * minutes);
+  let info: { Dir?: string; Error?: string } = {};
+  try {
+    info = JSON.parse(r.stdout) as typeof info;
+  } catch {
+    // the error below says what went wrong
+  }
+  if (info.Error) return { error: `go mod download: ${info.Error}` };
+  const err = failed(r, 'go mod download');
+  if (err) return { error: err };
+  if (!info.Dir) return { error: 'go mod download printed no Dir' };
+  return { dir: info.Dir };
+}
+
+function runModule(mod: { path: string; version: string }, tc: Toolchain, work: string): RunReport {
+  const base = { module: mod.path, version: mod.version, go: tc.version };
+  const fetched = fetchModule(mod, tc.goBin);
+  if ('error' in fetched) return { ...base, error: fetched.error };
+  const root = join(work, `${mod.path.replace(/[/]/g, '_')}@${mod.version}-${tc.version}`);
+  cpSync(fetched.dir, root, { recursive: true });
+  makeWritable(root);
+  const listed = run(tc.goBin, ['list', '-f', '{{.ImportPath}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}', './...'], root, 10 * minutes);
+  const listErr = failed(listed, 'go list');
+  if (listErr) return { ...base, error: listErr };
+  const pkgs = listed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter(([, t, x]) => Number(t) + Number(x) > 0)
+    .map(([p]) => p ?? '');
+  const profDir = join(root, '.ghl-profiles');
+  mkdirSync(profDir);
+  const packages: { pkg: string; ok: boolean; error?: string }[] = [];
+  const lines = new Map<string, { p: ProfiledLine; slots: Map<number, number> }>();
+  for (const [i, pkg] of pkgs.entries()) {
+    const prof = join(profDir, `${i}.pb.gz`);
+    process.stderr.write(`  ${tc.version} go test ${pkg}\n`);
+    const r = run(
+      tc.goBin,
+      ['test', '-count=1', '-run', '.', '-bench', '.', '-benchtime', args.benchtime, '-timeout', '600s'].concat([
+        '-memprofilerate',
+        '1',
+        '-memprofile',
+        prof,
+        '-o',
+        join(profDir, `${i}.test`),
+        pkg,
+      ]),
+      root,
+      20 * minutes,
+    );
+    // A failing test still leaves its profile: its lines count, and the failure is reported.
+    const err = failed(r, 'go test');
+    packages.push({ pkg, ok: !err, ...(err ? { error: tail(r.stdout + '\n' + r.stderr, 800) } : {}) });
+    if (!existsSync(prof)) continue;
+    try {
+      profiledLines(prof, root, lines);
+    } catch (e) {
+      packages.push({ pkg, ok: false, error: (e as Error).message });
+    }
+  }
+  rmSync(profDir, { recursive: true, force: true });
+
+  process.stderr.write(`  ${tc.version} analyze --json --tests\n`);
+  const outFile = join(work, 'analyze.json');
+  const fd = openSync(outFile, 'w');
+  const a = spawnSync(process.execPath, [cli, 'analyze', root, '--json', '--tests', '--timeout', '1200'], {
+    cwd: root,
+    env: { ...goEnv(), GO_HEAP_LENS_GO: tc.goBin },
+    stdio: ['ignore', fd, 'pipe'],
+    encoding: 'utf8',
+    timeout: 25 * minutes,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 << 20,
+  });
+  closeSync(fd);
+  let result: { sites: AllocationSite[]; errors: { kind: string; message: string }[] };
+  try {
+    result = JSON.parse(readFileSync(outFile, 'utf8')) as typeof result;
+  } catch {
+    return { ...base, packages, error: failed(a, 'analyze') ?? `analyze: no JSON\n${tail(a.stderr)}` };
+  }
+  const srcCache = new Map<string, string[]>();
+  const sourceLine = (file: string, line: number): string => {
+    let text = srcCache.get(file);
+    if (!text) {
+      try {
+        text = readFileSync(join(root, file), 'utf8').split('\n');
+      } catch {
+        text = [];
+      }
+      srcCache.set(file, text);
+    }
+    return text[line - 1] ?? '';
+  };
+  const relPath = (abs: string): string | undefined => {
+    const r = relative(root, abs);
+    return r.startsWith('..') || r === abs ? undefined : r.split(sep).join('/');
+  };
+  const { lines: compared, figures } = compare(
+    [...lines.values()].map((e) => e.p),
+    result.sites,
+    relPath,
+    sourceLine,
+    tc.minor,
+  );
+  if (!args.keep) rmSync(root, { recursive: true, force: true });
+  return {
+    ...base,
+    packages,
+    figures,
+    bar: meetsBar(figures),
+    analysis: {
+      sites: result.sites.length,
+      heapSites: result.sites.filter((s) => s.escapes).length,
+      errors: result.errors.map((e) => `${e.kind}: ${e.message}`.slice(0, 400)),
+    },
+    lines: compared.filter((l) => l.category !== 'agree' && l.category !== 'multi-agree'),
+  };
+}
+
+function slotsText(xs: readonly { bytes: number; objects: number }[]): string {
+  return xs.map((x) => `${x.bytes} B×${x.objects}`).join(', ');
+}
+
+function siteText(l: LineResult): string {
+  if (l.sites.length === 0) return '(no site)';
+  return l.sites
+    .map(
+      (s) =>
+        `${s.construct} \`${s.expr.slice(0, 60)}\` ${s.escapes ? 'heap' : 'stack'} ${s.kind}${s.slots.length ? ' ' + s.slots.join('/') + ' B' : ''}`,
+    )
+    .join('; ');
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function markdown(reports: readonly RunReport[], started: string): string {
+  const out: string[] = [];
+  out.push('# Real-code accuracy report (issue 13)', '');
+  out.push(
+    `Generated by \`npm run fidelity:real\` (test/fidelity/real/run.ts) on ${started}, benchtime ${args.benchtime}.`,
+    "Each module's own tests and benchmarks ran with `-memprofilerate=1`; every module line the profile records",
+    'allocations on (leaf location, innermost frame inside the module) is compared with the sites of',
+    '`go-heap-lens analyze --json --tests` on that line (test/fidelity/real/compare.ts). Counts of objects',
+    'vary with how the tests ran; the comparison uses only which slots a line records.',
+    '',
+    '| module | Go | profiled lines | comparable agree | multi-slot agree | said none/stack | no site | unknown size | bar |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of reports) {
+    const f = r.figures;
+    if (!f) {
+      out.push(`| ${r.module}@${r.version} | ${r.go} | error: ${cell((r.error ?? '').split('\n')[0] ?? '')} | | | | | | |`);
+      continue;
+    }
+    out.push(
+      `| ${r.module}@${r.version} | ${r.go} | ${f.profiledLines} | ${f.comparableAgree}/${f.comparable} (${pct(f.comparableAgree, f.comparable)}) | ` +
+        `${f.multiAgree}/${f.multi} | ${f.saidNone} | ${f.noSite} (${pct(f.noSite, f.profiledLines)}) | ${f.unknown} | ${r.bar?.ok ? 'met' : 'not met'} |`,
+    );
+  }
+  const failedPkgs = reports.flatMap((r) => (r.packages ?? []).filter((p) => !p.ok).map((p) => `${r.go} ${p.pkg}`));
+  if (failedPkgs.length) out.push('', `Packages whose tests failed (their profiles still count): ${failedPkgs.join(', ')}.`);
+  out.push('', '## Disagreements by construct class', '');
+  out.push(
+    'Triage by the sites and the code on each line (compare.ts `triage`), one example per module and version, the rest counted.',
+    '',
+  );
+  const byClass = new Map<string, { r: RunReport; l: LineResult }[]>();
+  for (const r of reports)
+    for (const l of r.lines ?? []) {
+      if (l.category === 'unknown') continue;
+      const k = l.triage ?? 'unclassified';
+      const list = byClass.get(k);
+      if (list) list.push({ r, l });
+      else byClass.set(k, [{ r, l }]);
+    }
+  for (const [cls, items] of [...byClass].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(`### ${cls} (${items.length} lines)`, '');
+    out.push('| module / Go | line | code | recorded slots | sites | category |', '|---|---|---|---|---|---|');
+    const seen = new Map<string, number>();
+    for (const { r, l } of items) {
+      const k = `${r.module}/${r.go}`;
+      const n = seen.get(k) ?? 0;
+      seen.set(k, n + 1);
+      if (n >= 3) continue;
+      out.push(
+        `| ${r.module.split('/').pop()} ${r.go} | ${l.file}:${l.line} | \`${cell(l.source.slice(0, 90))}\` | ${slotsText(l.recorded)} | ${cell(siteText(l))} | ${l.category} |`,
+      );
+    }
+    const more = [...seen].filter(([, n]) => n > 3).map(([k, n]) => `${k}: ${n - 3} more`);
+    if (more.length) out.push('', `(${more.join('; ')})`);
+    out.push('');
+  }
+  const unknown = reports.flatMap((r) => (r.lines ?? []).filter((l) => l.category === 'unknown').map((l) => ({ r, l })));
+  out.push('## Unknown-size lines', '', `${unknown.length} lines over all runs; the heaviest ten by recorded bytes:`, '');
+  out.push('| module / Go | line | code | recorded slots | sites |', '|---|---|---|---|---|');
+  for (const { r, l } of unknown.sort((a, b) => b.l.bytes - a.l.bytes).slice(0, 10))
+    out.push(
+      `| ${r.module.split('/').pop()} ${r.go} | ${l.file}:${l.line} | \`${cell(l.source.slice(0, 90))}\` | ${slotsText(l.recorded.slice(0, 4))} | ${cell(siteText(l))} |`,
+    );
+  out.push('');
+  return out.join('\n');
+}
+
+function main(): number {
+  if (!existsSync(cli)) {
+    process.stderr.write(`fidelity:real: ${cli} is missing: npm run build first\n`);
+    return 2;
+  }
+  const started = new Date().toISOString().slice(0, 16) + 'Z';
+  const want = args.modules?.split(',') ?? [];
+  const mods = realModules.filter((m) => want.length === 0 || want.some((w) => m.path.includes(w)));
+  const work = mkdtempSync(join(tmpdir(), 'ghl-real-'));
+  const reports: RunReport[] = [];
+  try {
+    for (const v of args.go.split(',')) {
+      const tc = toolchain(v.trim());
+      if ('error' in tc) {
+        for (const m of mods) reports.push({ module: m.path, version: m.version, go: tc.want, error: tc.error });
+        continue;
+      }
+      for (const m of mods) {
+        process.stderr.write(`${m.path}@${m.version} on ${tc.version}\n`);
+        let r: RunReport;
+        try {
+          r = runModule(m, tc, work);
+        } catch (e) {
+          r = { module: m.path, version: m.version, go: tc.version, error: (e as Error).stack ?? String(e) };
+        }
+        reports.push(r);
+        const f = r.figures;
+        process.stderr.write(
+          f
+            ? `  ${f.profiledLines} lines: comparable ${f.comparableAgree}/${f.comparable}, said-none ${f.saidNone}, no site ${f.noSite}, unknown ${f.unknown}\n`
+            : `  error: ${r.error}\n`,
+        );
+      }
+    }
+  } finally {
+    if (statSync(work, { throwIfNoEntry: false })) rmSync(work, { recursive: true, force: true });
+  }
+  const json = { generated: started, benchtime: args.benchtime, modules: realModules, runs: reports };
+  writeFileSync(`${args.out}.json`, JSON.stringify(json, null, 1) + '\n');
+  writeFileSync(`${args.out}.md`, markdown(reports, started));
+  process.stderr.write(`wrote ${args.out}.json and ${args.out}.md\n`);
+  if (args.require) {
+    const missed = reports.filter((r) => !r.bar?.ok);
+    for (const r of missed) process.stderr.write(`bar not met: ${r.module} ${r.go}: ${r.error ?? r.bar?.why.join('; ')}\n`);
+    return missed.length ? 1 : 0;
+  }
+  return 0;
+}
+
+process.exitCode = main();
