@@ -6,7 +6,7 @@ import { suite, test } from 'node:test';
 import { classify, stackPrediction, unknownPrediction } from '../../src/core/alloc/malloc.ts';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite, Construct } from '../../src/core/sites/site.ts';
-import { categorise, compare, meetsBar, type ProfiledLine } from '../fidelity/real/compare.ts';
+import { categorise, compare, linesFromJoin, meetsBar, type ProfiledLine } from '../fidelity/real/compare.ts';
 
 const rules = rulesFor('go1.21');
 const root = '/m';
@@ -75,6 +75,54 @@ suite('real-code accuracy: comparing profiled lines with sites', () => {
     const bar = meetsBar(figures);
     assert.equal(bar.ok, false);
     assert.equal(bar.why.length, 2);
+  });
+
+  test('linesFromJoin: measured sites give their line its recorded slots; unattributed module lines come without slots', () => {
+    const a = site(5, 'new', 'new(T)', heap(40));
+    const b = site(5, 'new', 'new(U)', heap(16));
+    const measured = (slots: [number, number][]) => ({
+      objects: slots.reduce((n, [, o]) => n + o, 0),
+      bytes: slots.reduce((n, [s, o]) => n + s * o, 0),
+      inuseObjects: 0,
+      inuseBytes: 0,
+      slots: slots.map(([bytes, objects]) => ({ bytes, objects })),
+      share: 0,
+      verdict: 'confirmed' as const,
+    });
+    const rel = (abs: string) => (abs.startsWith(root + '/') ? abs.slice(root.length + 1) : undefined);
+    const lines = linesFromJoin(
+      [
+        {
+          sites: [
+            { site: a, measured: measured([[48, 2]]) },
+            { site: b, measured: measured([[16, 1]]) },
+          ],
+          unattributed: [
+            { function: 'm.f', file: `${root}/a.go`, line: 9, objects: 3, bytes: 480, reason: 'map growth on insert' },
+            { function: 'runtime.malg', file: '/go/src/runtime/proc.go', line: 1, objects: 1, bytes: 416, reason: 'runtime-internal' },
+          ],
+        },
+        { sites: [{ site: a, measured: measured([[48, 1]]) }], unattributed: [] },
+      ],
+      rel,
+    );
+    assert.deepEqual(
+      lines.map((l) => [l.file, l.line, [...l.slots].sort(), l.objects, l.bytes, l.reason]),
+      [
+        [
+          'a.go',
+          5,
+          [
+            [16, 1],
+            [48, 3],
+          ],
+          4,
+          160,
+          undefined,
+        ],
+        ['a.go', 9, [], 3, 480, 'map growth on insert'],
+      ],
+    );
   });
 
   test('triage reads code, not literals: a "+" inside a string is no concatenation', () => {

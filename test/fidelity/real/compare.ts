@@ -1,10 +1,13 @@
 // Real-code accuracy (issue 13): the lines of a third-party module that its own tests and benchmarks
 // allocated on, at -memprofilerate=1, against the sites `go-heap-lens analyze --json --tests` reports
-// there. Pure: run.ts fetches, runs and decodes; this file compares and reports.
+// there. Pure: run.ts fetches, runs, and joins each profile to the sites with the product's own join
+// (src/core/profile/join.ts); this file turns the join into lines and compares them.
 //
 // The unit of comparison is a source line, not a sample count: which slots a line records is fixed by
 // the code (the `bytes` label is the size-class slot), how many objects depends on how the tests ran.
 import type { Prediction } from '../../../src/core/alloc/malloc.ts';
+import type { MeasuredSite } from '../../../src/core/profile/join.ts';
+import type { UnattributedSample } from '../../../src/core/profile/types.ts';
 import type { AllocationSite } from '../../../src/core/sites/site.ts';
 
 /** One module line the profile recorded allocations on: the recorded slots (bytes → objects). */
@@ -14,12 +17,52 @@ export interface ProfiledLine {
   readonly line: number;
   /** The function the line belongs to (the module frame of the sample's leaf location). */
   readonly func: string;
-  /** Recorded slot bytes → objects. */
+  /** Recorded slot bytes → objects, of the samples the join attributed to sites on this line. */
   readonly slots: ReadonlyMap<number, number>;
   readonly objects: number;
   readonly bytes: number;
-  /** The innermost inlined frame when it is outside the module (the module line inlined it). */
-  readonly inlinedFrom?: string;
+  /** Why the join attributed some samples of this line to no site (join.ts lineReason). */
+  readonly reason?: string;
+}
+
+type MutableLine = { -readonly [K in keyof ProfiledLine]: ProfiledLine[K] } & { slots: Map<number, number> };
+
+/**
+ * linesFromJoin: the module lines of one or more joins (one per profiled package): the lines of the
+ * sites the join measured, with their recorded slots, and the module lines of its unattributed samples
+ * (no site takes them). Samples outside the module (the runtime's own, the standard library, code
+ * inlined from it that no site explains) are not module lines.
+ */
+export function linesFromJoin(
+  joins: readonly { readonly sites: readonly MeasuredSite[]; readonly unattributed: readonly UnattributedSample[] }[],
+  relPath: (abs: string) => string | undefined,
+): ProfiledLine[] {
+  const lines = new Map<string, MutableLine>();
+  const at = (file: string, line: number, func: string): MutableLine => {
+    const k = `${file}:${line}`;
+    let l = lines.get(k);
+    if (!l) lines.set(k, (l = { file, line, func, slots: new Map(), objects: 0, bytes: 0 }));
+    return l;
+  };
+  for (const j of joins) {
+    for (const { site, measured } of j.sites) {
+      const rel = relPath(site.file);
+      if (rel === undefined) continue;
+      const l = at(rel, site.line, site.func ?? '');
+      for (const s of measured.slots) l.slots.set(s.bytes, (l.slots.get(s.bytes) ?? 0) + s.objects);
+      l.objects += measured.objects;
+      l.bytes += measured.bytes;
+    }
+    for (const u of j.unattributed) {
+      const rel = relPath(u.file);
+      if (rel === undefined) continue;
+      const l = at(rel, u.line, u.function);
+      l.objects += u.objects;
+      l.bytes += u.bytes;
+      l.reason ??= u.reason;
+    }
+  }
+  return [...lines.values()];
 }
 
 export type LineCategory =
@@ -54,7 +97,8 @@ export interface LineResult {
   readonly objects: number;
   readonly bytes: number;
   readonly source: string;
-  readonly inlinedFrom?: string;
+  /** Why the join left samples of this line unattributed. */
+  readonly reason?: string;
   /** For every category but agree / multi-agree: the construct class of issue 13 it looks like. */
   readonly triage?: string;
 }
@@ -81,11 +125,16 @@ function allocates(p: Prediction): boolean {
 
 /** A site the tool says puts something on the heap (any of its objects). */
 function heapSite(s: AllocationSite): boolean {
-  return allocates(s.prediction) || (s.objects ?? []).some((o) => allocates(o.prediction));
+  return (
+    allocates(s.prediction) ||
+    (s.objects ?? []).some((o) => allocates(o.prediction)) ||
+    (s.dynamic ?? []).some((r) => allocates(r.prediction))
+  );
 }
 
+/** No static size: unknown, or a class that depends on a run-time n (the dynamic rows). */
 function unknownSize(s: AllocationSite): boolean {
-  return s.prediction.kind === 'unknown' || (s.objects ?? []).some((o) => o.prediction.kind === 'unknown');
+  return s.prediction.kind === 'unknown' || Boolean(s.dynamic?.length) || (s.objects ?? []).some((o) => o.prediction.kind === 'unknown');
 }
 
 function siteSlots(s: AllocationSite): number[] {
@@ -205,7 +254,7 @@ export function compare(
       objects: p.objects,
       bytes: p.bytes,
       source: source.trim(),
-      ...(p.inlinedFrom ? { inlinedFrom: p.inlinedFrom } : {}),
+      ...(p.reason ? { reason: p.reason } : {}),
       ...(agreeing
         ? {}
         : {

@@ -1,8 +1,9 @@
 // `npm run fidelity:real`: the real-code accuracy suite of issue 13. For each pinned third-party module
 // and each Go toolchain: fetch it through the Go module proxy (cache: .cache/fidelity-real/gomodcache),
 // copy it into a writable temp dir, run its own tests and benchmarks with -memprofilerate=1, analyse it
-// with `dist/cli.js analyze --json --tests` on the same toolchain, and compare every profiled line inside
-// the module with the sites there (compare.ts). Writes a JSON report and a markdown summary.
+// with `dist/cli.js analyze --json --tests` on the same toolchain, join each profile to the sites with the
+// product's join (src/core/profile), and compare every profiled line inside the module with the sites
+// there (compare.ts). Writes a JSON report and a markdown summary.
 //
 // Flags: --go 1.21,1.27 (toolchains: $GHL_GO_TOOLCHAINS/go-1.NN/bin/go, default .cache/go)
 //        --modules uuid,toml (substrings of the module paths)   --benchtime 20x   --out test/fidelity/real-report
@@ -26,10 +27,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import { decodeHeapProfile } from '../../../src/core/profile/decode.ts';
+import type { ProfileJoin } from '../../../src/core/profile/join.ts';
 import type { AllocationSite } from '../../../src/core/sites/site.ts';
-import { compare, meetsBar, pct, type Figures, type LineResult, type ProfiledLine } from './compare.ts';
+import { joinProfileWithAnalysis, readProfileFile } from '../../../src/toolchain/profileFile.ts';
+import { compare, linesFromJoin, meetsBar, pct, type Figures, type LineResult } from './compare.ts';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -107,56 +109,6 @@ function toolchain(want: string): Toolchain | { want: string; error: string } {
   return { want, goBin, version: r.stdout.trim(), minor: Number(minorText) };
 }
 
-/** decodeProfile: the module lines of one heap profile (the sample's leaf location, innermost module frame). */
-function profiledLines(file: string, moduleRoot: string, into: Map<string, { p: ProfiledLine; slots: Map<number, number> }>): void {
-  let raw = readFileSync(file);
-  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw, { maxOutputLength: 1 << 30 });
-  const prof = Profile.decode(raw);
-  const str = prof.stringTable.strings;
-  const types = prof.sampleType.map((t) => str[Number(t.type)]);
-  const objIdx = types.indexOf('alloc_objects');
-  const bytesIdx = types.indexOf('alloc_space');
-  if (objIdx < 0 || bytesIdx < 0) throw new Error(`${file}: not a heap profile (sample types ${types.join(', ')})`);
-  const funcs = new Map(prof.function.map((f) => [Number(f.id), { name: str[Number(f.name)] ?? '', file: str[Number(f.filename)] ?? '' }]));
-  const locs = new Map(prof.location.map((l) => [Number(l.id), l]));
-  const prefix = moduleRoot + sep;
-  for (const s of prof.sample) {
-    const objects = Number(s.value[objIdx] ?? 0);
-    if (objects === 0) continue;
-    const leaf = locs.get(Number(s.locationId[0]));
-    if (!leaf) continue;
-    // Line[] lists the inlined frames innermost first: the first one in the module is the module line
-    // whose code (its own or inlined into it) called into the runtime.
-    let inlinedFrom: string | undefined;
-    let hit: { rel: string; line: number; func: string } | undefined;
-    for (const ln of leaf.line) {
-      const f = funcs.get(Number(ln.functionId));
-      if (!f) continue;
-      if (f.file.startsWith(prefix)) {
-        hit = { rel: relative(moduleRoot, f.file).split(sep).join('/'), line: Number(ln.line), func: f.name };
-        break;
-      }
-      inlinedFrom ??= f.name;
-    }
-    if (!hit) continue;
-    const slotLabel = s.label.find((l) => str[Number(l.key)] === 'bytes');
-    const slot = slotLabel ? Number(slotLabel.num) : 0;
-    const bytes = Number(s.value[bytesIdx] ?? 0);
-    const key = `${hit.rel}:${hit.line}`;
-    let e = into.get(key);
-    if (!e) {
-      const slots = new Map<number, number>();
-      e = {
-        slots,
-        p: { file: hit.rel, line: hit.line, func: hit.func, slots, objects: 0, bytes: 0, ...(inlinedFrom ? { inlinedFrom } : {}) },
-      };
-      into.set(key, e);
-    }
-    e.slots.set(slot, (e.slots.get(slot) ?? 0) + objects);
-    e.p = { ...e.p, objects: e.p.objects + objects, bytes: e.p.bytes + bytes };
-  }
-}
-
 interface RunReport {
   readonly module: string;
   readonly version: string;
@@ -166,6 +118,8 @@ interface RunReport {
   readonly figures?: Figures;
   readonly bar?: { ok: boolean; why: string[] };
   readonly analysis?: { sites: number; heapSites: number; errors: readonly string[] };
+  /** The product's join over all the module's profiles: site verdicts, bytes attributed to a site. */
+  readonly join?: { confirmed: number; differs: number; resolved: number; totalBytes: number; attributedBytes: number; warnings: string[] };
   /** Every line that does not agree (agreeing lines are counted in figures only). */
   readonly lines?: readonly LineResult[];
 }
@@ -186,7 +140,7 @@ function fetchModule(mod: { path: string; version: string }, goBin: string): { d
   return { dir: info.Dir };
 }
 
-function runModule(mod: { path: string; version: string }, tc: Toolchain, work: string): RunReport {
+async function runModule(mod: { path: string; version: string }, tc: Toolchain, work: string): Promise<RunReport> {
   const base = { module: mod.path, version: mod.version, go: tc.version };
   const fetched = fetchModule(mod, tc.goBin);
   if ('error' in fetched) return { ...base, error: fetched.error };
@@ -205,7 +159,7 @@ function runModule(mod: { path: string; version: string }, tc: Toolchain, work: 
   const profDir = join(root, '.ghl-profiles');
   mkdirSync(profDir);
   const packages: { pkg: string; ok: boolean; error?: string }[] = [];
-  const lines = new Map<string, { p: ProfiledLine; slots: Map<number, number> }>();
+  const profiles: { pkg: string; file: string }[] = [];
   for (const [i, pkg] of pkgs.entries()) {
     const prof = join(profDir, `${i}.pb.gz`);
     process.stderr.write(`  ${tc.version} go test ${pkg}\n`);
@@ -226,14 +180,8 @@ function runModule(mod: { path: string; version: string }, tc: Toolchain, work: 
     // A failing test still leaves its profile: its lines count, and the failure is reported.
     const err = failed(r, 'go test');
     packages.push({ pkg, ok: !err, ...(err ? { error: tail(r.stdout + '\n' + r.stderr, 800) } : {}) });
-    if (!existsSync(prof)) continue;
-    try {
-      profiledLines(prof, root, lines);
-    } catch (e) {
-      packages.push({ pkg, ok: false, error: (e as Error).message });
-    }
+    if (existsSync(prof)) profiles.push({ pkg, file: prof });
   }
-  rmSync(profDir, { recursive: true, force: true });
 
   process.stderr.write(`  ${tc.version} analyze --json --tests\n`);
   const outFile = join(work, 'analyze.json');
@@ -254,6 +202,16 @@ function runModule(mod: { path: string; version: string }, tc: Toolchain, work: 
   } catch {
     return { ...base, packages, error: failed(a, 'analyze') ?? `analyze: no JSON\n${tail(a.stderr)}` };
   }
+  const joins: ProfileJoin[] = [];
+  for (const p of profiles) {
+    try {
+      const profile = decodeHeapProfile(await readProfileFile(p.file));
+      joins.push(await joinProfileWithAnalysis(profile, result.sites, [root], { file: p.file, mismatch: 'warn' }));
+    } catch (e) {
+      packages.push({ pkg: p.pkg, ok: false, error: `profile: ${(e as Error).message}` });
+    }
+  }
+  rmSync(profDir, { recursive: true, force: true });
   const srcCache = new Map<string, string[]>();
   const sourceLine = (file: string, line: number): string => {
     let text = srcCache.get(file);
@@ -272,7 +230,10 @@ function runModule(mod: { path: string; version: string }, tc: Toolchain, work: 
     return r.startsWith('..') || r === abs ? undefined : r.split(sep).join('/');
   };
   const { lines: compared, figures } = compare(
-    [...lines.values()].map((e) => e.p),
+    linesFromJoin(
+      joins.map((j) => ({ sites: j.sites, unattributed: j.summary.unattributed })),
+      relPath,
+    ),
     result.sites,
     relPath,
     sourceLine,
@@ -284,6 +245,14 @@ function runModule(mod: { path: string; version: string }, tc: Toolchain, work: 
     packages,
     figures,
     bar: meetsBar(figures),
+    join: {
+      confirmed: joins.reduce((n, j) => n + j.sites.filter((m) => m.measured.verdict === 'confirmed').length, 0),
+      differs: joins.reduce((n, j) => n + j.sites.filter((m) => m.measured.verdict === 'differs').length, 0),
+      resolved: joins.reduce((n, j) => n + j.sites.filter((m) => m.measured.verdict === 'resolved').length, 0),
+      totalBytes: joins.reduce((n, j) => n + j.summary.totalBytes, 0),
+      attributedBytes: joins.reduce((n, j) => n + j.summary.totalBytes * j.summary.attributedBytesShare, 0),
+      warnings: joins.flatMap((j) => j.summary.warnings),
+    },
     analysis: {
       sites: result.sites.length,
       heapSites: result.sites.filter((s) => s.escapes).length,
@@ -321,18 +290,19 @@ function markdown(reports: readonly RunReport[], started: string): string {
     '`go-heap-lens analyze --json --tests` on that line (test/fidelity/real/compare.ts). Counts of objects',
     'vary with how the tests ran; the comparison uses only which slots a line records.',
     '',
-    '| module | Go | profiled lines | comparable agree | multi-slot agree | said none/stack | no site | unknown size | bar |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| module | Go | profiled lines | comparable agree | multi-slot agree | said none/stack | no site | unknown size | bar | sites confirmed / differs / resolved | profile bytes on a site |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of reports) {
     const f = r.figures;
     if (!f) {
-      out.push(`| ${r.module}@${r.version} | ${r.go} | error: ${cell((r.error ?? '').split('\n')[0] ?? '')} | | | | | | |`);
+      out.push(`| ${r.module}@${r.version} | ${r.go} | error: ${cell((r.error ?? '').split('\n')[0] ?? '')} | | | | | | | | |`);
       continue;
     }
     out.push(
       `| ${r.module}@${r.version} | ${r.go} | ${f.profiledLines} | ${f.comparableAgree}/${f.comparable} (${pct(f.comparableAgree, f.comparable)}) | ` +
-        `${f.multiAgree}/${f.multi} | ${f.saidNone} | ${f.noSite} (${pct(f.noSite, f.profiledLines)}) | ${f.unknown} | ${r.bar?.ok ? 'met' : 'not met'} |`,
+        `${f.multiAgree}/${f.multi} | ${f.saidNone} | ${f.noSite} (${pct(f.noSite, f.profiledLines)}) | ${f.unknown} | ${r.bar?.ok ? 'met' : 'not met'} | ` +
+        `${r.join ? `${r.join.confirmed} / ${r.join.differs} / ${r.join.resolved} | ${pct(r.join.attributedBytes, r.join.totalBytes)}` : ' | '} |`,
     );
   }
   const failedPkgs = reports.flatMap((r) => (r.packages ?? []).filter((p) => !p.ok).map((p) => `${r.go} ${p.pkg}`));
@@ -379,7 +349,7 @@ function markdown(reports: readonly RunReport[], started: string): string {
   return out.join('\n');
 }
 
-function main(): number {
+async function main(): Promise<number> {
   if (!existsSync(cli)) {
     process.stderr.write(`fidelity:real: ${cli} is missing: npm run build first\n`);
     return 2;
@@ -400,7 +370,7 @@ function main(): number {
         process.stderr.write(`${m.path}@${m.version} on ${tc.version}\n`);
         let r: RunReport;
         try {
-          r = runModule(m, tc, work);
+          r = await runModule(m, tc, work);
         } catch (e) {
           r = { module: m.path, version: m.version, go: tc.version, error: (e as Error).stack ?? String(e) };
         }
@@ -428,4 +398,10 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`fidelity:real: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
