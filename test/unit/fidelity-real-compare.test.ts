@@ -38,6 +38,9 @@ suite('real-code accuracy: comparing profiled lines with sites', () => {
     assert.equal(categorise([s48], new Set([48, 64])).category, 'multi-differ');
     const s16 = site(1, 'new', 'new(U)', heap(16));
     assert.equal(categorise([s48, s16], new Set([16, 48])).category, 'multi-agree');
+    // A predicted object the run never made is no miss (conditional, or a small integer's static box); an unpredicted slot is.
+    assert.equal(categorise([s48, s16], new Set([48])).category, 'multi-agree');
+    assert.equal(categorise([s48, s16], new Set([16, 32])).category, 'multi-differ');
   });
 
   test('a line whose sites are all on the stack, or whose only site is unknown, or that has no site', () => {
@@ -137,5 +140,19 @@ suite('real-code accuracy: comparing profiled lines with sites', () => {
       ).lines[0]?.triage;
     assert.equal(conv('\tlog("v" + strconv.Itoa(i))'), '2 concatenation said to be a constant');
     assert.equal(conv('\tlog("a+b", i)'), 'unclassified');
+    const noSite = (text: string, goMinor: number, reason?: string) =>
+      compare(
+        [{ ...profiled(1, [[16, 1]]), ...(reason ? { reason } : {}) }],
+        [],
+        (abs) => abs.slice(root.length + 1),
+        () => text,
+        goMinor,
+      ).lines[0]?.triage;
+    assert.equal(noSite('\txs = append(xs, x)', 21), '10 append growth without a site (no compiler message before go1.25)');
+    assert.equal(noSite('\tu.Path += "/"', 27), '9 string append assignment without a site');
+    assert.equal(
+      noSite('\tif v, ok := x.(I); ok {', 27, "type assertion (`…`): the runtime's itab cache"),
+      "12 the runtime's own objects on a user line",
+    );
   });
 });

@@ -68,8 +68,8 @@ export function linesFromJoin(
 export type LineCategory =
   | 'agree' // one concrete predicted slot, one recorded slot, equal
   | 'differ' // one concrete predicted slot, one recorded slot, not equal
-  | 'multi-agree' // concrete predictions, several slots on either side, the same set
-  | 'multi-differ' // concrete predictions, several slots on either side, different sets
+  | 'multi-agree' // concrete predictions, several slots on either side, every recorded slot predicted
+  | 'multi-differ' // concrete predictions, several slots on either side, a recorded slot nobody predicted
   | 'unknown' // a heap site on the line has no static size
   | 'said-none' // sites on the line, none of them a heap allocation ("no allocation", "stack")
   | 'no-site'; // the analysis reports nothing on the line
@@ -173,7 +173,12 @@ export function categorise(
   if (predicted.size === 1 && recorded.size === 1) {
     return { category: sameSet(predicted, recorded) ? 'agree' : 'differ', predicted: sorted };
   }
-  return { category: sameSet(predicted, recorded) ? 'multi-agree' : 'multi-differ', predicted: sorted };
+  // A predicted object that is not recorded may be conditional (an interface conversion of a small
+  // integer uses the runtime's static array); a recorded slot that no site predicts is a miss.
+  return {
+    category: recorded.size > 0 && [...recorded].every((r) => predicted.has(r)) ? 'multi-agree' : 'multi-differ',
+    predicted: sorted,
+  };
 }
 
 /** Strips string and rune literals and comments, so the triage patterns see only code. */
@@ -186,8 +191,9 @@ function codeOnly(src: string): string {
 }
 
 /**
- * triage: the construct class of issue 13 a disagreeing line looks like, from the sites and the code
- * on the line. A routing aid for the report, read by a person: the predictions never use it.
+ * triage: the construct class of issue 13 (1–9) or a class found here (10–13) that a disagreeing line
+ * looks like, from the sites and the code on the line and the join's reason for samples no site took.
+ * A routing aid for the report, read by a person: the predictions never use it.
  */
 export function triage(
   category: LineCategory,
@@ -195,23 +201,41 @@ export function triage(
   recorded: readonly number[],
   src: string,
   goMinor: number,
+  reason = '',
 ): string {
   const code = codeOnly(src);
+  const missed = (predicted: readonly number[]) => recorded.filter((r) => !predicted.includes(r));
   const closure = sites.find((s) => s.construct === 'closure' && s.slots.length > 0);
   if ((category === 'differ' || category === 'multi-differ') && closure && recorded.some((r) => r < Math.max(...closure.slots)))
     return '1 closure captures by reference';
+  if (/\bfmt\.Errorf\(|\berrors\.New\(/.test(code)) return '3 conditional site of inlined code';
   if (category === 'said-none' && sites.some((s) => s.kind === 'zero' && s.construct === 'interface-conv') && /\+/.test(code))
     return '2 concatenation said to be a constant';
   if (sites.some((s) => /go\.shape/.test(s.expr) || /go\.shape/.test(s.unknownReason ?? ''))) return '8 generic shape';
   if (category === 'unknown' && sites.some((s) => /type facts/.test(s.unknownReason ?? ''))) return '8 inlined code without type facts';
-  if (/\bmake\(\s*chan\b/.test(code)) return '5 channel';
-  if (/^\s*go\s/.test(code)) return '6 go statement with arguments';
-  if (/\bmap\[/.test(code) || sites.some((s) => s.construct === 'make-map' || /^map\[/.test(s.expr))) return '4 map literal or map growth';
+  if (/\bmake\(\s*chan\b/.test(code) || /^channel \(make chan\)/.test(reason)) return '5 channel';
+  if (/^\s*go\s/.test(code) || /^go statement/.test(reason)) return '6 go statement with arguments';
+  // hmap and the swiss Map header are both 48 B: a map literal's site lists the header, the profile adds the buckets.
+  const mapLit = sites.some((s) => s.construct === 'composite-lit' && s.slots.includes(48)) && missed([48]).length > 0;
+  if (/\bmap\[/.test(code) || mapLit || /^map /.test(reason) || sites.some((s) => s.construct === 'make-map'))
+    return '4 map literal or map growth';
   if (/^\s*return\b/.test(code) && goMinor >= 27) return '7 stack-buffered append moved at return (go1.27)';
-  if (/\bfmt\.Errorf\(|\berrors\.New\(/.test(code) && (category === 'differ' || category === 'multi-differ'))
-    return '3 conditional site of inlined code';
   if (category === 'no-site' && /\+=/.test(code)) return '9 string append assignment without a site';
-  if (category === 'no-site' && /^\s*[\w.]+(\[[^\]]*\])+\s*(=|\+\+|--|\+=|-=)/.test(code)) return '4 map literal or map growth';
+  if (/^map growth on insert/.test(reason) || (category === 'no-site' && /[\w\])]\[[^\]]*\]\s*(,\s*\w+\s*)?(=|\+\+|--|\+=|-=)/.test(code)))
+    return '4 map literal or map growth';
+  if (/^append growth/.test(reason) || ((category === 'no-site' || category === 'said-none') && /\bappend\(/.test(code)))
+    return `10 append growth without a site${goMinor < 25 ? ' (no compiler message before go1.25)' : ''}`;
+  if (/^string concatenation/.test(reason)) return '11 concatenation without a site (does not escape, over 32 B)';
+  if (category === 'said-none' && sites.some((s) => s.kind === 'zero') && /\.(Write\w*|Grow)\(/.test(code))
+    return "3 inlined code: the callee's growth has no site, its constant panic argument says none";
+  if (/^runtime-internal|^type assertion|^channel operation/.test(reason)) return "12 the runtime's own objects on a user line";
+  if (
+    (category === 'differ' || category === 'multi-differ') &&
+    sites.some((s) => s.construct === 'composite-lit' && /^\[\]/.test(s.expr)) &&
+    recorded.includes(24) &&
+    !sites.some((s) => s.slots.includes(24))
+  )
+    return '13 a slice converted to an interface (24 B slice header) has no site';
   if (category === 'unknown') return 'unknown size (run-time length)';
   return 'unclassified';
 }
@@ -264,6 +288,7 @@ export function compare(
               recorded.map((r) => r.bytes),
               source,
               goMinor,
+              p.reason,
             ),
           }),
     });

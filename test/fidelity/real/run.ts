@@ -6,7 +6,7 @@
 // there (compare.ts). Writes a JSON report and a markdown summary.
 //
 // Flags: --go 1.21,1.27 (toolchains: $GHL_GO_TOOLCHAINS/go-1.NN/bin/go, default .cache/go)
-//        --modules uuid,toml (substrings of the module paths)   --benchtime 20x   --out test/fidelity/real-report
+//        --modules uuid,toml (substrings of the module paths)   --benchtime 5x   --out test/fidelity/real-report
 //        --require: exit 1 unless every module and version meets the issue's bar (compare.ts meetsBar).
 // A module that fails to fetch, build or analyse is reported with the error; the run goes on.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
   options: {
     go: { type: 'string', default: '1.21,1.27' },
     modules: { type: 'string' },
-    benchtime: { type: 'string', default: '20x' },
+    benchtime: { type: 'string', default: '5x' },
     out: { type: 'string', default: join(repoRoot, 'test', 'fidelity', 'real-report') },
     require: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -146,6 +146,7 @@ async function runModule(mod: { path: string; version: string }, tc: Toolchain, 
   if ('error' in fetched) return { ...base, error: fetched.error };
   const root = join(work, `${mod.path.replace(/[/]/g, '_')}@${mod.version}-${tc.version}`);
   cpSync(fetched.dir, root, { recursive: true });
+  chmodSync(root, 0o755);
   makeWritable(root);
   const listed = run(tc.goBin, ['list', '-f', '{{.ImportPath}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}', './...'], root, 10 * minutes);
   const listErr = failed(listed, 'go list');
