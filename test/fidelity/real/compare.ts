@@ -181,6 +181,26 @@ export function categorise(
   };
 }
 
+/** What each class is, with the evidence behind it (real-report.md prints it under the class's heading). */
+export const classNotes: Readonly<Record<string, string>> = {
+  '1': 'A module whose go.mod says go1.21 or older has per-loop variables whatever the toolchain: the closure captures by reference (8 B per capture), the site sizes it by value.',
+  '2': 'An escaping concatenation that starts with a string literal is said to be a constant converted to an interface.',
+  '3': 'Inlined code: a site of the callee that does not run on this path is shown, the allocation that does run has no site.',
+  '4': "A map literal's site lists only the header (48 B); the buckets/groups (208, 288, 352 B …) are recorded on the literal's line or, for a multi-line literal, on the line of an element; inserts allocate on growth with no site.",
+  '5': 'make(chan T, n) and channel operations: no compiler line.',
+  '6': 'A go statement with arguments wraps the call in a closure.',
+  '7': 'go1.27 moves a stack-buffered append to the heap at the return.',
+  '8': 'Inlined constant sizes and generic shapes resolved to no type facts.',
+  '9': 's += "…" has no compiler line and no site.',
+  '10': 'append growth (growslice) on a line with no append site: before go1.25 the compiler prints nothing for append, so every growing append line is unreported; from go1.25 on only non-escaping ones.',
+  '11': 'A concatenation with no site at all (`delete(m, "invalid/"+path)`, `"{" + strings.Join(ss, ",") + "}"`): one that does not escape still allocates when the result exceeds the 32 B stack buffer.',
+  '12': "The runtime's own objects on a user line (the itab cache of a type assertion, a sudog of a channel send, a goroutine): no construct of the line's own; report them as runtime-internal or leave them out of the no-site share.",
+  '13': 'A slice stored in an interface (a []T{…} element of []any or map[string]any, a variadic ...any argument) allocates its 24 B slice header (convTslice) besides the backing array; only the array has a site.',
+  '15': "A multi-line literal (`[2][]any{` … `}`): the inner literals' allocations are recorded on the outer literal's first line, their sites are on their own lines.",
+  '16': 'A call whose inlined body allocates (http.Header.Add: a map insert and an append in textproto) has no site at the call.',
+  '14': "go1.21's go/types (StdSizes) leaves out a struct's trailing padding, so []T{…} of a struct like {string; *T; uint8} is sized 25 B per element instead of 32 B; go1.22+ (gcSizes) pads.",
+};
+
 /** Strips string and rune literals and comments, so the triage patterns see only code. */
 function codeOnly(src: string): string {
   return src
@@ -221,14 +241,23 @@ export function triage(
     return '4 map literal or map growth';
   if (/^\s*return\b/.test(code) && goMinor >= 27) return '7 stack-buffered append moved at return (go1.27)';
   if (category === 'no-site' && /\+=/.test(code)) return '9 string append assignment without a site';
-  if (/^map growth on insert/.test(reason) || (category === 'no-site' && /[\w\])]\[[^\]]*\]\s*(,\s*\w+\s*)?(=|\+\+|--|\+=|-=)/.test(code)))
+  if (/^map growth on insert/.test(reason) || (category === 'no-site' && /[\w\])]\[.*\]\s*(,\s*\w+\s*)?(=(?!=)|\+\+|--|\+=|-=)/.test(code)))
     return '4 map literal or map growth';
+  // An element line of a multi-line literal (`"k": v,`): a map literal's inserts allocate its buckets there.
+  if (category === 'no-site' && /^\s*(""|\w+|\d+)\s*:\s*.*,\s*$/.test(code)) return '4 map literal or map growth';
   if (/^append growth/.test(reason) || ((category === 'no-site' || category === 'said-none') && /\bappend\(/.test(code)))
     return `10 append growth without a site${goMinor < 25 ? ' (no compiler message before go1.25)' : ''}`;
-  if (/^string concatenation/.test(reason)) return '11 concatenation without a site (does not escape, over 32 B)';
+  if (/^string concatenation/.test(reason) || (category === 'no-site' && /""\s*\+|\+\s*""/.test(code)))
+    return '11 concatenation without any site';
   if (category === 'said-none' && sites.some((s) => s.kind === 'zero') && /\.(Write\w*|Grow)\(/.test(code))
     return "3 inlined code: the callee's growth has no site, its constant panic argument says none";
-  if (/^runtime-internal|^type assertion|^channel operation/.test(reason)) return "12 the runtime's own objects on a user line";
+  if (
+    /^runtime-internal|^type assertion|^channel operation/.test(reason) ||
+    (category === 'no-site' && /^\s*select\s*\{|<-|\.\(\s*[\w*.[]+\s*\)|\.\(type\)/.test(code))
+  )
+    return "12 the runtime's own objects on a user line";
+  if (category === 'no-site' && /\{\s*$/.test(code)) return "15 a nested literal's allocation recorded on the outer literal's first line";
+  if (category === 'no-site' && /\w\s*\(/.test(code)) return '16 an inlined callee allocates (map insert, append) with no site at the call';
   if (
     (category === 'differ' || category === 'multi-differ') &&
     sites.some((s) => s.construct === 'composite-lit' && /^\[\]/.test(s.expr)) &&
@@ -236,6 +265,13 @@ export function triage(
     !sites.some((s) => s.slots.includes(24))
   )
     return '13 a slice converted to an interface (24 B slice header) has no site';
+  if (
+    category === 'differ' &&
+    goMinor < 22 &&
+    sites.some((s) => s.construct === 'composite-lit' && /^\[/.test(s.expr)) &&
+    recorded.every((r) => sites.every((s) => s.slots.every((p) => r > p)))
+  )
+    return '14 array element without its trailing padding (go1.21)';
   if (category === 'unknown') return 'unknown size (run-time length)';
   return 'unclassified';
 }
