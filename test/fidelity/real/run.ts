@@ -116,6 +116,8 @@ interface RunReport {
   readonly version: string;
   readonly go: string;
   readonly error?: string;
+  /** Wall time of the fetch, tests, analysis and join. */
+  readonly seconds?: number;
   readonly packages?: readonly { pkg: string; ok: boolean; error?: string }[];
   readonly figures?: Figures;
   readonly bar?: { ok: boolean; why: string[] };
@@ -308,6 +310,12 @@ function markdown(reports: readonly RunReport[], started: string, benchtime: str
         `${r.join ? `${r.join.confirmed} / ${r.join.differs} / ${r.join.resolved} | ${pct(r.join.attributedBytes, r.join.totalBytes)}` : ' | '} |`,
     );
   }
+  const seconds = reports.reduce((n, r) => n + (r.seconds ?? 0), 0);
+  if (seconds > 0)
+    out.push(
+      '',
+      `Wall time: ${Math.round(seconds / 60)} min (${reports.map((r) => `${r.module.split('/').pop()} ${r.go} ${r.seconds ?? '?'} s`).join(', ')}).`,
+    );
   const failedPkgs = reports.flatMap((r) => (r.packages ?? []).filter((p) => !p.ok).map((p) => `${r.go} ${p.pkg}`));
   if (failedPkgs.length) out.push('', `Packages whose tests failed (their profiles still count): ${failedPkgs.join(', ')}.`);
   out.push('', '## Disagreements by construct class', '');
@@ -399,11 +407,13 @@ async function main(): Promise<number> {
       for (const m of mods) {
         process.stderr.write(`${m.path}@${m.version} on ${tc.version}\n`);
         let r: RunReport;
+        const t0 = performance.now();
         try {
           r = await runModule(m, tc, work);
         } catch (e) {
           r = { module: m.path, version: m.version, go: tc.version, error: (e as Error).stack ?? String(e) };
         }
+        r = { ...r, seconds: Math.round((performance.now() - t0) / 1000) };
         reports.push(r);
         const f = r.figures;
         process.stderr.write(
