@@ -183,7 +183,7 @@ export function categorise(
 
 /** What each class is, with the evidence behind it (real-report.md prints it under the class's heading). */
 export const classNotes: Readonly<Record<string, string>> = {
-  '1': 'A module whose go.mod says go1.21 or older has per-loop variables whatever the toolchain: the closure captures by reference (8 B per capture), the site sizes it by value.',
+  '1': 'A module whose go.mod says go1.21 or older (no go line: go1.16) has per-loop variables whatever the toolchain: the closure captures by reference (8 B per capture), the site sizes it by value.',
   '2': 'An escaping concatenation that starts with a string literal is said to be a constant converted to an interface.',
   '3': 'Inlined code: a site of the callee that does not run on this path is shown, the allocation that does run has no site.',
   '4': "A map literal's site lists only the header (48 B); the buckets/groups (208, 288, 352 B …) are recorded on the literal's line or, for a multi-line literal, on the line of an element; inserts allocate on growth with no site.",
@@ -236,7 +236,8 @@ export function triage(
   if (/\bmake\(\s*chan\b/.test(code) || /^channel \(make chan\)/.test(reason)) return '5 channel';
   if (/^\s*go\s/.test(code) || /^go statement/.test(reason)) return '6 go statement with arguments';
   // hmap and the swiss Map header are both 48 B: a map literal's site lists the header, the profile adds the buckets.
-  const mapLit = sites.some((s) => s.construct === 'composite-lit' && s.slots.includes(48)) && missed([48]).length > 0;
+  const mapLit =
+    sites.some((s) => s.construct === 'composite-lit' && !s.expr.startsWith('&') && s.slots.includes(48)) && missed([48]).length > 0;
   if (/\bmap\[/.test(code) || mapLit || /^map /.test(reason) || sites.some((s) => s.construct === 'make-map'))
     return '4 map literal or map growth';
   if (/^\s*return\b/.test(code) && goMinor >= 27) return '7 stack-buffered append moved at return (go1.27)';

@@ -124,7 +124,7 @@ interface RunReport {
   readonly analysis?: { sites: number; heapSites: number; errors: readonly string[] };
   /** The product's join over all the module's profiles: site verdicts, bytes attributed to a site. */
   readonly join?: { confirmed: number; differs: number; resolved: number; totalBytes: number; attributedBytes: number; warnings: string[] };
-  /** Every line that does not agree (agreeing lines are counted in figures only). */
+  /** Every line that does not agree, and the 50 heaviest unknown-size lines (agreeing lines are counted in figures only). */
   readonly lines?: readonly LineResult[];
 }
 
@@ -263,8 +263,31 @@ async function runModule(mod: { path: string; version: string }, tc: Toolchain, 
       heapSites: result.sites.filter((s) => s.escapes).length,
       errors: result.errors.map((e) => `${e.kind}: ${e.message}`.slice(0, 400)),
     },
-    lines: compared.filter((l) => l.category !== 'agree' && l.category !== 'multi-agree'),
+    // Every disagreeing line; of the unknown-size ones (counted in figures) the 50 heaviest.
+    lines: [
+      ...compared.filter((l) => l.category !== 'agree' && l.category !== 'multi-agree' && l.category !== 'unknown'),
+      ...compared
+        .filter((l) => l.category === 'unknown')
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 50),
+    ],
   };
+}
+
+/** compact: a line as the JSON report keeps it (the sites' long expressions and notes cut, the ten largest slots). */
+function compact(l: LineResult): LineResult {
+  const sites = l.sites.map(({ notes: _notes, ...v }) => ({ ...v, expr: v.expr.length > 80 ? v.expr.slice(0, 79) + '…' : v.expr }));
+  return { ...l, sites, recorded: l.recorded.slice(0, 10), source: l.source.slice(0, 160) };
+}
+
+/** reportJson: one line of JSON per profiled line, so that a new run's diff shows which lines changed. */
+function reportJson(head: Record<string, unknown>, runs: readonly RunReport[]): string {
+  const runText = runs.map(({ lines, ...r }) => {
+    const body = JSON.stringify(r);
+    if (!lines) return body;
+    return `${body.slice(0, -1)},"lines":[\n${lines.map((l) => JSON.stringify(compact(l))).join(',\n')}\n]}`;
+  });
+  return `${JSON.stringify(head).slice(0, -1)},"runs":[\n${runText.join(',\n')}\n]}\n`;
 }
 
 function slotsText(xs: readonly { bytes: number; objects: number }[]): string {
@@ -295,7 +318,7 @@ function markdown(reports: readonly RunReport[], started: string, benchtime: str
     '`go-heap-lens analyze --json --tests` on that line (test/fidelity/real/compare.ts). Counts of objects',
     'vary with how the tests ran; the comparison uses only which slots a line records.',
     '',
-    '| module | Go | profiled lines | comparable agree | multi-slot agree | said none/stack | no site | unknown size | bar | sites confirmed / differs / resolved | profile bytes on a site |',
+    '| module | Go | profiled lines | comparable agree | multi-slot agree | said none/stack | no site | unknown size | bar | sites confirmed / differs / resolved | profile bytes on a site (all code) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of reports) {
@@ -368,20 +391,29 @@ function retriage(): number {
   const json = JSON.parse(readFileSync(`${args.out}.json`, 'utf8')) as { generated: string; benchtime: string; runs: RunReport[] };
   const runs = json.runs.map((r) => {
     const goMinor = Number(/^go1\.(\d+)/.exec(r.go)?.[1] ?? 0);
-    const lines = r.lines?.map((l) => ({
-      ...l,
-      triage: triage(
-        l.category,
-        l.sites,
-        l.recorded.map((x) => x.bytes),
-        l.source,
-        goMinor,
-        l.reason,
-      ),
-    }));
+    const unknown = new Set(
+      r.lines
+        ?.filter((l) => l.category === 'unknown')
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 50),
+    );
+    const lines = r.lines
+      ?.filter((l) => l.category !== 'unknown' || unknown.has(l))
+      .map((l) => ({
+        ...l,
+        triage: triage(
+          l.category,
+          l.sites,
+          l.recorded.map((x) => x.bytes),
+          l.source,
+          goMinor,
+          l.reason,
+        ),
+      }));
     return { ...r, ...(lines ? { lines } : {}) };
   });
-  writeFileSync(`${args.out}.json`, JSON.stringify({ ...json, runs }, null, 1) + '\n');
+  const { runs: _old, ...head } = json;
+  writeFileSync(`${args.out}.json`, reportJson(head, runs));
   writeFileSync(`${args.out}.md`, markdown(runs, json.generated, json.benchtime));
   return 0;
 }
@@ -426,8 +458,7 @@ async function main(): Promise<number> {
   } finally {
     if (statSync(work, { throwIfNoEntry: false })) rmSync(work, { recursive: true, force: true });
   }
-  const json = { generated: started, benchtime: args.benchtime, modules: realModules, runs: reports };
-  writeFileSync(`${args.out}.json`, JSON.stringify(json, null, 1) + '\n');
+  writeFileSync(`${args.out}.json`, reportJson({ generated: started, benchtime: args.benchtime, modules: realModules }, reports));
   writeFileSync(`${args.out}.md`, markdown(reports, started, args.benchtime));
   process.stderr.write(`wrote ${args.out}.json and ${args.out}.md\n`);
   if (args.require) {
