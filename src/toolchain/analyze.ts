@@ -30,7 +30,15 @@ import type { AnalysisError, AnalysisResult, AnalyzeOptions } from './result.ts'
 import { resolveTypes, runTypefacts, type TypefactsResult, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
-export type { AnalysisError, AnalysisResult, AnalysisUnparsedLine, AnalyzeFn, AnalyzeOptions, ReanalysedPackages } from './result.ts';
+export type {
+  AnalysisError,
+  AnalysisResult,
+  AnalysisUnparsedLine,
+  AnalyzeFn,
+  AnalyzeOptions,
+  AnalyzeProgress,
+  ReanalysedPackages,
+} from './result.ts';
 
 /** What every step of one run reads: its options, how go runs, and the -overlay file of unsaved buffers. */
 interface RunContext {
@@ -147,8 +155,15 @@ async function buildModules(ctx: RunContext, g: Gathered, dir: string, set: Modu
 async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: readonly string[]): Promise<void> {
   const env = await goEnvOf(ctx, mod);
   g.env ??= env;
-  const parse = g.output.parse(mod);
-  const [build, tf] = await Promise.allSettled([compile(ctx, mod, patterns, parse.push), typefactsFor(ctx, mod, patterns, env)]);
+  const progress = progressCounter(ctx.opts.onProgress);
+  const parse = g.output.parse(mod, progress?.section);
+  const [build, tf] = await Promise.allSettled([
+    compile(ctx, mod, patterns, parse.push),
+    typefactsFor(ctx, mod, patterns, env).then((r) => {
+      progress?.listed(r.packages.length);
+      return r;
+    }),
+  ]);
   if (build.status === 'rejected') throw build.reason;
   if (tf.status === 'rejected') {
     const r: unknown = tf.reason;
@@ -161,6 +176,29 @@ async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: 
   parse.end(build.value.exitCode !== 0);
   if (tf.status === 'fulfilled') await resolveInlinedTypes(ctx, g, mod, patterns, env, tf.value, g.output.diagnostics.slice(before));
   if (build.value.exitCode !== 0 && !g.errors.some((e) => e.kind === 'build')) g.errors.push(buildExitError(build.value));
+}
+
+/**
+ * progressCounter: the run's progress from the build's `# pkg` headers (one per package with
+ * output; a test variant's header counts for its package once) and the helper's package count.
+ */
+function progressCounter(onProgress: AnalyzeOptions['onProgress']): { section(pkg: string): void; listed(n: number): void } | undefined {
+  if (!onProgress) return undefined;
+  const seen = new Set<string>();
+  let total: number | undefined;
+  const report = () =>
+    onProgress(total === undefined ? { packagesDone: seen.size } : { packagesDone: Math.min(seen.size, total), packagesTotal: total });
+  return {
+    section: (pkg) => {
+      if (seen.has(pkg)) return;
+      seen.add(pkg);
+      report();
+    },
+    listed: (n) => {
+      total = n;
+      report();
+    },
+  };
 }
 
 /** recordTypefacts: the helper's facts, package directories and type-check errors. */

@@ -45,8 +45,9 @@ export class CompilerOutput {
    * saved output file is fed the same way, 1 MiB at a time: it can exceed V8's longest string):
    * every diagnostic is built, but -m=2 steps only for the explanations the join reads
    * (SiteCollector), and the step lines of the others are never decoded (core/escape/bytes.ts).
+   * `onSection` hears each `# pkg` header as it arrives: the progress count of a run.
    */
-  parse(baseDir: string): OutputParse {
+  parse(baseDir: string, onSection?: (pkg: string) => void): OutputParse {
     const collector = new SiteCollector({ keepAll: true });
     // `# pkg` lines, for the section of each unparsed line.
     const headers: { line: number; pkg: string }[] = [];
@@ -56,7 +57,11 @@ export class CompilerOutput {
       onDiagnostic: collector.add,
       deferSteps: true,
       decode: bufferUtf8Decode,
-      onHeaderLine: (line, text) => headers.push({ line, pkg: basePackage(text.slice(2).trim()) }),
+      onHeaderLine: (line, text) => {
+        const pkg = basePackage(text.slice(2).trim());
+        headers.push({ line, pkg });
+        onSection?.(pkg);
+      },
     });
     return {
       push: (b) => p.push(b),

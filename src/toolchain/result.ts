@@ -33,6 +33,19 @@ export interface AnalyzeOptions {
    * patterns name packages of that module only.
    */
   singleModule?: boolean;
+  /**
+   * Called as the build's `# pkg` sections arrive (a section is printed whole when its package's
+   * compile ends) and once the helper has listed the packages analysed, so the editor can count
+   * them (`Go Heap: 37/216 packages`).
+   */
+  onProgress?: (progress: AnalyzeProgress) => void;
+}
+
+/** How far a run is: packages whose compile output arrived, of those the run analyses (once known). */
+export interface AnalyzeProgress {
+  readonly packagesDone: number;
+  /** The packages of the run, once the type-facts helper has listed them. */
+  readonly packagesTotal?: number;
 }
 
 /** The pipeline as its callers see it: analyzeWorkspace in the editor, CLI and bench; a scripted one in the scheduler's tests. */

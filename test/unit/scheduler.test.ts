@@ -484,4 +484,97 @@ suite('RunScheduler', () => {
     await flush();
     assert.equal(restricted.script.last().opts.cache, undefined);
   });
+
+  test('the open packages first: a full run with focus files shows their packages, then builds the module', async () => {
+    const { s, script } = setup();
+    const run = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/b/b.go', '/m/b/c.go', '/m/README.md'] });
+    await flush();
+    assert.equal(script.calls.length, 1);
+    assert.deepEqual(script.last().opts.packages, ['./b'], 'the focus files\u2019 package alone');
+    assert.equal(script.last().opts.singleModule, true);
+    script.last().end(result([site('/m/b/b.go', 4)]));
+    await flush();
+    assert.deepEqual(
+      s.results.sitesForFile('/m/b/b.go').map((x) => x.line),
+      [4],
+      'shown before the module run ends',
+    );
+    assert.equal(script.calls.length, 2);
+    const moduleCall = script.last();
+    assert.deepEqual(moduleCall.opts.packages, [], 'then the whole module (its configured patterns)');
+    assert.equal(s.progressOf('/m'), undefined);
+    moduleCall.opts.onProgress?.({ packagesDone: 3 });
+    moduleCall.opts.onProgress?.({ packagesDone: 4, packagesTotal: 9 });
+    assert.deepEqual(s.progressOf('/m'), { packagesDone: 4, packagesTotal: 9 });
+    moduleCall.end(result([site('/m/a/a.go', 3), site('/m/b/b.go', 4)]));
+    await run;
+    assert.equal(s.results.allSites().length, 2, 'the module result replaces the focus result');
+    assert.equal(s.progressOf('/m'), undefined, 'no run, no progress');
+    assert.equal(script.calls.length, 2);
+  });
+
+  test('a focus run that fails is left to the module run; focus files outside the configured packages run nothing first', async () => {
+    const { s, script } = setup(['./a/...']);
+    const run = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/b/b.go'] });
+    await flush();
+    assert.deepEqual(script.last().opts.packages, ['./a/...'], 'b is not configured: straight to the module run');
+    script.last().end(result([site('/m/a/a.go', 3)]));
+    await run;
+
+    const t = setup();
+    const again = t.s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/a/a.go'] });
+    await flush();
+    t.script.last().end(new ToolchainError('buildFailed', 'helper failed'));
+    await flush();
+    assert.equal(t.script.calls.length, 2, 'the module run still runs');
+    t.script.last().end(result([site('/m/a/a.go', 3)]));
+    await again;
+    assert.equal(t.s.results.allSites().length, 1);
+    assert.deepEqual(t.events.failed, []);
+  });
+
+  test('a shown file whose package the module run has not reached moves up; shown packages do not', async () => {
+    const { s, script, events } = setup();
+    const first = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/a/a.go'] });
+    await flush();
+    assert.equal(s.focus('/m', '/m/c/c.go'), false, 'during the focus step nothing moves');
+    script.last().end(result([site('/m/a/a.go', 3)]));
+    await flush();
+    const moduleCall = script.last();
+    assert.equal(s.focus('/m', '/m/a/a2.go'), false, 'a is shown already');
+    assert.equal(s.focus('/m', '/m/c/notes.txt'), false, 'not Go');
+    assert.equal(s.focus('/n', '/n/x/x.go'), false, 'no run in that module');
+    assert.equal(s.focus('/m', '/m/c/c.go'), true);
+    await first;
+    assert.ok(moduleCall.ended, 'the module run was aborted');
+    assert.deepEqual(events.cancelled, [], 'superseded, not cancelled by the user');
+    await flush();
+    assert.deepEqual(script.last().opts.packages, ['./c'], 'c alone first');
+    assert.equal(s.focus('/m', '/m/d/d.go'), false, 'not while a focus step runs');
+    script.last().end(result([site('/m/c/c.go', 7)]));
+    await flush();
+    assert.deepEqual(
+      s.results.sitesForFile('/m/c/c.go').map((x) => x.line),
+      [7],
+    );
+    assert.equal(s.results.sitesForFile('/m/a/a.go').length, 1, 'merged into what was shown');
+    assert.equal(s.focus('/m', '/m/c/c2.go'), false, 'c is shown');
+    const second = script.last();
+    assert.deepEqual(second.opts.packages, [], 'then the module again (cmd/go replays what the aborted build finished)');
+    second.end(
+      result([site('/m/a/a.go', 3), site('/m/c/c.go', 7), site('/m/d/d.go', 1)], {
+        diagnosticsByDir: { '/m/a': { escapes: 1 }, '/m/c': { escapes: 1 }, '/m/d': { escapes: 1 } },
+      }),
+    );
+    await flush();
+    assert.equal(s.results.allSites().length, 3);
+    assert.equal(script.calls.length, 4);
+
+    // With a full result, a package it covers does not move up a later module run.
+    const later = s.run('/m', full);
+    await flush();
+    assert.equal(s.focus('/m', '/m/d/d.go'), false, 'd has a result');
+    assert.equal(s.focus('/m', '/m/e/e.go'), true, 'e has none');
+    await later;
+  });
 });
