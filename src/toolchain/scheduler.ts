@@ -23,14 +23,25 @@
 //	  Showing a file of a package the module run has not delivered moves that package up
 //	  (focus()): the module run is restarted behind a focus run of it; cmd/go has cached every
 //	  package the aborted build finished, so what is lost is the compiles in flight.
-//	- A module run reports its progress (packages whose output arrived, of how many) to the host.
+//	- A module run reports its progress (packages whose output arrived, of how many) to the host,
+//	  and shows each package's sites as they arrive (AnalyzeOptions.onPackage), replacing that
+//	  package's sites in what is shown: the first at once, then at most one update per
+//	  partialResultsMs (each rebuilds the module's file index and redraws the hints).
 //	- The last good result of a module is kept when a run fails (marked stale) or is cancelled;
 //	  a run cancelled by the user is reported, one superseded by a newer run is not.
 import { dirname, resolve } from 'node:path';
 import { AnalysisCache } from './cache.ts';
 import { ModuleResults, refreshedBy, type EditSnapshot } from './moduleResults.ts';
 import { analyzePackages, packagesOfFiles, type SavedPackages } from './reanalyze.ts';
-import type { AnalysisError, AnalysisResult, AnalyzeFn, AnalyzeOptions, AnalyzeProgress } from './result.ts';
+import {
+  dirOf,
+  type AnalysisError,
+  type AnalysisResult,
+  type AnalyzeFn,
+  type AnalyzeOptions,
+  type AnalyzeProgress,
+  type PackageSites,
+} from './result.ts';
 
 export type RunRequest =
   | {
@@ -92,6 +103,11 @@ interface Run {
   configured: readonly string[];
   /** The module step's progress, as last reported. */
   progress: AnalyzeProgress | undefined;
+  /** Package sites the module step delivered, by package directory, and whether some are not shown yet. */
+  readonly delivered: Map<string, PackageSites>;
+  unshown: boolean;
+  /** The pause between two shows of delivered sites (partialResultsMs), when one is running. */
+  cooldown: unknown;
 }
 
 interface ModuleRuns {
@@ -106,6 +122,8 @@ interface ModuleRuns {
 }
 
 export const saveDebounceMs = 400;
+/** The shortest pause between two shows of a module run's delivered package sites. */
+export const partialResultsMs = 1000;
 
 export class RunScheduler {
   readonly results = new ModuleResults();
@@ -138,6 +156,9 @@ export class RunScheduler {
       shownDirs: new Set(),
       configured: ['./...'],
       progress: undefined,
+      delivered: new Map(),
+      unshown: false,
+      cooldown: undefined,
     };
     m.current = run;
     const previous = m.last;
@@ -283,14 +304,27 @@ export class RunScheduler {
     if (!pkgs) {
       if (request.kind === 'full' && request.focus?.length && !opts.fromFile) await this.analyzeFocus(moduleDir, run, opts, editsAtStart);
       run.phase = 'module';
-      return this.analyze({
-        ...opts,
-        onProgress: (p) => {
-          if (run.ac.signal.aborted) return;
-          run.progress = p;
-          this.host.progressed?.(moduleDir, p);
-        },
-      });
+      const base = this.results.get(moduleDir)?.result;
+      try {
+        return await this.analyze({
+          ...opts,
+          onProgress: (p) => {
+            if (run.ac.signal.aborted) return;
+            run.progress = p;
+            this.host.progressed?.(moduleDir, p);
+          },
+          onPackage: (d) => {
+            if (run.ac.signal.aborted || this.disposed) return;
+            run.delivered.set(d.dir, d);
+            run.shownDirs.add(d.dir);
+            run.unshown = true;
+            if (run.cooldown === undefined) this.showDelivered(moduleDir, run, base, editsAtStart);
+          },
+        });
+      } finally {
+        if (run.cooldown !== undefined) this.timers.clearTimeout(run.cooldown);
+        run.cooldown = undefined;
+      }
     }
     const r = await analyzePackages(this.analyze, opts, prev, pkgs, request.kind === 'saved' ? 'module' : 'alone');
     if (request.kind === 'saved') {
@@ -300,6 +334,40 @@ export class RunScheduler {
       );
     }
     return r.result;
+  }
+
+  /**
+   * showDelivered: the module's shown result with the delivered packages' sites in place of their
+   * earlier ones (`base`: what was shown when the module step started), then a pause of
+   * partialResultsMs during which deliveries only accumulate.
+   */
+  private showDelivered(moduleDir: string, run: Run, base: AnalysisResult | undefined, editsAtStart: EditSnapshot): void {
+    run.unshown = false;
+    const fresh = [...run.delivered.values()];
+    const first = fresh[0]!;
+    const byDir: Record<string, Record<string, number>> = { ...base?.diagnosticsByDir };
+    for (const d of fresh) byDir[d.dir] ??= {};
+    const partial: AnalysisResult = {
+      goVersion: first.goVersion,
+      arch: first.arch,
+      experiments: first.experiments,
+      modules: base?.modules ?? [moduleDir],
+      sites: [...(base?.sites.filter((s) => !run.delivered.has(dirOf(s.file))) ?? []), ...fresh.flatMap((d) => d.sites)],
+      diagnostics: base?.diagnostics ?? {},
+      diagnosticsByDir: byDir,
+      unparsed: base?.unparsed ?? 0,
+      unparsedLines: base?.unparsedLines ?? [],
+      errors: base?.errors ?? [],
+      durationMs: 0,
+      ...(base?.reanalysed ? { reanalysed: base.reanalysed } : {}),
+    };
+    this.results.accept(moduleDir, partial, new Map([...editsAtStart].filter(([f]) => run.delivered.has(dirname(f)))));
+    this.host.resultsChanged?.(moduleDir);
+    run.cooldown = this.timers.setTimeout(() => {
+      run.cooldown = undefined;
+      if (run.unshown && !run.ac.signal.aborted && this.modules.get(moduleDir)?.current === run)
+        this.showDelivered(moduleDir, run, base, editsAtStart);
+    }, partialResultsMs);
   }
 
   /**

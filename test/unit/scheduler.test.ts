@@ -8,7 +8,14 @@ import { parseGoExperiment, rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { ToolchainError } from '../../src/toolchain/go.ts';
 import type { AnalysisError, AnalysisResult, AnalyzeOptions } from '../../src/toolchain/result.ts';
-import { RunScheduler, saveDebounceMs, type RunHost, type RunRequest, type Timers } from '../../src/toolchain/scheduler.ts';
+import {
+  partialResultsMs,
+  RunScheduler,
+  saveDebounceMs,
+  type RunHost,
+  type RunRequest,
+  type Timers,
+} from '../../src/toolchain/scheduler.ts';
 
 const rules = rulesFor('go1.26.8', 'amd64', parseGoExperiment(''));
 
@@ -123,6 +130,8 @@ interface Events {
   failed: string[];
   errorsReported: (readonly AnalysisError[])[];
   progress: RunRequest[];
+  /** How many times the host was told a module's results changed. */
+  shown: number;
   /** The user's cancellation of each run shown, newest last. */
   cancels: (() => void)[];
 }
@@ -130,7 +139,7 @@ interface Events {
 function setup(configured: string[] = [], optionsFor?: RunHost['optionsFor']) {
   const script = new Script();
   const timers = new ManualTimers();
-  const events: Events = { cancelled: [], failed: [], errorsReported: [], progress: [], cancels: [] };
+  const events: Events = { cancelled: [], failed: [], errorsReported: [], progress: [], cancels: [], shown: 0 };
   const logged: string[] = [];
   const host: RunHost = {
     optionsFor:
@@ -144,6 +153,7 @@ function setup(configured: string[] = [], optionsFor?: RunHost['optionsFor']) {
     cancelled: (moduleDir, keptPrevious) => events.cancelled.push({ moduleDir, keptPrevious }),
     failed: (_dir, message) => events.failed.push(message),
     errorsReported: (_dir, errors) => events.errorsReported.push(errors),
+    resultsChanged: () => events.shown++,
   };
   const log = { info: (c: string, m: string) => logged.push(`${c}: ${m}`), warn: () => {}, error: () => {} };
   const s = new RunScheduler(script.analyze, host, log, timers);
@@ -576,5 +586,76 @@ suite('RunScheduler', () => {
     assert.equal(s.focus('/m', '/m/d/d.go'), false, 'd has a result');
     assert.equal(s.focus('/m', '/m/e/e.go'), true, 'e has none');
     await later;
+  });
+
+  test('results as they arrive: package sites show at once, then at most once per pause, replacing their package; the result supersedes them', async () => {
+    const { s, script, timers, events } = await analysed();
+    events.shown = 0;
+    const run = s.run('/m', full);
+    await flush();
+    const call = script.last();
+    const deliver = (dir: string, ...sites: AllocationSite[]) =>
+      call.opts.onPackage?.({ pkg: `example.com${dir}`, dir, sites, goVersion: 'go1.26.8', arch: 'amd64', experiments: '' });
+    deliver('/m/b', site('/m/b/b.go', 9));
+    assert.equal(events.shown, 1, 'the first delivery shows at once');
+    assert.deepEqual(
+      s.results.sitesForFile('/m/b/b.go').map((x) => x.line),
+      [9],
+      'b replaced',
+    );
+    assert.deepEqual(
+      s.results.sitesForFile('/m/a/a.go').map((x) => x.line),
+      [3],
+      'a as before',
+    );
+    deliver('/m/c', site('/m/c/c.go', 1));
+    deliver('/m/d', site('/m/d/d.go', 2));
+    assert.equal(events.shown, 1, 'within the pause: accumulated');
+    assert.equal(s.results.sitesForFile('/m/c/c.go').length, 0);
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 2, 'one show for both');
+    assert.equal(s.results.sitesForFile('/m/c/c.go').length, 1);
+    assert.equal(s.results.sitesForFile('/m/d/d.go').length, 1);
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 2, 'nothing new, nothing shown');
+    deliver('/m/e', site('/m/e/e.go', 5));
+    assert.equal(events.shown, 3, 'after a quiet pause, at once again');
+    deliver('/m/f', site('/m/f/f.go', 6));
+    call.end(result([site('/m/a/a.go', 3), site('/m/b/b.go', 9)]));
+    await run;
+    assert.equal(events.shown, 4, 'the result, and no pending show after it');
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 4);
+    assert.equal(s.results.allSites().length, 2, 'the result supersedes the deliveries');
+    assert.equal(s.focus('/m', '/m/e/e.go'), false, 'no run');
+
+    // A delivered package counts as shown: it does not move up; an aborted run's deliveries stop.
+    const next = s.run('/m', full);
+    await flush();
+    const c2 = script.last();
+    c2.opts.onPackage?.({
+      pkg: 'example.com/m/g',
+      dir: '/m/g',
+      sites: [site('/m/g/g.go', 1)],
+      goVersion: 'go1.26.8',
+      arch: 'amd64',
+      experiments: '',
+    });
+    assert.equal(s.focus('/m', '/m/g/g.go'), false);
+    assert.equal(s.focus('/m', '/m/h/h.go'), true);
+    await next;
+    const before = events.shown;
+    c2.opts.onPackage?.({
+      pkg: 'example.com/m/i',
+      dir: '/m/i',
+      sites: [site('/m/i/i.go', 1)],
+      goVersion: 'go1.26.8',
+      arch: 'amd64',
+      experiments: '',
+    });
+    timers.advance(partialResultsMs);
+    assert.equal(s.results.sitesForFile('/m/i/i.go').length, 0, 'nothing from an aborted run');
+    assert.equal(events.shown, before, 'nor is anything shown for it');
+    assert.equal(s.results.sitesForFile('/m/g/g.go').length, 1, 'what it showed stays until a newer result');
   });
 });
