@@ -11,7 +11,8 @@
 //	  saved files (`saved`) or saved compiler output (`file`, with the Go version that printed it
 //	  where go cannot be asked).
 //	- Saves are debounced per module (saveDebounceMs); the files saved in the window make one
-//	  request. A save re-analyses only their packages and merges them into the module's last
+//	  request. A save to an idle module does not wait: its run starts at once (a save feels like
+//	  a build) and the window opens behind it, so saves within it re-run the union once. A save re-analyses only their packages and merges them into the module's last
 //	  result (reanalyze.ts decides whether it can, merge.ts merges): about one `go build` of those
 //	  packages instead of the whole module. A save during a run that is not a save run waits for it
 //	  (on a large module a restart per save would never finish) and then re-analyses its packages,
@@ -116,7 +117,7 @@ interface ModuleRuns {
   /** Settles when the newest run has ended: the next run waits for it. */
   last: Promise<void>;
   /** Files saved within the debounce window, and the window's timer. */
-  saving: { readonly files: Set<string>; readonly timer: unknown } | undefined;
+  saving: { readonly files: Set<string>; readonly timer: unknown; readonly atOnce: boolean } | undefined;
   /** Files saved while a run that is not a save run was in flight: re-analysed when it ends. */
   readonly queued: Set<string>;
 }
@@ -177,14 +178,40 @@ export class RunScheduler {
     return done;
   }
 
-  /** save: `file` of the module was saved; its packages are re-analysed once the debounce window closes. */
+  /**
+   * save: `file` of the module was saved. When the module is idle (no run, no open window) its
+   * packages' run starts at once, with the saves of the same moment (a Save All), and a window
+   * opens behind it; otherwise the file joins the window, whose saves re-analyse their packages
+   * once it closes (see the overview).
+   */
   save(moduleDir: string, file: string): void {
     if (this.disposed) return;
     const m = this.stateOf(moduleDir);
+    if (m.saving?.atOnce) {
+      m.saving.files.add(file);
+      return;
+    }
+    if (!m.saving && !m.current) {
+      const files = new Set([file]);
+      m.saving = {
+        files,
+        atOnce: true,
+        timer: this.timers.setTimeout(() => {
+          this.openSaveWindow(moduleDir, new Set());
+          void this.run(moduleDir, { kind: 'saved', files: [...files] });
+        }, 0),
+      };
+      return;
+    }
     if (m.saving) this.timers.clearTimeout(m.saving.timer);
     const files = m.saving?.files ?? new Set<string>();
     files.add(file);
-    m.saving = { files, timer: this.timers.setTimeout(() => this.saveWindowClosed(moduleDir, files), saveDebounceMs) };
+    this.openSaveWindow(moduleDir, files);
+  }
+
+  private openSaveWindow(moduleDir: string, files: Set<string>): void {
+    const m = this.stateOf(moduleDir);
+    m.saving = { files, atOnce: false, timer: this.timers.setTimeout(() => this.saveWindowClosed(moduleDir, files), saveDebounceMs) };
   }
 
   /**
@@ -233,6 +260,7 @@ export class RunScheduler {
   private saveWindowClosed(moduleDir: string, files: ReadonlySet<string>): void {
     const m = this.stateOf(moduleDir);
     m.saving = undefined;
+    if (files.size === 0) return;
     const current = m.current?.request;
     if (current && current.kind !== 'saved') {
       for (const f of files) m.queued.add(f);

@@ -210,22 +210,18 @@ suite('RunScheduler', () => {
     assert.deepEqual(s.runningModules().sort(), ['/m', '/n']);
   });
 
-  test('saves within the debounce window make one run of their packages, merged into the last result', async () => {
+  test('a save to an idle module runs at once with the saves of the same moment; saves in the window behind it make one run', async () => {
     const { s, script, timers, logged } = await analysed();
     s.save('/m', '/m/a/a.go');
-    timers.advance(saveDebounceMs - 100);
-    s.save('/m', '/m/b/b.go');
-    timers.advance(saveDebounceMs - 1);
+    s.save('/m', '/m/b/b.go'); // Save All: the same moment
+    timers.advance(0);
     await flush();
-    assert.equal(script.calls.length, 1, 'the window is still open');
-    timers.advance(1);
+    assert.equal(script.calls.length, 2, 'no debounce wait');
+    const first = script.last();
+    assert.deepEqual([first.opts.packages, first.opts.singleModule], [['./a', './b'], true]);
+    first.end(result([site('/m/a/a.go', 5), site('/m/b/b.go', 6)], { modules: ['/m'] }));
     await flush();
-    assert.equal(script.calls.length, 2);
-    const call = script.last();
-    assert.deepEqual([call.opts.packages, call.opts.singleModule], [['./a', './b'], true]);
-    call.end(result([site('/m/a/a.go', 5), site('/m/b/b.go', 6)], { modules: ['/m'] }));
-    await flush();
-    const r = s.results.get('/m')!.result;
+    let r = s.results.get('/m')!.result;
     assert.deepEqual(
       r.sites.map((x) => x.line),
       [5, 6],
@@ -233,6 +229,47 @@ suite('RunScheduler', () => {
     assert.deepEqual(r.reanalysed, { dirs: ['/m/a', '/m/b'], runs: 1, staleDirs: [] });
     assert.ok(logged.includes('analysis: save: analyzing /m (./a ./b)'), logged.join('\n'));
     assert.ok(logged.includes('analysis: /m: re-analysed ./a ./b and merged'), logged.join('\n'));
+
+    // Within the window behind it, saves wait and make one run.
+    s.save('/m', '/m/a/a.go');
+    timers.advance(saveDebounceMs - 100);
+    s.save('/m', '/m/b/b.go');
+    timers.advance(saveDebounceMs - 1);
+    await flush();
+    assert.equal(script.calls.length, 2, 'the window is still open');
+    timers.advance(1);
+    await flush();
+    assert.equal(script.calls.length, 3);
+    assert.deepEqual(script.last().opts.packages, ['./a', './b']);
+    script.last().end(result([site('/m/a/a.go', 7), site('/m/b/b.go', 8)]));
+    await flush();
+    r = s.results.get('/m')!.result;
+    assert.deepEqual(
+      r.sites.map((x) => x.line),
+      [7, 8],
+    );
+
+    // Once the window has closed with no save in it, the module is idle again.
+    timers.advance(saveDebounceMs);
+    s.save('/m', '/m/b/b.go');
+    timers.advance(0);
+    await flush();
+    assert.equal(script.calls.length, 4);
+    assert.deepEqual(script.last().opts.packages, ['./b']);
+  });
+
+  test('a save in the window behind a run started at once aborts it and re-runs the union', async () => {
+    const { s, script, timers } = await analysed();
+    s.save('/m', '/m/a/a.go');
+    timers.advance(0);
+    await flush();
+    const atOnce = script.last();
+    s.save('/m', '/m/b/b.go');
+    timers.advance(saveDebounceMs);
+    await flush();
+    assert.equal(atOnce.opts.signal?.aborted, true);
+    assert.deepEqual(script.last().opts.packages, ['./a', './b']);
+    assert.equal(script.maxInFlightPerModule, 1);
   });
 
   test('the last save wins: a save during a save run aborts it, re-runs the union, and the old run cannot overwrite it', async () => {
