@@ -164,6 +164,7 @@ async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: 
     ...(progress ? { onSection: progress.section } : {}),
     ...(delivery ? { onSectionDone: delivery.sectionDone } : {}),
   });
+  const counted = progress ? countPackages(ctx, mod, patterns, progress.listed) : undefined;
   const [build, tf] = await Promise.allSettled([
     compile(ctx, mod, patterns, parse.push),
     typefactsFor(ctx, mod, patterns, env).then((r) => {
@@ -172,6 +173,8 @@ async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: 
       return r;
     }),
   ]);
+  // The count's total is reported before the run ends (go list of a module's packages is quick).
+  await counted;
   if (build.status === 'rejected') throw build.reason;
   if (tf.status === 'rejected') {
     const r: unknown = tf.reason;
@@ -257,6 +260,21 @@ function packageDelivery(
       for (const [pkg, ds] of waiting.splice(0)) deliver(pkg, ds);
     },
   };
+}
+
+/**
+ * countPackages: the progress count's total from `go list` beside the build (the helper's own list
+ * comes when it ends, which on a large module can be after the build). A failure leaves the count
+ * without a total until the helper's. Only for a run that reports progress (the editor's).
+ */
+function countPackages(ctx: RunContext, mod: string, patterns: readonly string[], listed: (n: number) => void): Promise<void> {
+  const flags = ctx.opts.buildTags?.length ? [`-tags=${ctx.opts.buildTags.join(',')}`] : [];
+  return runGo(['list', '-e', ...flags, '--', ...patterns], { ...ctx.run, cwd: mod }).then(
+    (r) => {
+      if (r.exitCode === 0) listed(r.stdout.split('\n').filter((l) => l.trim()).length);
+    },
+    () => undefined,
+  );
 }
 
 /** recordTypefacts: the helper's facts, package directories and type-check errors. */
