@@ -1,6 +1,7 @@
 // The editor's side of benchmark 8 (latency.ts), in a process of its own so its peak RSS is that of
 // an extension host's analysis alone. Usage:
-//	node --import tsx bench/latency-child.ts MODULE_DIR FOCUS_FILE GOCACHE [GO]
+//	node --import tsx bench/latency-child.ts MODULE_DIR FOCUS_FILE GOCACHE [GO] [first]
+// `first`: stop at the first hint in FOCUS_FILE (the run is aborted, its go processes killed).
 // Drives the run scheduler (src/toolchain/scheduler.ts) as the editor does on opening FOCUS_FILE:
 // a full run of the module with that file in focus, through analyzeWorkspace. Prints one JSON line:
 // when the file's first site was shown, when the module was done, how many shows and progress
@@ -27,7 +28,7 @@ export interface LatencyChildResult {
 }
 
 async function main(): Promise<void> {
-  const [moduleDir, focusRel, gocache, goBin] = process.argv.slice(2);
+  const [moduleDir, focusRel, gocache, goBin, until] = process.argv.slice(2);
   if (!moduleDir || !focusRel || !gocache) throw new Error('usage: latency-child.ts MODULE_DIR FOCUS_FILE GOCACHE [GO]');
   const focus = join(moduleDir, focusRel);
   const errors: string[] = [];
@@ -50,7 +51,10 @@ async function main(): Promise<void> {
         shows++;
         const t = performance.now() - t0;
         if (firstShowMs === undefined && s.results.size > 0 && s.results.allSites().length > 0) firstShowMs = t;
-        if (firstHintMs === undefined && s.results.sitesForFile(focus).length > 0) firstHintMs = t;
+        if (firstHintMs === undefined && s.results.sitesForFile(focus).length > 0) {
+          firstHintMs = t;
+          if (until === 'first') s.dispose();
+        }
       },
       progressed: (_dir, p) => {
         progressReports++;
