@@ -13,9 +13,11 @@
 //	8. heapprofile.ts decode+join of a ~100 MB heap profile ÷ `go tool pprof -raw` printing it; peak extra memory.
 //	7. compare.ts    before/after of the optimisations: the sources of --before REV (default: the
 //	                 commit before them) vs the working tree, on the inputs of stages 1, 3 and 4.
+//	9. latency.ts    opening a file of golang.org/x/tools cold: time to its first hint ÷ go build of
+//	                 its package; the whole module cold and warm ÷ go build -gcflags=-m=2 ./...; peak RSS.
 // Each figure is a ratio against a baseline measured in the same run; each run writes its own file,
 // bench/runs/<start time>.md (date, machine, Go, figures); bench/RESULTS.md says what they show. Usage:
-//	npm run bench [-- --only parser,module,simulator,editor,panel,profile,compare] [--reuse-std] [--allocs N] [--before REV] [--skip-cold]
+//	npm run bench [-- --only parser,module,simulator,editor,panel,profile,compare,heapprof,latency] [--reuse-std] [--allocs N] [--before REV] [--skip-cold]
 // --reuse-std parses bench/.cache/std-m2.txt (or .cache/std-m2.txt) without compiling std again, so
 // the parse÷compile ratio is not reported. --skip-cold leaves out the module stage's cold case
 // (module.ts: one GOCACHE kept across runs). Inputs are cached in bench/.cache (gitignored).
@@ -26,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { benchCacheDir, fmt, machine, repoRoot, run, type Figure } from './lib.ts';
 import { summariseProfile } from './profile.ts';
 
-const stages = ['parser', 'module', 'simulator', 'editor', 'panel', 'profile', 'compare', 'heapprof'] as const;
+const stages = ['parser', 'module', 'simulator', 'editor', 'panel', 'profile', 'compare', 'heapprof', 'latency'] as const;
 type Stage = (typeof stages)[number];
 
 function table(figs: readonly Figure[]): string {
@@ -198,6 +200,13 @@ async function main(): Promise<void> {
           })
         ).figures,
       );
+    });
+  }
+
+  if (want('latency')) {
+    await timedStage('latency', async () => {
+      const { benchLatency } = await import('./latency.ts');
+      say((await benchLatency({ goBin })).figures);
     });
   }
 

@@ -26,17 +26,28 @@ import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact }
 import type { Diagnostic } from '../core/escape/diagnostic.ts';
 import { attributeToDirs, CompilerOutput, countsByDir, PackageDirs, queriesByDir } from './compilerOutput.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type GoRun, type RunGoOptions } from './go.ts';
-import type { AnalysisError, AnalysisResult, AnalyzeOptions } from './result.ts';
+import { dirOf, type AnalysisError, type AnalysisResult, type AnalyzeOptions, type PackageSites } from './result.ts';
 import { resolveTypes, runTypefacts, type TypefactsResult, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
-export type { AnalysisError, AnalysisResult, AnalysisUnparsedLine, AnalyzeFn, AnalyzeOptions, ReanalysedPackages } from './result.ts';
+export type {
+  AnalysisError,
+  AnalysisResult,
+  AnalysisUnparsedLine,
+  AnalyzeFn,
+  AnalyzeOptions,
+  AnalyzeProgress,
+  PackageSites,
+  ReanalysedPackages,
+} from './result.ts';
 
 /** What every step of one run reads: its options, how go runs, and the -overlay file of unsaved buffers. */
 interface RunContext {
   readonly opts: AnalyzeOptions;
   readonly run: Omit<RunGoOptions, 'cwd'>;
   readonly overlay: Overlay | undefined;
+  /** Source lines for the join's columns, each file read once per run (package deliveries and the result share it). */
+  readonly lineText: (file: string, line: number) => string | undefined;
 }
 
 /** What the steps of one run gather, in the order they find it (the result keeps that order). */
@@ -67,7 +78,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     env: undefined,
   };
   const overlay = opts.overlay?.size ? await writeOverlay(opts.overlay) : undefined;
-  const ctx: RunContext = { opts, run, overlay };
+  const ctx: RunContext = { opts, run, overlay, lineText: sourceLineReader(opts.overlay) };
   try {
     if (opts.fromFile) await loadSavedOutput(ctx, g, dir, set, opts.fromFile);
     else await buildModules(ctx, g, dir, set);
@@ -75,7 +86,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     await overlay?.dispose();
   }
   attributeToDirs(g.output, g.errors, g.dirs);
-  return joinResult(opts, g, set.modules, started);
+  return joinResult(ctx, g, set.modules, started);
 }
 
 function goRunOptions(opts: AnalyzeOptions): Omit<RunGoOptions, 'cwd'> {
@@ -147,8 +158,23 @@ async function buildModules(ctx: RunContext, g: Gathered, dir: string, set: Modu
 async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: readonly string[]): Promise<void> {
   const env = await goEnvOf(ctx, mod);
   g.env ??= env;
-  const parse = g.output.parse(mod);
-  const [build, tf] = await Promise.allSettled([compile(ctx, mod, patterns, parse.push), typefactsFor(ctx, mod, patterns, env)]);
+  const progress = progressCounter(ctx.opts.onProgress);
+  const delivery = ctx.opts.onPackage ? packageDelivery(ctx, mod, env, ctx.opts.onPackage) : undefined;
+  const parse = g.output.parse(mod, {
+    ...(progress ? { onSection: progress.section } : {}),
+    ...(delivery ? { onSectionDone: delivery.sectionDone } : {}),
+  });
+  const counted = progress ? countPackages(ctx, mod, patterns, progress.listed) : undefined;
+  const [build, tf] = await Promise.allSettled([
+    compile(ctx, mod, patterns, parse.push),
+    typefactsFor(ctx, mod, patterns, env).then((r) => {
+      progress?.listed(r.packages.length);
+      delivery?.factsArrived(r);
+      return r;
+    }),
+  ]);
+  // The count's total is reported before the run ends (go list of a module's packages is quick).
+  await counted;
   if (build.status === 'rejected') throw build.reason;
   if (tf.status === 'rejected') {
     const r: unknown = tf.reason;
@@ -161,6 +187,94 @@ async function buildModule(ctx: RunContext, g: Gathered, mod: string, patterns: 
   parse.end(build.value.exitCode !== 0);
   if (tf.status === 'fulfilled') await resolveInlinedTypes(ctx, g, mod, patterns, env, tf.value, g.output.diagnostics.slice(before));
   if (build.value.exitCode !== 0 && !g.errors.some((e) => e.kind === 'build')) g.errors.push(buildExitError(build.value));
+}
+
+/**
+ * progressCounter: the run's progress from the build's `# pkg` headers (one per package with
+ * output; a test variant's header counts for its package once) and the helper's package count.
+ */
+function progressCounter(onProgress: AnalyzeOptions['onProgress']): { section(pkg: string): void; listed(n: number): void } | undefined {
+  if (!onProgress) return undefined;
+  const seen = new Set<string>();
+  let total: number | undefined;
+  const report = () =>
+    onProgress(total === undefined ? { packagesDone: seen.size } : { packagesDone: Math.min(seen.size, total), packagesTotal: total });
+  return {
+    section: (pkg) => {
+      if (seen.has(pkg)) return;
+      seen.add(pkg);
+      report();
+    },
+    listed: (n) => {
+      total = n;
+      report();
+    },
+  };
+}
+
+/**
+ * packageDelivery: each complete `# pkg` section joined with its package's facts and handed to
+ * `onPackage`; sections complete before the helper has answered wait for it. Each join indexes
+ * only its own package's facts, so the deliveries of a run cost about one join in all. A Go
+ * version the model has no rules for delivers nothing (the run's result reports it).
+ */
+function packageDelivery(
+  ctx: RunContext,
+  mod: string,
+  env: GoEnv,
+  onPackage: (d: PackageSites) => void,
+): { sectionDone(pkg: string | undefined, ds: readonly Diagnostic[]): void; factsArrived(tf: TypefactsResult): void } | undefined {
+  const goVersion = ctx.opts.goVersion ?? env.GOVERSION;
+  const arch = ctx.opts.arch ?? env.GOARCH;
+  const experiments = env.GOEXPERIMENT ?? '';
+  let rules: ReturnType<typeof rulesFor>;
+  try {
+    rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
+  } catch {
+    return undefined;
+  }
+  const waiting: [string | undefined, readonly Diagnostic[]][] = [];
+  let known: { factsOf: Map<string, TypeFact[]>; dirOf: Map<string, string>; resolved: Map<string, ResolvedType> } | undefined;
+  const lineText = ctx.lineText;
+  const deliver = (pkg: string | undefined, ds: readonly Diagnostic[]) => {
+    if (pkg === undefined || !known) return;
+    const sites = joinSites(ds, known.factsOf.get(pkg) ?? [], { rules, lineText, baseDir: mod, resolved: known.resolved });
+    const dir = known.dirOf.get(pkg) ?? (sites[0] ? dirOf(sites[0].file) : undefined);
+    if (dir === undefined) return;
+    try {
+      onPackage({ pkg, dir, sites, goVersion, arch, experiments });
+    } catch {
+      // A listener's failure must not fail the build it listens to.
+    }
+  };
+  return {
+    sectionDone: (pkg, ds) => {
+      if (known) deliver(pkg, ds);
+      else waiting.push([pkg, ds]);
+    },
+    factsArrived: (tf) => {
+      const factsOf = new Map<string, TypeFact[]>();
+      for (const f of tf.facts) (factsOf.get(f.pkg) ?? factsOf.set(f.pkg, []).get(f.pkg)!).push(f);
+      const resolved = new Map(tf.resolved.map((rt) => [resolvedKey(rt.pkg, rt.typeExpr), rt]));
+      known = { factsOf, dirOf: new Map(tf.packages.map((p) => [p.pkg, p.dir])), resolved };
+      for (const [pkg, ds] of waiting.splice(0)) deliver(pkg, ds);
+    },
+  };
+}
+
+/**
+ * countPackages: the progress count's total from `go list` beside the build (the helper's own list
+ * comes when it ends, which on a large module can be after the build). A failure leaves the count
+ * without a total until the helper's. Only for a run that reports progress (the editor's).
+ */
+function countPackages(ctx: RunContext, mod: string, patterns: readonly string[], listed: (n: number) => void): Promise<void> {
+  const flags = ctx.opts.buildTags?.length ? [`-tags=${ctx.opts.buildTags.join(',')}`] : [];
+  return runGo(['list', '-e', ...flags, '--', ...patterns], { ...ctx.run, cwd: mod }).then(
+    (r) => {
+      if (r.exitCode === 0) listed(r.stdout.split('\n').filter((l) => l.trim()).length);
+    },
+    () => undefined,
+  );
 }
 
 /** recordTypefacts: the helper's facts, package directories and type-check errors. */
@@ -210,7 +324,8 @@ function buildExitError(build: GoRun): AnalysisError {
 }
 
 /** joinResult: the diagnostics joined with the type facts under the rules of the run's Go version and arch. */
-function joinResult(opts: AnalyzeOptions, g: Gathered, modules: string[], started: number): AnalysisResult {
+function joinResult(ctx: RunContext, g: Gathered, modules: string[], started: number): AnalysisResult {
+  const { opts } = ctx;
   const out = g.output;
   const goVersion = opts.goVersion ?? g.env?.GOVERSION ?? '';
   const arch = opts.arch ?? g.env?.GOARCH ?? 'amd64';
@@ -219,7 +334,7 @@ function joinResult(opts: AnalyzeOptions, g: Gathered, modules: string[], starte
   // Nothing was built (no module): there is no version to resolve rules for, and nothing to join.
   if (goVersion || out.diagnostics.length > 0) {
     const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
-    const lineText = sourceLineReader(opts.overlay);
+    const lineText = ctx.lineText;
     sites = out.batches.flatMap((b) => joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved }));
   }
   return {

@@ -45,23 +45,62 @@ export class CompilerOutput {
    * saved output file is fed the same way, 1 MiB at a time: it can exceed V8's longest string):
    * every diagnostic is built, but -m=2 steps only for the explanations the join reads
    * (SiteCollector), and the step lines of the others are never decoded (core/escape/bytes.ts).
+   * `onSection` hears each `# pkg` header as it arrives: the progress count of a run.
    */
-  parse(baseDir: string): OutputParse {
-    const collector = new SiteCollector({ keepAll: true });
+  parse(baseDir: string, hooks: SectionHooks = {}): OutputParse {
+    // One collector per `# pkg` section, so that a section's sites can be joined as soon as it is
+    // complete; joinSites reads the first explanation of a subject, and subjects are positions in
+    // the section's own files, so the sections' lists joined equal one collector's (a test
+    // variant's repeated explanations keep their steps here, and the join still takes the first).
+    let cur: { key: string; pkg: string | undefined; n: number; readonly headersAtOpen: number; readonly c: SiteCollector } | undefined;
+    const sections: Diagnostic[][] = [];
+    let headersSeen = 0;
+    const close = () => {
+      if (!cur) return;
+      const ds = cur.c.diagnostics();
+      sections.push(ds);
+      hooks.onSectionDone?.(cur.pkg, ds);
+      cur = undefined;
+    };
+    const open = (key: string, pkg: string | undefined) =>
+      (cur = { key, pkg, n: 0, headersAtOpen: headersSeen, c: new SiteCollector({ keepAll: true }) });
     // `# pkg` lines, for the section of each unparsed line.
     const headers: { line: number; pkg: string }[] = [];
     const p = new ByteTextParser({
       baseDir,
-      want: collector.want,
-      onDiagnostic: collector.add,
+      want: (kind, file, line, column, expr) => (cur ?? open('', undefined)).c.want(kind, file, line, column, expr),
+      onDiagnostic: (d, steps) => {
+        const key = `${d.package ?? ''}\0${d.packageVariant ?? ''}`;
+        if (cur === undefined || (cur.key !== key && (cur.key !== '' || cur.n > 0))) {
+          close();
+          open(key, d.package);
+        } else if (cur.key !== key) {
+          cur.key = key;
+          cur.pkg = d.package;
+        }
+        cur!.n++;
+        cur!.c.add(d, steps);
+      },
       deferSteps: true,
       decode: bufferUtf8Decode,
-      onHeaderLine: (line, text) => headers.push({ line, pkg: basePackage(text.slice(2).trim()) }),
+      onHeaderLine: (line, text) => {
+        const pkg = basePackage(text.slice(2).trim());
+        headers.push({ line, pkg });
+        headersSeen++;
+        hooks.onSection?.(pkg);
+      },
     });
     return {
-      push: (b) => p.push(b),
+      push: (b) => {
+        p.push(b);
+        // A header after the open section's start, pushed whole: that section's last block was
+        // closed by it, so the section is complete (cmd/go prints a package's output in one piece).
+        if (cur !== undefined && cur.n > 0 && headersSeen > cur.headersAtOpen) close();
+      },
       end: (failed) => {
-        const r: ParseResult = { ...p.end(), diagnostics: collector.diagnostics() };
+        const rest = p.end();
+        close();
+        const r: ParseResult = { ...rest, diagnostics: sections.length === 1 ? sections[0]! : sections.flat() };
         r.unparsed.forEach((u, i) => {
           const pkg = sectionOf(headers, u.line);
           if (pkg !== undefined) this.unparsedPackage.set(this.unparsedLines.length + i, pkg);
@@ -89,6 +128,13 @@ export class CompilerOutput {
       this.diagnostics.push(d);
     }
   }
+}
+
+/** What a parse tells as it goes: each `# pkg` header, and each section's diagnostics once it is complete. */
+export interface SectionHooks {
+  readonly onSection?: (pkg: string) => void;
+  /** A section's diagnostics (as the join reads them: SiteCollector), with the package of its header when it has one. */
+  readonly onSectionDone?: (pkg: string | undefined, diagnostics: readonly Diagnostic[]) => void;
 }
 
 /** Package import path (variant stripped) → directory, from the helper's package records and, failing those, the diagnostics' files. */

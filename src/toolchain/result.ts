@@ -33,6 +33,37 @@ export interface AnalyzeOptions {
    * patterns name packages of that module only.
    */
   singleModule?: boolean;
+  /**
+   * Called as the build's `# pkg` sections arrive (a section is printed whole when its package's
+   * compile ends) and once the helper has listed the packages analysed, so the editor can count
+   * them (`Go Heap: 37/216 packages`).
+   */
+  onProgress?: (progress: AnalyzeProgress) => void;
+  /**
+   * Called with each package's sites as soon as its compile output is complete and the type-facts
+   * helper has answered (analyze.ts): hints can show before the module is done. These sites are
+   * joined with that package's own facts; the run's result, joined with all facts and the types
+   * resolved in other packages, supersedes them.
+   */
+  onPackage?: (delivery: PackageSites) => void;
+}
+
+/** One package's sites, delivered while its run goes on (AnalyzeOptions.onPackage). */
+export interface PackageSites {
+  readonly pkg: string;
+  /** The package directory (the helper's record, else that of its first site). */
+  readonly dir: string;
+  readonly sites: AllocationSite[];
+  readonly goVersion: string;
+  readonly arch: string;
+  readonly experiments: string;
+}
+
+/** How far a run is: packages whose compile output arrived, of those the run analyses (once known). */
+export interface AnalyzeProgress {
+  readonly packagesDone: number;
+  /** The packages of the run, once the type-facts helper has listed them. */
+  readonly packagesTotal?: number;
 }
 
 /** The pipeline as its callers see it: analyzeWorkspace in the editor, CLI and bench; a scripted one in the scheduler's tests. */

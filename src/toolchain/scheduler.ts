@@ -11,22 +11,46 @@
 //	  saved files (`saved`) or saved compiler output (`file`, with the Go version that printed it
 //	  where go cannot be asked).
 //	- Saves are debounced per module (saveDebounceMs); the files saved in the window make one
-//	  request. A save re-analyses only their packages and merges them into the module's last
+//	  request. A save to an idle module does not wait: its run starts at once (a save feels like
+//	  a build) and the window opens behind it, so saves within it re-run the union once. A save re-analyses only their packages and merges them into the module's last
 //	  result (reanalyze.ts decides whether it can, merge.ts merges): about one `go build` of those
 //	  packages instead of the whole module. A save during a run that is not a save run waits for it
 //	  (on a large module a restart per save would never finish) and then re-analyses its packages,
 //	  whose state that run may predate; a save during a save run aborts it and re-runs the union
 //	  of both runs' files, so the last save wins.
+//	- The open packages first: a full run that names `focus` files (the visible editors) first
+//	  analyses their packages alone and shows them, then the whole module, whose build replays
+//	  those packages (and their dependencies) from the build cache, so nothing compiles twice.
+//	  Showing a file of a package the module run has not delivered moves that package up
+//	  (focus()): the module run is restarted behind a focus run of it; cmd/go has cached every
+//	  package the aborted build finished, so what is lost is the compiles in flight.
+//	- A module run reports its progress (packages whose output arrived, of how many) to the host,
+//	  and shows each package's sites as they arrive (AnalyzeOptions.onPackage), replacing that
+//	  package's sites in what is shown: the first at once, then at most one update per
+//	  partialResultsMs (each rebuilds the module's file index and redraws the hints).
 //	- The last good result of a module is kept when a run fails (marked stale) or is cancelled;
 //	  a run cancelled by the user is reported, one superseded by a newer run is not.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AnalysisCache } from './cache.ts';
-import { ModuleResults, refreshedBy } from './moduleResults.ts';
+import { ModuleResults, refreshedBy, type EditSnapshot } from './moduleResults.ts';
 import { analyzePackages, packagesOfFiles, type SavedPackages } from './reanalyze.ts';
-import type { AnalysisError, AnalysisResult, AnalyzeFn, AnalyzeOptions } from './result.ts';
+import {
+  dirOf,
+  type AnalysisError,
+  type AnalysisResult,
+  type AnalyzeFn,
+  type AnalyzeOptions,
+  type AnalyzeProgress,
+  type PackageSites,
+} from './result.ts';
 
 export type RunRequest =
-  | { readonly kind: 'full'; readonly trigger: 'open' | 'command' | 'trust' }
+  | {
+      readonly kind: 'full';
+      readonly trigger: 'open' | 'command' | 'trust';
+      /** Files shown in editors: their packages are analysed and shown first (see the overview). */
+      readonly focus?: readonly string[];
+    }
   | { readonly kind: 'packages'; readonly packages: readonly string[] }
   | { readonly kind: 'saved'; readonly files: readonly string[] }
   | { readonly kind: 'file'; readonly file: string; readonly goVersion?: string };
@@ -56,6 +80,8 @@ export interface RunHost {
   progress?<T>(moduleDir: string, request: RunRequest, work: () => Promise<T>, cancel: () => void): PromiseLike<T>;
   /** A run started or ended: the set of modules with a run changed. */
   runsChanged?(): void;
+  /** A module run's progress changed (packages compiled, of how many once known). */
+  progressed?(moduleDir: string, progress: AnalyzeProgress): void;
   /** A module's results changed: a new or merged result, or the last one marked stale. */
   resultsChanged?(moduleDir: string): void;
   /** A run's result reports errors (compile errors, a failed helper). */
@@ -70,6 +96,19 @@ interface Run {
   readonly request: RunRequest;
   readonly ac: AbortController;
   cancelledByUser: boolean;
+  /** A full run's step: its focus packages alone, then the whole module. */
+  phase: 'focus' | 'module' | undefined;
+  /** The package directories this run has shown (its focus packages once their run ended). */
+  readonly shownDirs: Set<string>;
+  /** The run's configured package patterns (a moved-up file must be in one). */
+  configured: readonly string[];
+  /** The module step's progress, as last reported. */
+  progress: AnalyzeProgress | undefined;
+  /** Package sites the module step delivered, by package directory, and whether some are not shown yet. */
+  readonly delivered: Map<string, PackageSites>;
+  unshown: boolean;
+  /** The pause between two shows of delivered sites (partialResultsMs), when one is running. */
+  cooldown: unknown;
 }
 
 interface ModuleRuns {
@@ -78,12 +117,14 @@ interface ModuleRuns {
   /** Settles when the newest run has ended: the next run waits for it. */
   last: Promise<void>;
   /** Files saved within the debounce window, and the window's timer. */
-  saving: { readonly files: Set<string>; readonly timer: unknown } | undefined;
+  saving: { readonly files: Set<string>; readonly timer: unknown; readonly atOnce: boolean } | undefined;
   /** Files saved while a run that is not a save run was in flight: re-analysed when it ends. */
   readonly queued: Set<string>;
 }
 
 export const saveDebounceMs = 400;
+/** The shortest pause between two shows of a module run's delivered package sites. */
+export const partialResultsMs = 1000;
 
 export class RunScheduler {
   readonly results = new ModuleResults();
@@ -108,7 +149,18 @@ export class RunScheduler {
     if (this.disposed) return Promise.resolve();
     const m = this.stateOf(moduleDir);
     m.current?.ac.abort();
-    const run: Run = { request, ac: new AbortController(), cancelledByUser: false };
+    const run: Run = {
+      request,
+      ac: new AbortController(),
+      cancelledByUser: false,
+      phase: undefined,
+      shownDirs: new Set(),
+      configured: ['./...'],
+      progress: undefined,
+      delivered: new Map(),
+      unshown: false,
+      cooldown: undefined,
+    };
     m.current = run;
     const previous = m.last;
     const done = (async () => {
@@ -126,14 +178,62 @@ export class RunScheduler {
     return done;
   }
 
-  /** save: `file` of the module was saved; its packages are re-analysed once the debounce window closes. */
+  /**
+   * save: `file` of the module was saved. When the module is idle (no run, no open window) its
+   * packages' run starts at once, with the saves of the same moment (a Save All), and a window
+   * opens behind it; otherwise the file joins the window, whose saves re-analyse their packages
+   * once it closes (see the overview).
+   */
   save(moduleDir: string, file: string): void {
     if (this.disposed) return;
     const m = this.stateOf(moduleDir);
+    if (m.saving?.atOnce) {
+      m.saving.files.add(file);
+      return;
+    }
+    if (!m.saving && !m.current) {
+      const files = new Set([file]);
+      m.saving = {
+        files,
+        atOnce: true,
+        timer: this.timers.setTimeout(() => {
+          this.openSaveWindow(moduleDir, new Set());
+          void this.run(moduleDir, { kind: 'saved', files: [...files] });
+        }, 0),
+      };
+      return;
+    }
     if (m.saving) this.timers.clearTimeout(m.saving.timer);
     const files = m.saving?.files ?? new Set<string>();
     files.add(file);
-    m.saving = { files, timer: this.timers.setTimeout(() => this.saveWindowClosed(moduleDir, files), saveDebounceMs) };
+    this.openSaveWindow(moduleDir, files);
+  }
+
+  private openSaveWindow(moduleDir: string, files: Set<string>): void {
+    const m = this.stateOf(moduleDir);
+    m.saving = { files, atOnce: false, timer: this.timers.setTimeout(() => this.saveWindowClosed(moduleDir, files), saveDebounceMs) };
+  }
+
+  /**
+   * focus: `file` is shown in an editor. If the module's full run is in its module step and has
+   * not shown the file's package (nor has an earlier result), that package moves up: the run is
+   * restarted with the file as its focus (see the overview). Returns whether it did.
+   */
+  focus(moduleDir: string, file: string): boolean {
+    if (this.disposed || !file.endsWith('.go')) return false;
+    const run = this.modules.get(moduleDir)?.current;
+    if (!run || run.request.kind !== 'full' || run.phase !== 'module' || run.ac.signal.aborted) return false;
+    const dir = dirname(file);
+    if (run.shownDirs.has(dir) || this.results.get(moduleDir)?.result.diagnosticsByDir?.[dir] !== undefined) return false;
+    if (packagesOfFiles(moduleDir, [file], run.configured).patterns.length === 0) return false;
+    this.log.info('analysis', `${moduleDir}: ${file} is shown and its package not analysed yet: it moves up`);
+    void this.run(moduleDir, { kind: 'full', trigger: run.request.trigger, focus: [file] });
+    return true;
+  }
+
+  /** progressOf: the module step's progress of the module's run in flight, if it reported any. */
+  progressOf(moduleDir: string): AnalyzeProgress | undefined {
+    return this.modules.get(moduleDir)?.current?.progress;
   }
 
   /** noteEdit: `file` changed in the editor: it shows no sites until a run that starts after now ends. */
@@ -160,6 +260,7 @@ export class RunScheduler {
   private saveWindowClosed(moduleDir: string, files: ReadonlySet<string>): void {
     const m = this.stateOf(moduleDir);
     m.saving = undefined;
+    if (files.size === 0) return;
     const current = m.current?.request;
     if (current && current.kind !== 'saved') {
       for (const f of files) m.queued.add(f);
@@ -195,7 +296,8 @@ export class RunScheduler {
       run.cancelledByUser = true;
       ac.abort();
     };
-    const work = () => this.analyzeFor(moduleDir, request, opts, pkgs);
+    run.configured = opts.packages?.length ? opts.packages : ['./...'];
+    const work = () => this.analyzeFor(moduleDir, run, opts, pkgs, editsAtStart);
     try {
       const result = await (this.host.progress ? this.host.progress(moduleDir, request, work, cancel) : work());
       if (ac.signal.aborted) {
@@ -220,12 +322,38 @@ export class RunScheduler {
   /** analyzeFor: a save run and a package run go through the merge decision (reanalyze.ts); the others are full runs. */
   private async analyzeFor(
     moduleDir: string,
-    request: RunRequest,
+    run: Run,
     opts: AnalyzeOptions,
     pkgs: SavedPackages | undefined,
+    editsAtStart: EditSnapshot,
   ): Promise<AnalysisResult> {
+    const { request } = run;
     const prev = this.results.get(moduleDir)?.result;
-    if (!pkgs) return this.analyze(opts);
+    if (!pkgs) {
+      if (request.kind === 'full' && request.focus?.length && !opts.fromFile) await this.analyzeFocus(moduleDir, run, opts, editsAtStart);
+      run.phase = 'module';
+      const base = this.results.get(moduleDir)?.result;
+      try {
+        return await this.analyze({
+          ...opts,
+          onProgress: (p) => {
+            if (run.ac.signal.aborted) return;
+            run.progress = p;
+            this.host.progressed?.(moduleDir, p);
+          },
+          onPackage: (d) => {
+            if (run.ac.signal.aborted || this.disposed) return;
+            run.delivered.set(d.dir, d);
+            run.shownDirs.add(d.dir);
+            run.unshown = true;
+            if (run.cooldown === undefined) this.showDelivered(moduleDir, run, base, editsAtStart);
+          },
+        });
+      } finally {
+        if (run.cooldown !== undefined) this.timers.clearTimeout(run.cooldown);
+        run.cooldown = undefined;
+      }
+    }
     const r = await analyzePackages(this.analyze, opts, prev, pkgs, request.kind === 'saved' ? 'module' : 'alone');
     if (request.kind === 'saved') {
       this.log.info(
@@ -234,6 +362,69 @@ export class RunScheduler {
       );
     }
     return r.result;
+  }
+
+  /**
+   * showDelivered: the module's shown result with the delivered packages' sites in place of their
+   * earlier ones (`base`: what was shown when the module step started), then a pause of
+   * partialResultsMs during which deliveries only accumulate.
+   */
+  private showDelivered(moduleDir: string, run: Run, base: AnalysisResult | undefined, editsAtStart: EditSnapshot): void {
+    run.unshown = false;
+    const fresh = [...run.delivered.values()];
+    const first = fresh[0]!;
+    const byDir: Record<string, Record<string, number>> = { ...base?.diagnosticsByDir };
+    for (const d of fresh) byDir[d.dir] ??= {};
+    const partial: AnalysisResult = {
+      goVersion: first.goVersion,
+      arch: first.arch,
+      experiments: first.experiments,
+      modules: base?.modules ?? [moduleDir],
+      sites: [...(base?.sites.filter((s) => !run.delivered.has(dirOf(s.file))) ?? []), ...fresh.flatMap((d) => d.sites)],
+      diagnostics: base?.diagnostics ?? {},
+      diagnosticsByDir: byDir,
+      unparsed: base?.unparsed ?? 0,
+      unparsedLines: base?.unparsedLines ?? [],
+      errors: base?.errors ?? [],
+      durationMs: 0,
+      ...(base?.reanalysed ? { reanalysed: base.reanalysed } : {}),
+    };
+    this.results.accept(moduleDir, partial, new Map([...editsAtStart].filter(([f]) => run.delivered.has(dirname(f)))));
+    this.host.resultsChanged?.(moduleDir);
+    run.cooldown = this.timers.setTimeout(() => {
+      run.cooldown = undefined;
+      if (run.unshown && !run.ac.signal.aborted && this.modules.get(moduleDir)?.current === run)
+        this.showDelivered(moduleDir, run, base, editsAtStart);
+    }, partialResultsMs);
+  }
+
+  /**
+   * analyzeFocus: a full run's first step, the packages of its focus files alone, shown at once
+   * (merged into the module's last result when there is one). A failure here is left to the
+   * module step, which builds the same packages and reports it.
+   */
+  private async analyzeFocus(moduleDir: string, run: Run, opts: AnalyzeOptions, editsAtStart: EditSnapshot): Promise<void> {
+    if (run.request.kind !== 'full' || !run.request.focus) return;
+    const focus = packagesOfFiles(moduleDir, run.request.focus, run.configured);
+    if (focus.patterns.length === 0) return;
+    run.phase = 'focus';
+    this.log.info('analysis', `${moduleDir}: analysing the open packages first (${focus.patterns.join(' ')})`);
+    let r: Awaited<ReturnType<typeof analyzePackages>>;
+    try {
+      r = await analyzePackages(this.analyze, opts, this.results.get(moduleDir)?.result, focus, 'alone');
+    } catch (e) {
+      if (run.ac.signal.aborted) throw e;
+      this.log.warn(
+        'analysis',
+        `${moduleDir}: the open packages' run failed (${e instanceof Error ? e.message : String(e)}); the module run goes on`,
+      );
+      return;
+    }
+    if (run.ac.signal.aborted) return;
+    for (const d of focus.dirs) run.shownDirs.add(d);
+    // A package run refreshes only its packages' files, merged or not.
+    const refreshed = new Map([...editsAtStart].filter(([f]) => focus.dirs.includes(dirname(f))));
+    this.accept(moduleDir, r.result, refreshed);
   }
 
   private accept(moduleDir: string, result: AnalysisResult, refreshed: ReadonlyMap<string, number>): void {

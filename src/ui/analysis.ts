@@ -59,6 +59,7 @@ export class AnalysisService implements vscode.Disposable {
             },
           ),
         runsChanged: () => this.updateStatus(),
+        progressed: () => this.updateStatus(),
         resultsChanged: () => {
           void vscode.commands.executeCommand('setContext', contextKeys.hasResults, this.allSites().length > 0);
           this.changed.fire();
@@ -91,6 +92,7 @@ export class AnalysisService implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.analyzeWorkspace('trust')),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.onShown(e?.document)),
     );
     for (const d of vscode.workspace.textDocuments) this.onOpen(d);
   }
@@ -118,7 +120,14 @@ export class AnalysisService implements vscode.Disposable {
       this.tellUntrusted();
       return;
     }
-    void this.scheduler.run(mod, { kind: 'full', trigger: 'open' });
+    void this.scheduler.run(mod, { kind: 'full', trigger: 'open', focus: [...new Set([doc.uri.fsPath, ...visibleGoFiles(mod)])] });
+  }
+
+  /** onShown: a file shown in an editor whose package the module run has not reached moves up (scheduler.ts). */
+  private onShown(doc: vscode.TextDocument | undefined): void {
+    if (!doc || doc.languageId !== 'go' || doc.uri.scheme !== 'file' || !canSpawn()) return;
+    const mod = findModuleDir(doc.uri.fsPath);
+    if (mod) this.scheduler.focus(mod, doc.uri.fsPath);
   }
 
   private onSave(doc: vscode.TextDocument): void {
@@ -147,7 +156,7 @@ export class AnalysisService implements vscode.Disposable {
       void vscode.window.showInformationMessage('Go Heap Lens: no go.mod found in the workspace.');
       return;
     }
-    await Promise.all(mods.map((m) => this.scheduler.run(m, { kind: 'full', trigger })));
+    await Promise.all(mods.map((m) => this.scheduler.run(m, { kind: 'full', trigger, focus: visibleGoFiles(m) })));
   }
 
   /** analyzePackage runs only the package of `file` (its directory) within its module. */
@@ -232,7 +241,13 @@ export class AnalysisService implements vscode.Disposable {
       item.text = '$(shield) Go Heap: restricted';
       item.tooltip = untrustedReason;
     } else if (running.length > 0) {
-      item.text = '$(sync~spin) Go Heap: analyzing';
+      const progress = running.map((m) => this.scheduler.progressOf(m)).filter((p) => p !== undefined);
+      const done = progress.reduce((n, p) => n + p.packagesDone, 0);
+      const total = progress.every((p) => p.packagesTotal !== undefined) ? progress.reduce((n, p) => n + p.packagesTotal!, 0) : undefined;
+      item.text =
+        progress.length === 0
+          ? '$(sync~spin) Go Heap: analyzing'
+          : `$(sync~spin) Go Heap: ${done}${total !== undefined ? `/${total}` : ''} packages`;
       item.tooltip = running.join('\n');
     } else if (results.size > 0) {
       const latest = this.latest()!;
@@ -262,6 +277,16 @@ export class AnalysisService implements vscode.Disposable {
     this.scheduler.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** visibleGoFiles: the Go files of the module shown in editors now, active first (a full run analyses their packages first). */
+function visibleGoFiles(moduleDir: string): string[] {
+  const active = vscode.window.activeTextEditor?.document;
+  const docs = [...(active ? [active] : []), ...vscode.window.visibleTextEditors.map((e) => e.document)];
+  const files = docs
+    .filter((d) => d.languageId === 'go' && d.uri.scheme === 'file' && d.uri.fsPath.startsWith(moduleDir + path.sep))
+    .map((d) => d.uri.fsPath);
+  return [...new Set(files)];
 }
 
 /** unsavedGoBuffers: dirty Go documents inside the module, by absolute path (the -overlay input). */

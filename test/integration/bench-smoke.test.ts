@@ -11,6 +11,7 @@ import { suite, test } from 'node:test';
 import { benchCompare } from '../../bench/compare.ts';
 import { benchEditor, layout, sitesFromOutput } from '../../bench/editor.ts';
 import { benchCacheDir, repoRoot } from '../../bench/lib.ts';
+import { benchLatency } from '../../bench/latency.ts';
 import { benchModule } from '../../bench/module.ts';
 import { benchParser, generateStdOutput, runChild } from '../../bench/parser.ts';
 import { summariseProfile } from '../../bench/profile.ts';
@@ -49,6 +50,24 @@ suite('bench smoke (tiny inputs)', { timeout: 600_000 }, () => {
     const s = summariseProfile(readFileSync(join(dir, f), 'utf8'), 200);
     assert.match(s, /^total \d+ ms sampled/);
     assert.throws(() => summariseProfile('{}'), /not a V8 CPU profile/);
+  });
+
+  test('latency: the editor run of a three-package module shows the focus file first, counts its packages', async (t) => {
+    if (!goVersion) return t.skip(noGo);
+    const mod = join(work, 'latency');
+    for (const p of ['a', 'b', 'c']) {
+      mkdirSync(join(mod, p), { recursive: true });
+      writeFileSync(join(mod, p, `${p}.go`), `package ${p}\n\ntype T struct{ p *int; n [5]int }\n\nfunc New() *T { return &T{} }\n`);
+    }
+    writeFileSync(join(mod, 'go.mod'), 'module example.com/latency\n\ngo 1.21\n');
+    const r = await benchLatency({ module: { dir: mod, focusPackage: './b', focusFile: 'b/b.go' } });
+    assert.equal(r.packages, 3);
+    assert.ok(r.cold.firstHintMs !== undefined && r.cold.firstHintMs < r.cold.completeMs, JSON.stringify(r.cold));
+    assert.deepEqual(r.cold.lastProgress, { packagesDone: 3, packagesTotal: 3 });
+    assert.equal(r.cold.errors, 0);
+    assert.equal(r.warm.sites, r.cold.sites);
+    assert.ok(r.cold.maxRssMiB > 0);
+    assert.ok(r.figures.some((f) => f.metric.startsWith('cold: first hint') && f.met !== undefined));
   });
 
   test('module: cold, warm and edit of a two-package module, each against go build', async (t) => {

@@ -8,7 +8,14 @@ import { parseGoExperiment, rulesFor } from '../../src/core/alloc/versions.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
 import { ToolchainError } from '../../src/toolchain/go.ts';
 import type { AnalysisError, AnalysisResult, AnalyzeOptions } from '../../src/toolchain/result.ts';
-import { RunScheduler, saveDebounceMs, type RunHost, type RunRequest, type Timers } from '../../src/toolchain/scheduler.ts';
+import {
+  partialResultsMs,
+  RunScheduler,
+  saveDebounceMs,
+  type RunHost,
+  type RunRequest,
+  type Timers,
+} from '../../src/toolchain/scheduler.ts';
 
 const rules = rulesFor('go1.26.8', 'amd64', parseGoExperiment(''));
 
@@ -123,6 +130,8 @@ interface Events {
   failed: string[];
   errorsReported: (readonly AnalysisError[])[];
   progress: RunRequest[];
+  /** How many times the host was told a module's results changed. */
+  shown: number;
   /** The user's cancellation of each run shown, newest last. */
   cancels: (() => void)[];
 }
@@ -130,7 +139,7 @@ interface Events {
 function setup(configured: string[] = [], optionsFor?: RunHost['optionsFor']) {
   const script = new Script();
   const timers = new ManualTimers();
-  const events: Events = { cancelled: [], failed: [], errorsReported: [], progress: [], cancels: [] };
+  const events: Events = { cancelled: [], failed: [], errorsReported: [], progress: [], cancels: [], shown: 0 };
   const logged: string[] = [];
   const host: RunHost = {
     optionsFor:
@@ -144,6 +153,7 @@ function setup(configured: string[] = [], optionsFor?: RunHost['optionsFor']) {
     cancelled: (moduleDir, keptPrevious) => events.cancelled.push({ moduleDir, keptPrevious }),
     failed: (_dir, message) => events.failed.push(message),
     errorsReported: (_dir, errors) => events.errorsReported.push(errors),
+    resultsChanged: () => events.shown++,
   };
   const log = { info: (c: string, m: string) => logged.push(`${c}: ${m}`), warn: () => {}, error: () => {} };
   const s = new RunScheduler(script.analyze, host, log, timers);
@@ -200,22 +210,18 @@ suite('RunScheduler', () => {
     assert.deepEqual(s.runningModules().sort(), ['/m', '/n']);
   });
 
-  test('saves within the debounce window make one run of their packages, merged into the last result', async () => {
+  test('a save to an idle module runs at once with the saves of the same moment; saves in the window behind it make one run', async () => {
     const { s, script, timers, logged } = await analysed();
     s.save('/m', '/m/a/a.go');
-    timers.advance(saveDebounceMs - 100);
-    s.save('/m', '/m/b/b.go');
-    timers.advance(saveDebounceMs - 1);
+    s.save('/m', '/m/b/b.go'); // Save All: the same moment
+    timers.advance(0);
     await flush();
-    assert.equal(script.calls.length, 1, 'the window is still open');
-    timers.advance(1);
+    assert.equal(script.calls.length, 2, 'no debounce wait');
+    const first = script.last();
+    assert.deepEqual([first.opts.packages, first.opts.singleModule], [['./a', './b'], true]);
+    first.end(result([site('/m/a/a.go', 5), site('/m/b/b.go', 6)], { modules: ['/m'] }));
     await flush();
-    assert.equal(script.calls.length, 2);
-    const call = script.last();
-    assert.deepEqual([call.opts.packages, call.opts.singleModule], [['./a', './b'], true]);
-    call.end(result([site('/m/a/a.go', 5), site('/m/b/b.go', 6)], { modules: ['/m'] }));
-    await flush();
-    const r = s.results.get('/m')!.result;
+    let r = s.results.get('/m')!.result;
     assert.deepEqual(
       r.sites.map((x) => x.line),
       [5, 6],
@@ -223,6 +229,47 @@ suite('RunScheduler', () => {
     assert.deepEqual(r.reanalysed, { dirs: ['/m/a', '/m/b'], runs: 1, staleDirs: [] });
     assert.ok(logged.includes('analysis: save: analyzing /m (./a ./b)'), logged.join('\n'));
     assert.ok(logged.includes('analysis: /m: re-analysed ./a ./b and merged'), logged.join('\n'));
+
+    // Within the window behind it, saves wait and make one run.
+    s.save('/m', '/m/a/a.go');
+    timers.advance(saveDebounceMs - 100);
+    s.save('/m', '/m/b/b.go');
+    timers.advance(saveDebounceMs - 1);
+    await flush();
+    assert.equal(script.calls.length, 2, 'the window is still open');
+    timers.advance(1);
+    await flush();
+    assert.equal(script.calls.length, 3);
+    assert.deepEqual(script.last().opts.packages, ['./a', './b']);
+    script.last().end(result([site('/m/a/a.go', 7), site('/m/b/b.go', 8)]));
+    await flush();
+    r = s.results.get('/m')!.result;
+    assert.deepEqual(
+      r.sites.map((x) => x.line),
+      [7, 8],
+    );
+
+    // Once the window has closed with no save in it, the module is idle again.
+    timers.advance(saveDebounceMs);
+    s.save('/m', '/m/b/b.go');
+    timers.advance(0);
+    await flush();
+    assert.equal(script.calls.length, 4);
+    assert.deepEqual(script.last().opts.packages, ['./b']);
+  });
+
+  test('a save in the window behind a run started at once aborts it and re-runs the union', async () => {
+    const { s, script, timers } = await analysed();
+    s.save('/m', '/m/a/a.go');
+    timers.advance(0);
+    await flush();
+    const atOnce = script.last();
+    s.save('/m', '/m/b/b.go');
+    timers.advance(saveDebounceMs);
+    await flush();
+    assert.equal(atOnce.opts.signal?.aborted, true);
+    assert.deepEqual(script.last().opts.packages, ['./a', './b']);
+    assert.equal(script.maxInFlightPerModule, 1);
   });
 
   test('the last save wins: a save during a save run aborts it, re-runs the union, and the old run cannot overwrite it', async () => {
@@ -483,5 +530,169 @@ suite('RunScheduler', () => {
     void restricted.s.run('/m', { kind: 'file', file: '/tmp/out.txt', goVersion: 'go1.24' });
     await flush();
     assert.equal(restricted.script.last().opts.cache, undefined);
+  });
+
+  test('the open packages first: a full run with focus files shows their packages, then builds the module', async () => {
+    const { s, script } = setup();
+    const run = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/b/b.go', '/m/b/c.go', '/m/README.md'] });
+    await flush();
+    assert.equal(script.calls.length, 1);
+    assert.deepEqual(script.last().opts.packages, ['./b'], 'the focus files\u2019 package alone');
+    assert.equal(script.last().opts.singleModule, true);
+    script.last().end(result([site('/m/b/b.go', 4)]));
+    await flush();
+    assert.deepEqual(
+      s.results.sitesForFile('/m/b/b.go').map((x) => x.line),
+      [4],
+      'shown before the module run ends',
+    );
+    assert.equal(script.calls.length, 2);
+    const moduleCall = script.last();
+    assert.deepEqual(moduleCall.opts.packages, [], 'then the whole module (its configured patterns)');
+    assert.equal(s.progressOf('/m'), undefined);
+    moduleCall.opts.onProgress?.({ packagesDone: 3 });
+    moduleCall.opts.onProgress?.({ packagesDone: 4, packagesTotal: 9 });
+    assert.deepEqual(s.progressOf('/m'), { packagesDone: 4, packagesTotal: 9 });
+    moduleCall.end(result([site('/m/a/a.go', 3), site('/m/b/b.go', 4)]));
+    await run;
+    assert.equal(s.results.allSites().length, 2, 'the module result replaces the focus result');
+    assert.equal(s.progressOf('/m'), undefined, 'no run, no progress');
+    assert.equal(script.calls.length, 2);
+  });
+
+  test('a focus run that fails is left to the module run; focus files outside the configured packages run nothing first', async () => {
+    const { s, script } = setup(['./a/...']);
+    const run = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/b/b.go'] });
+    await flush();
+    assert.deepEqual(script.last().opts.packages, ['./a/...'], 'b is not configured: straight to the module run');
+    script.last().end(result([site('/m/a/a.go', 3)]));
+    await run;
+
+    const t = setup();
+    const again = t.s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/a/a.go'] });
+    await flush();
+    t.script.last().end(new ToolchainError('buildFailed', 'helper failed'));
+    await flush();
+    assert.equal(t.script.calls.length, 2, 'the module run still runs');
+    t.script.last().end(result([site('/m/a/a.go', 3)]));
+    await again;
+    assert.equal(t.s.results.allSites().length, 1);
+    assert.deepEqual(t.events.failed, []);
+  });
+
+  test('a shown file whose package the module run has not reached moves up; shown packages do not', async () => {
+    const { s, script, events } = setup();
+    const first = s.run('/m', { kind: 'full', trigger: 'open', focus: ['/m/a/a.go'] });
+    await flush();
+    assert.equal(s.focus('/m', '/m/c/c.go'), false, 'during the focus step nothing moves');
+    script.last().end(result([site('/m/a/a.go', 3)]));
+    await flush();
+    const moduleCall = script.last();
+    assert.equal(s.focus('/m', '/m/a/a2.go'), false, 'a is shown already');
+    assert.equal(s.focus('/m', '/m/c/notes.txt'), false, 'not Go');
+    assert.equal(s.focus('/n', '/n/x/x.go'), false, 'no run in that module');
+    assert.equal(s.focus('/m', '/m/c/c.go'), true);
+    await first;
+    assert.ok(moduleCall.ended, 'the module run was aborted');
+    assert.deepEqual(events.cancelled, [], 'superseded, not cancelled by the user');
+    await flush();
+    assert.deepEqual(script.last().opts.packages, ['./c'], 'c alone first');
+    assert.equal(s.focus('/m', '/m/d/d.go'), false, 'not while a focus step runs');
+    script.last().end(result([site('/m/c/c.go', 7)]));
+    await flush();
+    assert.deepEqual(
+      s.results.sitesForFile('/m/c/c.go').map((x) => x.line),
+      [7],
+    );
+    assert.equal(s.results.sitesForFile('/m/a/a.go').length, 1, 'merged into what was shown');
+    assert.equal(s.focus('/m', '/m/c/c2.go'), false, 'c is shown');
+    const second = script.last();
+    assert.deepEqual(second.opts.packages, [], 'then the module again (cmd/go replays what the aborted build finished)');
+    second.end(
+      result([site('/m/a/a.go', 3), site('/m/c/c.go', 7), site('/m/d/d.go', 1)], {
+        diagnosticsByDir: { '/m/a': { escapes: 1 }, '/m/c': { escapes: 1 }, '/m/d': { escapes: 1 } },
+      }),
+    );
+    await flush();
+    assert.equal(s.results.allSites().length, 3);
+    assert.equal(script.calls.length, 4);
+
+    // With a full result, a package it covers does not move up a later module run.
+    const later = s.run('/m', full);
+    await flush();
+    assert.equal(s.focus('/m', '/m/d/d.go'), false, 'd has a result');
+    assert.equal(s.focus('/m', '/m/e/e.go'), true, 'e has none');
+    await later;
+  });
+
+  test('results as they arrive: package sites show at once, then at most once per pause, replacing their package; the result supersedes them', async () => {
+    const { s, script, timers, events } = await analysed();
+    events.shown = 0;
+    const run = s.run('/m', full);
+    await flush();
+    const call = script.last();
+    const deliver = (dir: string, ...sites: AllocationSite[]) =>
+      call.opts.onPackage?.({ pkg: `example.com${dir}`, dir, sites, goVersion: 'go1.26.8', arch: 'amd64', experiments: '' });
+    deliver('/m/b', site('/m/b/b.go', 9));
+    assert.equal(events.shown, 1, 'the first delivery shows at once');
+    assert.deepEqual(
+      s.results.sitesForFile('/m/b/b.go').map((x) => x.line),
+      [9],
+      'b replaced',
+    );
+    assert.deepEqual(
+      s.results.sitesForFile('/m/a/a.go').map((x) => x.line),
+      [3],
+      'a as before',
+    );
+    deliver('/m/c', site('/m/c/c.go', 1));
+    deliver('/m/d', site('/m/d/d.go', 2));
+    assert.equal(events.shown, 1, 'within the pause: accumulated');
+    assert.equal(s.results.sitesForFile('/m/c/c.go').length, 0);
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 2, 'one show for both');
+    assert.equal(s.results.sitesForFile('/m/c/c.go').length, 1);
+    assert.equal(s.results.sitesForFile('/m/d/d.go').length, 1);
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 2, 'nothing new, nothing shown');
+    deliver('/m/e', site('/m/e/e.go', 5));
+    assert.equal(events.shown, 3, 'after a quiet pause, at once again');
+    deliver('/m/f', site('/m/f/f.go', 6));
+    call.end(result([site('/m/a/a.go', 3), site('/m/b/b.go', 9)]));
+    await run;
+    assert.equal(events.shown, 4, 'the result, and no pending show after it');
+    timers.advance(partialResultsMs);
+    assert.equal(events.shown, 4);
+    assert.equal(s.results.allSites().length, 2, 'the result supersedes the deliveries');
+    assert.equal(s.focus('/m', '/m/e/e.go'), false, 'no run');
+
+    // A delivered package counts as shown: it does not move up; an aborted run's deliveries stop.
+    const next = s.run('/m', full);
+    await flush();
+    const c2 = script.last();
+    c2.opts.onPackage?.({
+      pkg: 'example.com/m/g',
+      dir: '/m/g',
+      sites: [site('/m/g/g.go', 1)],
+      goVersion: 'go1.26.8',
+      arch: 'amd64',
+      experiments: '',
+    });
+    assert.equal(s.focus('/m', '/m/g/g.go'), false);
+    assert.equal(s.focus('/m', '/m/h/h.go'), true);
+    await next;
+    const before = events.shown;
+    c2.opts.onPackage?.({
+      pkg: 'example.com/m/i',
+      dir: '/m/i',
+      sites: [site('/m/i/i.go', 1)],
+      goVersion: 'go1.26.8',
+      arch: 'amd64',
+      experiments: '',
+    });
+    timers.advance(partialResultsMs);
+    assert.equal(s.results.sitesForFile('/m/i/i.go').length, 0, 'nothing from an aborted run');
+    assert.equal(events.shown, before, 'nor is anything shown for it');
+    assert.equal(s.results.sitesForFile('/m/g/g.go').length, 1, 'what it showed stays until a newer result');
   });
 });
