@@ -72,12 +72,12 @@ export function unifiedDiff(a: string, b: string, nameA: string, nameB: string, 
       ops.push({ op: ' ', text: xm[i]!, ai: pre + i, bi: pre + j });
       i++;
       j++;
-    } else if (j < ym.length && (i === xm.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ op: '+', text: ym[j]!, ai: pre + i, bi: pre + j });
-      j++;
-    } else {
+    } else if (i < xm.length && (j === ym.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
       ops.push({ op: '-', text: xm[i]!, ai: pre + i, bi: pre + j });
       i++;
+    } else {
+      ops.push({ op: '+', text: ym[j]!, ai: pre + i, bi: pre + j });
+      j++;
     }
   }
   for (let k = 0; k < suf; k++) ops.push({ op: ' ', text: x[x.length - suf + k]!, ai: x.length - suf + k, bi: y.length - suf + k });
@@ -149,9 +149,11 @@ export const run: Command = async (argv, io: CliIO) => {
   for (const e of res.errors) io.stderr(`go-heap-lens layout: ${e}\n`);
   for (const e of res.analysis.errors) io.stderr(`go-heap-lens layout: ${e.kind}: ${e.message}\n`);
   const { report } = res;
+  // Like analyze: a build error is a failed analysis (exit 1), though the report is still printed.
+  const done = res.analysis.errors.some((e) => e.kind === 'build') ? exitFailed : exitOk;
   if (values.json) {
     io.stdout(jsonReport(report));
-    return exitOk;
+    return done;
   }
   if (values.diff || values.apply) {
     const rw = await rewriteLayouts(report.types, {
@@ -179,10 +181,10 @@ export const run: Command = async (argv, io: CliIO) => {
       const n = rw.results.filter((r) => r.status === 'ok').length;
       io.stdout(`# ${n} type${n === 1 ? '' : 's'} reordered in ${rw.contents.size} file${rw.contents.size === 1 ? '' : 's'}\n`);
     }
-    return exitOk;
+    return done;
   }
   for (const a of report.types) io.stdout(layoutText({ ...a, file: relPath(dir, a.file) }) + '\n');
   for (const s of report.notAdvised) io.stdout(`${relPath(dir, s.file)}:${s.line}: ${s.name}: ${s.reason}\n`);
   io.stdout(`# ${report.types.length} advised of ${report.examined} struct types examined on go${report.goVersion}/${report.arch}\n`);
-  return exitOk;
+  return done;
 };

@@ -161,7 +161,10 @@ suite('advice', () => {
 
   test('element types: a slice of 1000 saves per element even when one object would not', () => {
     const T = struct('T', [bool('a'), i64('b'), i64('c'), i64('d'), i64('e'), bool('f')]);
-    const s = site('[]T', { construct: 'make-slice', elements: { type: { name: 'T', size: 48, align: 8, ptrBytes: 0 }, len: 1000, cap: 1000 } });
+    const s = site('[]T', {
+      construct: 'make-slice',
+      elements: { type: { name: 'T', size: 48, align: 8, ptrBytes: 0 }, len: 1000, cap: 1000 },
+    });
     const a = advise([T], [], [s], go126).types[0]!;
     assert.equal(a.sites[0]!.elements, 1000);
     assert.deepEqual([a.sites[0]!.slotBytesBefore, a.sites[0]!.slotBytesAfter], [48 * 1024, 40960]);
@@ -176,8 +179,16 @@ suite('advice', () => {
   });
 
   test('refusals and warnings', () => {
-    const use = (what: LayoutUse['what'], line: number): LayoutUse => ({ kind: 'layoutUse', of: 'example.com/m.S', what, file: '/m/x.go', line, col: 7 });
-    const a = advise([S], [use('unkeyed-literal', 9), use('marshal-json', 12)], [site('S')], go126, { modulePath: 'example.com/m' }).types[0]!;
+    const use = (what: LayoutUse['what'], line: number): LayoutUse => ({
+      kind: 'layoutUse',
+      of: 'example.com/m.S',
+      what,
+      file: '/m/x.go',
+      line,
+      col: 7,
+    });
+    const a = advise([S], [use('unkeyed-literal', 9), use('marshal-json', 12)], [site('S')], go126, { modulePath: 'example.com/m' })
+      .types[0]!;
     assert.equal(a.fix, 'refused');
     assert.deepEqual(a.reasons, ['unkeyed composite literal at /m/x.go:9:7']);
     assert.equal(a.warnings.length, 2);
