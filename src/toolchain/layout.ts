@@ -32,19 +32,33 @@ export interface LayoutFactsOptions extends RunGoOptions {
 /** layoutFacts runs the helper's -layout mode in one module. */
 export async function layoutFacts(opts: LayoutFactsOptions): Promise<LayoutFacts> {
   const helper = await ensureTypefactsHelper(opts);
-  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, '-layout'];
+  // -test: unkeyed literals in _test.go files break the build of the tests as surely as any other.
+  const args = ['-go', opts.goBinary || 'go', '-arch', opts.arch, '-layout', '-test'];
   if (opts.buildTags?.length) args.push('-tags', opts.buildTags.join(','));
   args.push(...(opts.patterns ?? ['./...']));
   const structs: LayoutStruct[] = [];
   const uses: LayoutUse[] = [];
   const errors: string[] = [];
   let rest = '';
+  // A package and its test variant ("p [p.test]") print the same structs and uses: keep one of each.
+  const seen = new Set<string>();
   const onLine = (line: string): void => {
     if (!line.trim()) return;
     const v = JSON.parse(line) as { kind?: string; pkg?: string; errors?: string[] | null };
-    if (v.kind === 'struct') structs.push(v as LayoutStruct);
-    else if (v.kind === 'layoutUse') uses.push(v as LayoutUse);
-    else if (v.kind === 'layoutPackage' && v.errors?.length) errors.push(`${v.pkg}: ${v.errors[0]}`);
+    if (v.kind === 'struct') {
+      const st = v as LayoutStruct;
+      const key = `s ${st.pkg}.${st.name} ${st.file}:${st.line}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      // `fields: null` from a helper of an older build: an empty struct.
+      structs.push({ ...st, fields: st.fields ?? [] });
+    } else if (v.kind === 'layoutUse') {
+      const u = v as LayoutUse;
+      const key = `u ${u.of} ${u.what} ${u.file}:${u.line}:${u.col}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      uses.push(u);
+    } else if (v.kind === 'layoutPackage' && v.errors?.length) errors.push(`${v.pkg}: ${v.errors[0]}`);
   };
   const r = await runGo(args, {
     ...opts,

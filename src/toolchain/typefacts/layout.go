@@ -186,7 +186,7 @@ func (lc *layoutCollector) structSpec(ts *ast.TypeSpec, st *ast.StructType, gene
 	s := layoutStruct{
 		Kind: "struct", Pkg: lc.pkg.Path(), PkgName: lc.pkg.Name(), Name: ts.Name.Name, layoutPos: lc.pos(ts.Name.Pos()),
 		Exported: ts.Name.IsExported(), Local: obj.Parent() != lc.pkg.Scope(), Generic: ts.TypeParams != nil && len(ts.TypeParams.List) > 0,
-		Generated: generated, Cgo: cgo,
+		Generated: generated, Cgo: cgo, Fields: []layoutField{},
 	}
 	if lc.src != nil {
 		start, end := lc.fset.Position(st.Pos()).Offset, lc.fset.Position(st.End()).Offset
