@@ -18,6 +18,7 @@ const comparedModule = 'golang.org/x/mod@v0.42.0';
 
 async function main(): Promise<void> {
   const env = { ...(process.env as Record<string, string>), ...goEnvFor() };
+  await mkdir(benchCacheDir, { recursive: true });
   const xtools = await ensureModule();
   const goVersion = (await runChecked('go', ['env', 'GOVERSION'], { env })).stdout.trim();
 
