@@ -117,7 +117,11 @@ export function safety(s: LayoutStruct, uses: readonly LayoutUse[], modulePath?:
   if (s.hostLayout) reasons.push('has a structs.HostLayout field: its layout must match the platform ABI');
   if (s.cgo) reasons.push('declared in a cgo file: C code may rely on the field order');
   const by = new Map<LayoutUseKind, LayoutUse[]>();
-  for (const u of uses) by.set(u.what, [...(by.get(u.what) ?? []), u]);
+  for (const u of uses) {
+    const list = by.get(u.what);
+    if (list) list.push(u);
+    else by.set(u.what, [u]);
+  }
   for (const [what, list] of by) {
     const places = list.slice(0, 10).map(pos).join(', ') + (list.length > 10 ? `, and ${list.length - 10} more` : '');
     const r = refuseReason[what];
@@ -163,7 +167,9 @@ function indexStructs(structs: readonly LayoutStruct[]): StructIndex {
     // A local type may share its name with a package-level one: the package-level one wins.
     if (!byPathName.has(k) || (byPathName.get(k)!.local && !s.local)) byPathName.set(k, s);
     const pk = `${s.pkgName}.${s.name}`;
-    byPkgName.set(pk, [...(byPkgName.get(pk) ?? []), s]);
+    const list = byPkgName.get(pk);
+    if (list) list.push(s);
+    else byPkgName.set(pk, [s]);
   }
   return { byPathName, byPkgName };
 }
@@ -196,14 +202,22 @@ export function advise(
         continue;
       }
       const whole = site.type.name.replace(/^\*/, '') === (n.qualifier ? `${n.qualifier}.${n.name}` : n.name);
-      refs.set(s, [...(refs.get(s) ?? []), { site, elements: whole ? 1 : elementCount(site) }]);
+      const ref = { site, elements: whole ? 1 : elementCount(site) };
+      const list = refs.get(s);
+      if (list) list.push(ref);
+      else refs.set(s, [ref]);
     }
   }
   const usesOf = new Map<string, LayoutUse[]>();
-  for (const u of uses) usesOf.set(u.of, [...(usesOf.get(u.of) ?? []), u]);
+  for (const u of uses) {
+    const list = usesOf.get(u.of);
+    if (list) list.push(u);
+    else usesOf.set(u.of, [u]);
+  }
 
   const examined = opts.all ? structs.filter((s) => !s.local || ix.byPathName.get(`${s.pkg}.${s.name}`) === s) : [...refs.keys()];
-  for (const s of genericAtSites.keys()) if (!examined.includes(s)) examined.push(s);
+  const examinedSet = new Set(examined);
+  for (const s of genericAtSites.keys()) if (!examinedSet.has(s)) examined.push(s);
   const types: LayoutAdvice[] = [];
   const notAdvised: LayoutSkipped[] = [];
   const skip = (s: LayoutStruct, reason: string): void => {
