@@ -14,6 +14,7 @@ import { goEnv } from '../toolchain/go.ts';
 import { layoutFacts, rewriteLayouts, type LayoutFacts } from '../toolchain/layout.ts';
 import type { AnalysisService } from './analysis.ts';
 import type { Log } from './log.ts';
+import { readLayoutMinSaving } from './config.ts';
 import { canSpawn } from './trust.ts';
 
 export const layoutDiagnosticCode = 'goHeap.layout';
@@ -47,6 +48,9 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
       }),
       vscode.languages.registerHoverProvider({ language: 'go', scheme: 'file' }, this),
       vscode.commands.registerCommand(applyLayoutFixCommand, (arg: unknown) => this.applyFix(arg)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('goHeap.display.layoutAdvice')) void this.refresh();
+      }),
     );
   }
 
@@ -63,6 +67,13 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
   /** refresh: the helper's facts of each analysed module (again), then the advice over the current sites. */
   async refresh(): Promise<void> {
     const latest = this.service.latest();
+    const bar = readLayoutMinSaving();
+    if (bar === 'off') {
+      this.advice = [];
+      this.publish();
+      this.changed.fire();
+      return;
+    }
     if (!latest || !canSpawn()) return;
     const gen = ++this.generation;
     const structs = [];
@@ -81,7 +92,9 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
     }
     if (gen !== this.generation) return;
     const rules = rulesFor(latest.goVersion, latest.arch, parseGoExperiment(latest.experiments));
-    this.advice = [...advise(structs, uses, this.service.allSites(), rules).types];
+    this.advice = [
+      ...advise(structs, uses, this.service.allSites(), rules, { minSaving: bar === 'anyPadding' ? 'padding' : 'class' }).types,
+    ];
     this.publish();
     this.changed.fire();
   }
