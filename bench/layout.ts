@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   const fa = join(benchCacheDir, 'fieldalignment');
   await runChecked('go', ['build', '-o', fa, './go/analysis/passes/fieldalignment/cmd/fieldalignment'], { cwd: xtools, env });
   const faRun = await run(fa, ['./...'], { cwd: xmod, env });
-  const faLines = (faRun.stderr + faRun.stdout).split('\n').filter((l) => /: (struct of size|struct with)/.test(l));
+  const faLines = (faRun.stderr + faRun.stdout)
+    .split('\n')
+    .filter((l) => /: (struct of size|struct with|.* has size \d+|.* leading bytes of pointer data)/.test(l));
   const modFacts = await layoutFacts({ cwd: xmod, goVersion, arch: 'amd64', baseEnv: env });
   const rules = rulesFor('1.26', 'amd64');
   const byPos = new Map(modFacts.structs.map((s) => [`${s.file}:${s.line}`, s]));
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   let faClass = 0;
   let faPtr = 0;
   for (const l of faLines) {
-    const m = /^(.*?):(\d+):\d+: struct of size (\d+) could be (\d+)/.exec(l);
+    // Older fieldalignment: "struct of size N could be M"; newer: "T has size N but optimal value is M".
+    const m = /^(.*?):(\d+):\d+: (?:struct of size|.* has size) (\d+) (?:could be|but optimal value is) (\d+)/.exec(l);
     if (m) {
       faSize++;
       // fieldalignment reports at the `struct` keyword; the helper at the type name, on the same line.
