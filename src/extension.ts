@@ -8,6 +8,7 @@ import { AnalysisService } from './ui/analysis.ts';
 import { commandIds } from './protocol/manifest.ts';
 import { readSettings, updateSetting } from './ui/config.ts';
 import { HeapView } from './ui/heapView.ts';
+import { LayoutAdvisor } from './ui/layout.ts';
 import { InlineHints } from './ui/hints.ts';
 import { registerHover } from './ui/hover.ts';
 import { Log } from './ui/log.ts';
@@ -18,7 +19,9 @@ import { revealPosition } from './ui/reveal.ts';
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
   const service = new AnalysisService(analyzeWorkspace, log);
-  const view = new HeapView(service);
+  const layout = new LayoutAdvisor(service, log);
+  const view = new HeapView(service, () => layout.treeGroup());
+  layout.onDidChange(() => view.refresh());
   const hints = new InlineHints(service);
   const panel = new SimulatePanel(context.extensionUri, service, log);
   log.info(
@@ -30,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     service,
+    layout,
     view,
     hints,
     panel,

@@ -37,3 +37,9 @@ export async function updateSetting(key: string, value: unknown): Promise<void> 
   const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(configSection).update(key, value, target);
 }
+
+/** goHeap.display.layoutAdvice: the bar for layout advice (ui/layout.ts). */
+export function readLayoutMinSaving(): 'slotOrScan' | 'anyPadding' | 'off' {
+  const v = vscode.workspace.getConfiguration(configSection).get<string>('display.layoutAdvice');
+  return v === 'anyPadding' || v === 'off' ? v : 'slotOrScan';
+}

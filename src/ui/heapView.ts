@@ -40,7 +40,11 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
   private readonly view: vscode.TreeView<HeapTreeNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly service: AnalysisService) {
+  constructor(
+    private readonly service: AnalysisService,
+    /** Groups shown above the sites (the Layout group, ui/layout.ts). */
+    private readonly extraRoots: () => HeapTreeNode[] = () => [],
+  ) {
     this.view = vscode.window.createTreeView(viewIds.heap, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(
       this.view,
@@ -95,7 +99,7 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     const display = readSettings().display;
     const all = this.service.allSites();
     const shown = filterSites(all, { ...display, constructs: this.constructs });
-    this.roots = heapTree(shown, this.grouping);
+    this.roots = [...this.extraRoots(), ...heapTree(shown, this.grouping)];
     this.byId.clear();
     const index = (n: HeapTreeNode): void => {
       this.byId.set(n.id, n);

@@ -60,6 +60,9 @@ func main() {
 }
 
 func run(patterns []string, stdout io.Writer) error {
+	if *rewriteF != "" {
+		return runRewrite(*rewriteF, stdout)
+	}
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
@@ -155,6 +158,10 @@ func run(patterns []string, stdout io.Writer) error {
 	enc.SetEscapeHTML(false)
 	if *resolveF != "" {
 		return runResolve(*resolveF, byPath, fset, gcImp, sizes, enc)
+	}
+	if *layoutF {
+		runLayout(pkgs, fset, gcImp, sizes, overlay, enc)
+		return nil
 	}
 	for _, p := range pkgs {
 		if p.DepOnly || (p.Standard && !*stdF) || strings.HasSuffix(p.ImportPath, ".test") {
