@@ -13,6 +13,7 @@ import { classify, roundupsize, type Prediction } from './malloc.ts';
 import { ModelInputError, type AllocatorRules } from './versions.ts';
 import { checkCount, checkType, ptrType, structLayout, type TypeShape } from './layout.ts';
 import { hmapRequests, swissMapRequests } from './map.ts';
+import { withInserts } from './mapgrowth.ts';
 import { growslice } from './slice.ts';
 
 export { structLayout, type TypeShape } from './layout.ts';
@@ -57,7 +58,15 @@ export type ConstructSpec =
       readonly staticValue?: 'small-int' | 'empty' | 'constant';
       readonly escapes?: boolean;
     }
-  | { readonly kind: 'makemap'; readonly key: TypeShape; readonly elem: TypeShape; readonly hint: number; readonly escapes?: boolean }
+  | {
+      readonly kind: 'makemap';
+      readonly key: TypeShape;
+      readonly elem: TypeShape;
+      readonly hint: number;
+      readonly escapes?: boolean;
+      /** Distinct keys inserted right after make, as a map literal does (its hint is its length): their growth objects too. */
+      readonly inserts?: number;
+    }
   | { readonly kind: 'makechan'; readonly elem: TypeShape; readonly size: number };
 
 /** One mallocgc call: its size argument and whether the type has pointers. */
@@ -185,7 +194,7 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
     case 'convert':
       return convertRequests(c, rules);
     case 'makemap':
-      return rules.swissMaps ? swissMapRequests(c, rules) : hmapRequests(c, rules);
+      return withInserts(rules.swissMaps ? swissMapRequests(c, rules) : hmapRequests(c, rules), c, rules);
     case 'makechan': {
       checkType('element', c.elem);
       checkCount('buffer size', c.size);

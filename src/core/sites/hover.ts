@@ -22,6 +22,7 @@ const constructWords: Record<Construct, string> = {
   'make-slice': 'make (slice)',
   'make-map': 'make (map)',
   'make-chan': 'make (chan)',
+  'map-insert': 'map insert (mapassign)',
   append: 'append (growslice)',
   'string-concat': 'string concatenation',
   'string-conv': 'string conversion',
