@@ -142,7 +142,10 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         via = 'type name';
       }
     }
-    if (!fact && 'type' in s && d.package) {
+    // Code compiled per shape names its layout (go.shape.X is X): the shape's type beats a type-parameter fact.
+    const shaped = 'type' in s && s.type.includes('go.shape.') && (!fact || dependsOnTypeParam(fact));
+    if (shaped) via = 'shape';
+    if ((!fact || shaped) && 'type' in s && d.package) {
       const rt = opts.resolved?.get(resolvedKey(d.package, s.type));
       if (rt?.type) {
         fact = {
@@ -155,7 +158,7 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
           ...(rt.elem ? { elem: rt.elem } : {}),
           ...(rt.key ? { key: rt.key } : {}),
         };
-        via = 'resolved';
+        if (via !== 'shape') via = 'resolved';
       }
     }
     if (
@@ -195,12 +198,18 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         ...(built.notes ?? []),
         `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`,
       ];
+    if (via === 'shape' && fact?.type && !fact.type.dependsOnTypeParam)
+      site.notes = [...(built.notes ?? []), 'generic shape: go.shape.X has the layout of X'];
     if (d.package) site.package = d.package;
     const func = fact?.func ?? d.func;
     if (func) site.func = func;
     sites.push(site);
   }
   return sites;
+}
+
+function dependsOnTypeParam(f: TypeFact): boolean {
+  return [f.type, f.elem, f.key].some((t) => t?.dependsOnTypeParam || t?.size === null);
 }
 
 /**
@@ -215,7 +224,8 @@ export function typeQueries(diagnostics: readonly Diagnostic[], facts: readonly 
   for (const d of diagnostics) {
     if (!allocKinds.has(d.kind) || !d.package || !d.absFile) continue;
     const s = exprShape(d.expr);
-    if (!('type' in s) || at.has(`${key(d.absFile, d.line, d.column)}\0${s.kind}`)) continue;
+    if (!('type' in s)) continue;
+    if (at.has(`${key(d.absFile, d.line, d.column)}\0${s.kind}`) && !s.type.includes('go.shape.')) continue;
     if (named.has(`${s.kind}\0${d.package}\0${s.type}`) || named.has(`${s.kind}\0*\0${s.type}`)) continue;
     out.set(resolvedKey(d.package, s.type), { pkg: d.package, type: s.type });
   }

@@ -120,6 +120,10 @@ func (r *resolver) typeOf(from *listedPackage, e ast.Expr) (types.Type, error) {
 			return nil, fmt.Errorf("no type %s.%s among the dependencies of %s", x.Name, e.Sel.Name, from.ImportPath)
 		}
 		return found, nil
+	case *ast.IndexExpr:
+		return r.instantiate(from, e.X, []ast.Expr{e.Index})
+	case *ast.IndexListExpr:
+		return r.instantiate(from, e.X, e.Indices)
 	case *ast.StarExpr:
 		t, err := r.typeOf(from, e.X)
 		if err != nil {
@@ -190,11 +194,9 @@ func runResolve(file string, byPath map[string]*listedPackage, fset *token.FileS
 		var t types.Type
 		if from == nil {
 			err = fmt.Errorf("package %s not listed", q.Pkg)
-		} else if strings.Contains(q.Type, "go.shape.") {
-			err = fmt.Errorf("generic shape type")
 		} else {
 			var e ast.Expr
-			e, err = parser.ParseExpr(q.Type)
+			e, err = parser.ParseExpr(deshape(q.Type))
 			if err == nil {
 				t, err = r.resolveSafely(from, e)
 			}
