@@ -128,7 +128,10 @@ function hmapGrowth(key: TypeShape, elem: TypeShape, hint: number, upToLen: numb
   return {
     steps,
     notes: [
-      `a bucket holding more than 8 keys chains an overflow bucket (${bucket.bytes} B, and a mapextra the first time); which inserts do it depends on the hashes`,
+      `a bucket holding more than 8 keys chains an overflow bucket (${bucket.bytes} B); which inserts do it depends on the hashes` +
+        (bucket.pointers
+          ? ''
+          : `; buckets without pointers are also listed to keep them alive (h.createOverflow: a ${3 * rules.ptrSize} B mapextra, a ${3 * rules.ptrSize} B []*bmap header, and that slice's growth)`),
     ],
   };
 }
