@@ -26,6 +26,11 @@ const only = (process.env.GHL_FIDELITY_GO ?? '1.21,1.27').split(',').filter(Bool
 
 const src = `package src
 
+import (
+	"bufio"
+	"io"
+)
+
 type S struct {
 	p *int
 	a [8]int64
@@ -57,12 +62,26 @@ func Local(s string) int {
 	s += "-suffix"
 	return len(s)
 }
+
+type Encoder struct{ w *bufio.Writer }
+
+func NewEnc(w io.Writer) *Encoder { return &Encoder{w: bufio.NewWriter(w)} }
+
+type Stack[T any] struct{ items []T }
+
+func NewStack[T any]() *Stack[T] { return &Stack[T]{} }
+
+var SinkE *Encoder
+var SinkStack *Stack[string]
+
+func Gen() { SinkStack = NewStack[string]() }
 `;
 const lineOf = (needle: string) => src.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 const bench = `package src
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -79,6 +98,8 @@ func BenchmarkAll(b *testing.B) {
 		u.Path = s20
 		AppendPath(u)
 		n += Local(s20)
+		SinkE = NewEnc(io.Discard)
+		Gen()
 	}
 	_ = n
 }
@@ -181,6 +202,19 @@ suite('source-only sites vs the runtime heap profile', () => {
         const row = s!.dynamic!.find((d) => d.minN <= len && (d.maxN === null || len <= d.maxN))!;
         assert.deepEqual([row.prediction.slotBytes], slotsOf(line), needle);
       }
+
+      // Class 8: bufio.NewWriter's make([]byte, size) inlined with size = 4096; &Stack[go.shape.string]{}
+      // inlined from a generic function: both sized, and the profile records exactly those slots.
+      const encLine = lineOf('bufio.NewWriter(w)');
+      const buf = at(encLine).find((s) => s.expr === 'make([]byte, bufio.size)');
+      assert.ok(buf, JSON.stringify(at(encLine).map((s) => s.expr)));
+      assert.equal(buf.prediction.kind, 'small', buf.unknownReason);
+      assert.deepEqual(predictedSlots(at(encLine)), slotsOf(encLine));
+      const genLine = lineOf('SinkStack = NewStack');
+      const shaped = at(genLine).filter((s) => s.expr.includes('go.shape.'));
+      assert.ok(shaped.length > 0 && shaped.every((s) => s.prediction.kind === 'small'), JSON.stringify(at(genLine)));
+      // The profile names the inlined frame's own line (NewStack's body); -m names the call.
+      assert.deepEqual(predictedSlots(at(genLine)), slotsOf(lineOf('func NewStack')));
     });
   }
 });

@@ -83,6 +83,9 @@ export interface ResolvedType {
   readonly type?: FactType;
   readonly elem?: FactType;
   readonly key?: FactType;
+  /** An inline query's answer: the constant length (and capacity) of the inlined make. */
+  readonly len?: number;
+  readonly cap?: number;
   readonly error?: string;
 }
 
