@@ -70,10 +70,31 @@ function chanSite(f: TypeFact, rules: AllocatorRules): Sized {
   };
 }
 
-function mapInsertSite(f: TypeFact, rules: AllocatorRules): Sized {
+type Growth = Pick<Sized, 'dynamic' | 'notes'>;
+
+function mapInsertSite(f: TypeFact, rules: AllocatorRules, memo: Map<string, Growth>): Sized {
   const tp = typeParamWhy(f.key, f.elem);
   if (tp) return unknownSite(rules, 'map-insert', f, `allocates when the map grows; ${tp}`);
-  const g = mapInsertGrowth(shape(f.key)!, shape(f.elem)!, 0, mapGrowthListedLen, true, rules);
+  const key = shape(f.key)!;
+  const elem = shape(f.elem)!;
+  // Thousands of inserts share a handful of key/elem layouts.
+  const k = `${key.bytes}/${key.align}/${key.pointers}|${elem.bytes}/${elem.align}/${elem.pointers}`;
+  let growth = memo.get(k);
+  if (!growth) memo.set(k, (growth = mapGrowthRows(key, elem, rules)));
+  return unknownSite(
+    rules,
+    'map-insert',
+    f,
+    'allocates when the map grows: n is the map length after the insert (from an empty map; a make hint moves the first growth later, ' +
+      'and a map made in this function that does not escape has its first ' +
+      (rules.swissMaps ? 'group' : 'bucket') +
+      ' on the stack)',
+    growth,
+  );
+}
+
+function mapGrowthRows(key: TypeShape, elem: TypeShape, rules: AllocatorRules): Growth {
+  const g = mapInsertGrowth(key, elem, 0, mapGrowthListedLen, true, rules);
   const dynamic: DynamicClassRange[] = [];
   const notes: string[] = [];
   for (const s of g.steps) {
@@ -85,16 +106,7 @@ function mapInsertSite(f: TypeFact, rules: AllocatorRules): Sized {
       `at length ${s.atLen}: ${preds.map(({ o, p }) => `${o.what} ${formatBytes(o.bytes)} → ${formatBytes(p.slotBytes)}`).join(', ')}`,
     );
   }
-  return unknownSite(
-    rules,
-    'map-insert',
-    f,
-    'allocates when the map grows: n is the map length after the insert (from an empty map; a make hint moves the first growth later, ' +
-      'and a map made in this function that does not escape has its first ' +
-      (rules.swissMaps ? 'group' : 'bucket') +
-      ' on the stack)',
-    { dynamic, notes: [...notes, ...g.notes] },
-  );
+  return { dynamic, notes: [...notes, ...g.notes] };
 }
 
 function concatAssignSite(f: TypeFact, rules: AllocatorRules): Sized | undefined {
@@ -121,10 +133,11 @@ export function sourceSites(facts: readonly TypeFact[], existing: readonly Alloc
   const lineText = opts.lineText ?? (() => undefined);
   const taken = new Set(existing.map((s) => `${s.file}\0${s.line}\0${s.column}`));
   const out: AllocationSite[] = [];
+  const memo = new Map<string, Growth>();
   for (const f of facts) {
     let sized: Sized | undefined;
     if (f.kind === 'makechan') sized = chanSite(f, rules);
-    else if (f.kind === 'mapassign') sized = mapInsertSite(f, rules);
+    else if (f.kind === 'mapassign') sized = mapInsertSite(f, rules, memo);
     else if (f.kind === 'concat-assign') sized = concatAssignSite(f, rules);
     else continue;
     if (!sized) continue;
