@@ -47,6 +47,14 @@ suite('allocation kinds', () => {
     assert.deepEqual(allocationKinds(site('string-concat', true)), []);
   });
 
+  test('a site marked conditional (a branch of inlined code) says so first', () => {
+    const s = { ...site('composite-lit', true), conditional: true } as AllocationSite;
+    assert.deepEqual(
+      allocationKinds(s).map((k) => k.kind),
+      ['conditional'],
+    );
+  });
+
   test('the hover and the Heap view say it', () => {
     assert.match(hoverMarkdown(site('map-insert', true, 'm[k] = v')), /Growth site/);
     assert.match(hoverMarkdown(site('string-concat', false, 'a + b')), /Does not escape, but still allocates/);

@@ -3,7 +3,7 @@
 // hover and the Heap view show these words (hover.ts, tree.ts); they are computed here only.
 import type { AllocationSite } from './site.ts';
 
-export type AllocationKind = 'growth' | 'stack-but-allocates';
+export type AllocationKind = 'conditional' | 'growth' | 'stack-but-allocates';
 
 export interface AllocationKindText {
   readonly kind: AllocationKind;
@@ -19,6 +19,9 @@ const tmpBufBytes = 32;
 /** allocationKinds: what kind of allocating site this is, when it is more than "allocates once". */
 export function allocationKinds(site: AllocationSite): AllocationKindText[] {
   const out: AllocationKindText[] = [];
+  // The `conditional` marker (a site on a branch of inlined code) comes with issue 13's compiler-side work.
+  if ((site as { readonly conditional?: boolean }).conditional === true)
+    out.push({ kind: 'conditional', short: 'conditional', text: 'Conditional: on a branch of inlined code, it may not run.' });
   if (site.construct === 'map-insert')
     out.push({ kind: 'growth', short: 'growth', text: 'Growth site: allocates only when the map grows (see the lengths below).' });
   if (site.construct === 'append')
