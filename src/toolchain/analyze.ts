@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelInputError, parseGoExperiment, rulesFor } from '../core/alloc/versions.ts';
 import { joinSites, resolvedKey, typeQueries, type ResolvedType, type TypeFact } from '../core/sites/join.ts';
+import { sourceSites } from '../core/sites/sourceSites.ts';
 import type { Diagnostic } from '../core/escape/diagnostic.ts';
 import { attributeToDirs, CompilerOutput, countsByDir, PackageDirs, queriesByDir } from './compilerOutput.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type GoRun, type RunGoOptions } from './go.ts';
@@ -336,6 +337,7 @@ function joinResult(ctx: RunContext, g: Gathered, modules: string[], started: nu
     const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
     const lineText = ctx.lineText;
     sites = out.batches.flatMap((b) => joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved }));
+    sites.push(...sourceSites(g.facts, sites, { rules, lineText }));
   }
   return {
     goVersion,

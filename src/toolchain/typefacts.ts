@@ -85,6 +85,11 @@ export interface TypefactsRunOptions extends HelperOptions {
 export interface TypeQuery {
   readonly pkg: string;
   readonly type: string;
+  /** An inline query (typefacts/inline.go): the make -m printed at the call at file:line:col. */
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  readonly expr?: string;
 }
 
 export interface TypefactsResult {

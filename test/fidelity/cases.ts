@@ -252,6 +252,13 @@ export function constructCases(ptrSize: 4 | 8): { fn: string; spec: ConstructSpe
     { fn: 'cClosureBigArray', spec: { kind: 'closure', captures: [{ type: { bytes: 160, align: i64.align, pointers: false } }] } },
     { fn: 'cConvUint32', spec: { kind: 'convert', type: { bytes: 4, align: 4, pointers: false } } },
     { fn: 'cConvUint16Small', spec: { kind: 'convert', type: { bytes: 2, align: 2, pointers: false }, staticValue: 'small-int' } },
+    // Issue 13: a map literal inserts its keys at once; 8 inserts fill the first group/bucket; make(chan) of a
+    // pointerful 72 B struct has a separate 720 B buffer; `s += x` is a heap concatenation even when s is local.
+    { fn: 'cMapLiteral3', spec: { kind: 'makemap', key: str, elem: int, hint: 3, inserts: 3 } },
+    { fn: 'cMapInsert8', spec: { kind: 'makemap', key: i64, elem: i64, hint: 0, inserts: 8 } },
+    { fn: 'cChanS72x10', spec: { kind: 'makechan', elem: layout(ptr, { bytes: 64, align: i64.align, pointers: false }), size: 10 } },
+    { fn: 'cConcatAssign20x30', spec: { kind: 'concat', operandBytes: [20, 30] } },
+    { fn: 'cConcatAssignLocal10x10', spec: { kind: 'concat', operandBytes: [10, 10] } },
   ];
 }
 

@@ -13,6 +13,7 @@ import { classify, roundupsize, type Prediction } from './malloc.ts';
 import { ModelInputError, type AllocatorRules } from './versions.ts';
 import { checkCount, checkType, ptrType, structLayout, type TypeShape } from './layout.ts';
 import { hmapRequests, swissMapRequests } from './map.ts';
+import { withInserts } from './mapgrowth.ts';
 import { growslice } from './slice.ts';
 
 export { structLayout, type TypeShape } from './layout.ts';
@@ -63,8 +64,8 @@ export type ConstructSpec =
       readonly elem: TypeShape;
       readonly hint: number;
       readonly escapes?: boolean;
-      /** A map literal's entries: its own inserts allocate the first group (bucket) on the literal's line. */
-      readonly literalEntries?: number;
+      /** Distinct keys inserted right after make, as a map literal does (its hint is its length): their growth objects too. */
+      readonly inserts?: number;
     }
   | { readonly kind: 'makechan'; readonly elem: TypeShape; readonly size: number };
 
@@ -193,7 +194,7 @@ export function constructRequests(c: ConstructSpec, rules: AllocatorRules): Cons
     case 'convert':
       return convertRequests(c, rules);
     case 'makemap':
-      return rules.swissMaps ? swissMapRequests(c, rules) : hmapRequests(c, rules);
+      return withInserts(rules.swissMaps ? swissMapRequests(c, rules) : hmapRequests(c, rules), c, rules);
     case 'makechan': {
       checkType('element', c.elem);
       checkCount('buffer size', c.size);

@@ -38,12 +38,7 @@ export function swissMapRequests(c: Extract<ConstructSpec, { kind: 'makemap' }>,
   const tableBytes = rules.ptrSize === 8 ? 32 : 24;
   const header: ObjectRequest[] = escapes ? [{ what: 'maps.Map', bytes: mapHeaderBytes, pointers: true }] : [];
   if (c.hint <= groupSlots) {
-    // NewMap allocates no group for small hints; the first insert allocates one group, which for
-    // a literal with entries is the literal's own (the heap profile records it on its line).
-    if (escapes && (c.literalEntries ?? 0) > 0) {
-      const group = swissGroup(c.key, c.elem, rules);
-      return { objects: [...header, { what: 'group', bytes: group.bytes, pointers: group.pointers }] };
-    }
+    // NewMap allocates no group for small hints; the first insert allocates one group.
     return {
       objects: header,
       notes: [escapes ? 'the first insert allocates one group' : 'does not escape: header and first group on the stack'],
@@ -91,8 +86,6 @@ export function hmapRequests(c: Extract<ConstructSpec, { kind: 'makemap' }>, rul
   let B = 0;
   const overLoad = (count: number, b: number): boolean => count > 8 && count > loadFactorNum * (2 ** b / 2);
   while (overLoad(c.hint, B)) B++;
-  if (B === 0 && escapes && (c.literalEntries ?? 0) > 0)
-    return { objects: [...objects, { what: 'bucket', bytes: bucket.bytes, pointers: bucket.pointers }] };
   if (B === 0)
     return { objects, notes: [escapes ? 'the first insert allocates one bucket' : 'does not escape: hmap and one bucket on the stack'] };
   // makeBucketArray: from B ≥ 4, 2^(B-4) overflow buckets are preallocated, and the count is

@@ -26,7 +26,11 @@ export type TypeFactKind =
   | 'var'
   | 'iface'
   | 'variadic'
-  | 'methodvalue';
+  | 'methodvalue'
+  // Found only in the source: no -m line is ever printed for them (typefacts/sourcesites.go, sourceSites.ts).
+  | 'makechan'
+  | 'mapassign'
+  | 'concat-assign';
 
 /** One allocating expression from the helper, at the position the compiler prints for it. */
 export interface TypeFact {
@@ -54,6 +58,8 @@ export interface TypeFact {
   /** The converted value is a compile-time constant. */
   readonly const?: boolean;
   readonly name?: string;
+  /** The source text of a construct found only in the source. */
+  readonly expr?: string;
   readonly pkg: string;
   /** The enclosing top-level function (F, T.M, (*T).M, init). */
   readonly func?: string;
@@ -77,6 +83,9 @@ export interface ResolvedType {
   readonly type?: FactType;
   readonly elem?: FactType;
   readonly key?: FactType;
+  /** An inline query's answer: the constant length (and capacity) of the inlined make. */
+  readonly len?: number;
+  readonly cap?: number;
   readonly error?: string;
 }
 

@@ -4,6 +4,7 @@
 // steps with a plain reading, every object and every n range). Every compiler-provided string is
 // escaped; the only links are flow-step positions through `opts.revealCommand`.
 import type { Prediction } from '../alloc/malloc.ts';
+import { allocationKinds } from './allocKind.ts';
 import { flowSteps, whyLine } from './flow.ts';
 import { answerLine, objectSummary, predictionRows, shortLanding } from './landing.ts';
 import { escapeMarkdown, formatBytes, hardBreak } from './markdown.ts';
@@ -22,6 +23,7 @@ const constructWords: Record<Construct, string> = {
   'make-slice': 'make (slice)',
   'make-map': 'make (map)',
   'make-chan': 'make (chan)',
+  'map-insert': 'map insert (mapassign)',
   append: 'append (growslice)',
   'string-concat': 'string concatenation',
   'string-conv': 'string conversion',
@@ -107,6 +109,8 @@ export function hoverMarkdown(site: AllocationSite, opts: HoverOptions = {}): st
   const why = site.escapes ? whyLine(site, opts.revealCommand) : undefined;
   if (why) lead.push(`**Why:** ${why}`);
   const out = [lead.join(hardBreak)];
+  const kinds = allocationKinds(site); // our own words, no compiler text
+  if (kinds.length > 0) out.push(kinds.map((k) => `**${k.text}**`).join(hardBreak));
   // A zero-kind site's first note is its answer already.
   const notes = p.kind === 'zero' ? site.notes?.slice(1) : site.notes;
   if (notes && notes.length > 0) out.push(notes.map((n) => `*Note:* ${escapeMarkdown(n)}`).join(hardBreak));

@@ -121,6 +121,7 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
       .sort((a, b) => Number(a.kind === 'iface') - Number(b.kind === 'iface'));
     let fact = here[0];
     let via = 'position';
+    let inlinedLen: number | undefined;
     if (!fact && 'type' in s) {
       // Inlined callee: identify the type by name (own package first, then qualified names).
       const own = (byTypeName.get(`${d.package ?? ''}\0${s.type}`) ?? []).filter((f) => factMatches(f, s, d));
@@ -142,7 +143,10 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         via = 'type name';
       }
     }
-    if (!fact && 'type' in s && d.package) {
+    // Code compiled per shape names its layout (go.shape.X is X): the shape's type beats a type-parameter fact.
+    const shaped = 'type' in s && s.type.includes('go.shape.') && (!fact || dependsOnTypeParam(fact));
+    if (shaped) via = 'shape';
+    if ((!fact || shaped) && 'type' in s && d.package) {
       const rt = opts.resolved?.get(resolvedKey(d.package, s.type));
       if (rt?.type) {
         fact = {
@@ -155,7 +159,15 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
           ...(rt.elem ? { elem: rt.elem } : {}),
           ...(rt.key ? { key: rt.key } : {}),
         };
-        via = 'resolved';
+        if (via !== 'shape') via = 'resolved';
+      }
+    }
+    if (fact && via !== 'position' && s.kind === 'make' && d.kind === 'escapes' && fact.len === undefined && d.package) {
+      // Inlined from another function: the constant its calls pass (typefacts/inline.go).
+      const inl = opts.resolved?.get(resolvedKey(d.package, inlineQueryType(d)));
+      if (inl?.len !== undefined) {
+        fact = { ...fact, len: inl.len, ...(inl.cap !== undefined ? { cap: inl.cap } : {}) };
+        inlinedLen = inl.len;
       }
     }
     if (
@@ -195,6 +207,13 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         ...(built.notes ?? []),
         `inlined from another package: ${s.kind === 'value' ? '' : (s as { type: string }).type} resolved in its dependencies`,
       ];
+    if (via === 'shape' && fact?.type && !fact.type.dependsOnTypeParam)
+      site.notes = [...(built.notes ?? []), 'generic shape: go.shape.X has the layout of X'];
+    if (inlinedLen !== undefined)
+      site.notes = [
+        ...(site.notes ?? []),
+        `inlined: the length is the constant ${inlinedLen} the inlined calls pass (their source, followed)`,
+      ];
     if (d.package) site.package = d.package;
     const func = fact?.func ?? d.func;
     if (func) site.func = func;
@@ -203,19 +222,44 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
   return sites;
 }
 
+/** A query for the helper's -resolve mode: a printed type, or (with a position) an inlined make's length. */
+export interface TypeQueryOf {
+  readonly pkg: string;
+  readonly type: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  readonly expr?: string;
+}
+
+/** The `type` key of an inline query: the make's text at its position, since its length is per call. */
+export function inlineQueryType(d: Diagnostic): string {
+  return `${d.expr}@${d.absFile ?? d.file}:${d.line}:${d.column ?? 0}`;
+}
+
+function dependsOnTypeParam(f: TypeFact): boolean {
+  return [f.type, f.elem, f.key].some((t) => t?.dependsOnTypeParam || t?.size === null);
+}
+
 /**
  * typeQueries lists the (package, printed type) pairs of allocation diagnostics that have no
  * fact at their position and no same-named type in the workspace: the helper's -resolve mode
  * looks them up in the dependencies.
  */
-export function typeQueries(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[]): { pkg: string; type: string }[] {
+export function typeQueries(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[]): TypeQueryOf[] {
   const at = new Set(facts.map((f) => `${key(f.file, f.line, f.col)}\0${f.kind}`));
   const named = new Set(facts.flatMap((f) => (f.type ? [`${f.kind}\0${f.pkg}\0${f.type.name}`, `${f.kind}\0*\0${f.type.qname}`] : [])));
-  const out = new Map<string, { pkg: string; type: string }>();
+  const out = new Map<string, TypeQueryOf>();
   for (const d of diagnostics) {
     if (!allocKinds.has(d.kind) || !d.package || !d.absFile) continue;
     const s = exprShape(d.expr);
-    if (!('type' in s) || at.has(`${key(d.absFile, d.line, d.column)}\0${s.kind}`)) continue;
+    if (!('type' in s)) continue;
+    if (s.kind === 'make' && d.kind === 'escapes' && s.type.startsWith('[]') && !at.has(`${key(d.absFile, d.line, d.column)}\0make`)) {
+      // An inlined make([]T, …): its length may be a constant the inlined calls pass.
+      const type = inlineQueryType(d);
+      out.set(resolvedKey(d.package, type), { pkg: d.package, type, file: d.absFile, line: d.line, col: d.column ?? 0, expr: d.expr });
+    }
+    if (at.has(`${key(d.absFile, d.line, d.column)}\0${s.kind}`) && !s.type.includes('go.shape.')) continue;
     if (named.has(`${s.kind}\0${d.package}\0${s.type}`) || named.has(`${s.kind}\0*\0${s.type}`)) continue;
     out.set(resolvedKey(d.package, s.type), { pkg: d.package, type: s.type });
   }

@@ -70,7 +70,7 @@ const dynamicCache = new WeakMap<AllocatorRules, Map<string, readonly DynamicCla
  * construct calls) asks mallocgc for at each n: make([]T, n) asks for n*size, append and
  * []byte(s) round up to the slot first, string(b) of one byte allocates nothing (constructs.ts).
  */
-function dynamicRanges(alloc: DynamicAlloc, elem: TypeShape, rules: AllocatorRules): readonly DynamicClassRange[] {
+export function dynamicRanges(alloc: DynamicAlloc, elem: TypeShape, rules: AllocatorRules): readonly DynamicClassRange[] {
   let perRules = dynamicCache.get(rules);
   if (!perRules) dynamicCache.set(rules, (perRules = new Map()));
   const k = `${alloc}/${elem.bytes}/${elem.pointers}`;
@@ -88,7 +88,7 @@ function computeDynamicRanges(alloc: DynamicAlloc, elem: TypeShape, rules: Alloc
 }
 
 /** The elements of the string conversions' runtime functions (bytes, runes). */
-const stringElem = {
+export const stringElem = {
   rawstring: { bytes: 1, align: 1, pointers: false },
   rawbyteslice: { bytes: 1, align: 1, pointers: false },
   rawruneslice: { bytes: 4, align: 4, pointers: false },
@@ -212,7 +212,8 @@ export function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefine
             elem: shape(fact.elem)!,
             hint: fact.len ?? 0,
             escapes,
-            ...(fact.kind === 'make' ? {} : { literalEntries: fact.len ?? 0 }),
+            // A literal inserts its keys at once: the first group or bucket is allocated with it.
+            ...(fact.kind === 'composite' && fact.len ? { inserts: fact.len } : {}),
           },
           construct,
           escapes,
@@ -272,6 +273,11 @@ export function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefine
       }
       return unknown(rules, construct, runesConvWhy, t, { dynamic: dynamicRanges('rawruneslice', stringElem.rawruneslice, rules) });
     }
+    case 'makechan':
+    case 'mapassign':
+    case 'concat-assign':
+      // Never joined with a diagnostic (the compiler prints none): sourceSites.ts builds these.
+      return unknown(rules, construct, 'a construct found only in the source', t);
     case 'concat':
       return unknown(
         rules,

@@ -10,6 +10,7 @@ export type Construct =
   | 'make-slice'
   | 'make-map'
   | 'make-chan'
+  | 'map-insert' // m[k] = v: allocates when the map grows
   | 'append'
   | 'string-concat'
   | 'string-conv' // string(b), string(r)

@@ -2,6 +2,7 @@
 // with labels short enough that the counts survive a default-width sidebar (the numbers sit in
 // the description, right after a short label). Plain data: src/ui/heapView.ts only maps it to
 // TreeItems; filters and counts are in selection.ts, paging in paging.ts.
+import { allocationKinds } from './allocKind.ts';
 import type { Prediction } from '../alloc/malloc.ts';
 import { spanClassName } from '../alloc/spanclass.ts';
 import { heapBytes, scanWord } from './landing.ts';
@@ -100,7 +101,9 @@ function siteLeaf(s: AllocationSite, parentId: string, pkgName: string | undefin
     parentId,
     kind: 'site',
     label: s.expr,
-    description: `${where} · ${size}${pkgName === undefined ? cls : ''}`,
+    description: `${where} · ${size}${pkgName === undefined ? cls : ''}${allocationKinds(s)
+      .map((k) => ` · ${k.short}`)
+      .join('')}`,
     tooltip: `${s.expr}\n${s.package ? `package ${s.package}\n` : ''}${s.file}:${s.line}:${s.column}\n${landingTooltip(s)}`,
     children: [],
     site: { id: siteId(s), file: s.file, line: s.line, column: s.column },

@@ -22,6 +22,11 @@ import (
 type resolveQuery struct {
 	Pkg  string `json:"pkg"`  // the compiling package as cmd/go printed it (may carry " [x.test]")
 	Type string `json:"type"` // the type as -m printed it
+	// An inline query (inline.go): the make expression -m printed at the call at File:Line:Col.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
+	Expr string `json:"expr,omitempty"`
 }
 
 type resolver struct {
@@ -31,6 +36,7 @@ type resolver struct {
 	sizes   types.Sizes
 	checked map[string]*types.Package
 	failed  map[string]error
+	infos   map[string]*checkedPackage // type-checked with info, for inline queries (inline.go)
 }
 
 func (r *resolver) fromSource(path string) (*types.Package, error) {
@@ -120,6 +126,10 @@ func (r *resolver) typeOf(from *listedPackage, e ast.Expr) (types.Type, error) {
 			return nil, fmt.Errorf("no type %s.%s among the dependencies of %s", x.Name, e.Sel.Name, from.ImportPath)
 		}
 		return found, nil
+	case *ast.IndexExpr:
+		return r.instantiate(from, e.X, []ast.Expr{e.Index})
+	case *ast.IndexListExpr:
+		return r.instantiate(from, e.X, e.Indices)
 	case *ast.StarExpr:
 		t, err := r.typeOf(from, e.X)
 		if err != nil {
@@ -188,13 +198,26 @@ func runResolve(file string, byPath map[string]*listedPackage, fset *token.FileS
 			from = byPath[strings.TrimSuffix(q.Pkg, " [main]")]
 		}
 		var t types.Type
+		if from != nil && q.File != "" {
+			l, c, ierr := r.inlinedMake(from, q)
+			if ierr != nil {
+				out["error"] = ierr.Error()
+			} else {
+				out["len"] = l
+				if c != nil {
+					out["cap"] = c
+				}
+			}
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+			continue
+		}
 		if from == nil {
 			err = fmt.Errorf("package %s not listed", q.Pkg)
-		} else if strings.Contains(q.Type, "go.shape.") {
-			err = fmt.Errorf("generic shape type")
 		} else {
 			var e ast.Expr
-			e, err = parser.ParseExpr(q.Type)
+			e, err = parser.ParseExpr(deshape(q.Type))
 			if err == nil {
 				t, err = r.resolveSafely(from, e)
 			}

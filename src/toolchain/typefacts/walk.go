@@ -126,6 +126,7 @@ func (fc *factCollector) walk(root ast.Node, sig *ast.FuncType) {
 		}
 	}
 	ast.Inspect(root, func(n ast.Node) bool {
+		fc.sourceSite(n)
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			fc.funcLit(n)

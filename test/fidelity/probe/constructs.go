@@ -490,6 +490,64 @@ func cAppendLocalI64x5() int {
 	return c
 }
 
+// Issue 13: map literals and inserts, channels of pointerful structs and string `+=`, none of which
+// the compiler prints a -m line for (except the literal's header).
+
+type s72p struct {
+	p *int
+	a [8]int64
+}
+
+var gChS72 chan s72p
+
+//go:noinline
+func cMapLiteral3() int {
+	for i := 0; i < k; i++ {
+		gMapS = map[string]int{"a": i, "b": 2, "c": 3}
+	}
+	return -1
+}
+
+//go:noinline
+func cMapInsert8() int {
+	for i := 0; i < k; i++ {
+		m := make(map[int64]int64)
+		for j := int64(0); j < 8; j++ {
+			m[j] = j
+		}
+		gMapI = m
+	}
+	return -1
+}
+
+//go:noinline
+func cChanS72x10() int {
+	for i := 0; i < k; i++ {
+		gChS72 = make(chan s72p, 10)
+	}
+	return -1
+}
+
+//go:noinline
+func cConcatAssign20x30() int {
+	for i := 0; i < k; i++ {
+		gStr = s20
+		gStr += s30
+	}
+	return -1
+}
+
+//go:noinline
+func cConcatAssignLocal10x10() int {
+	n := 0
+	for i := 0; i < k; i++ {
+		s := s10
+		s += s10 // 20 B that never escapes: still on the heap (no stack buffer for a rewritten +=)
+		n += len(s)
+	}
+	return n - n - 1
+}
+
 type constructResult struct {
 	Fn string `json:"fn"`
 	K  int    `json:"k"`
@@ -527,6 +585,8 @@ func runConstructs(enc *json.Encoder) {
 		{"cMakeConst24Local", cMakeConst24Local},
 		{"cAppendLocalI64x2", cAppendLocalI64x2}, {"cAppendLocalI64x5", cAppendLocalI64x5},
 		{"cClosureBigArray", cClosureBigArray}, {"cConvUint32", cConvUint32}, {"cConvUint16Small", cConvUint16Small},
+		{"cMapLiteral3", cMapLiteral3}, {"cMapInsert8", cMapInsert8}, {"cChanS72x10", cChanS72x10},
+		{"cConcatAssign20x30", cConcatAssign20x30}, {"cConcatAssignLocal10x10", cConcatAssignLocal10x10},
 	}
 	caps := make([]int, len(fns))
 	for i, fn := range fns {
