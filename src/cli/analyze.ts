@@ -8,6 +8,9 @@ import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../toolchain/analyze.ts';
 import { ToolchainError } from '../toolchain/go.ts';
 import { exitFailed, exitOk, exitUsage, parseFlags, UsageError, type CliIO, type Command, type Flags } from './io.ts';
+import { joinForCli, loadProfile, measuredLine, withMeasured } from './profile.ts';
+import type { ProfileJoin } from '../core/profile/join.ts';
+import { summaryText } from '../core/profile/present.ts';
 
 /** Splits a --build-flags value like a shell would for plain words and '…'/"…" quoting. */
 export function splitFlags(s: string): string[] {
@@ -40,8 +43,13 @@ function relPath(base: string, file: string): string {
   return r && !r.startsWith('..') ? r.split(sep).join('/') : file;
 }
 
-function textOutput(r: AnalysisResult, base: string): string {
-  const lines = r.sites.map((s) => `${relPath(base, s.file)}:${s.line}:${s.column}: ${siteMessage(s)}`);
+function textOutput(r: AnalysisResult, base: string, j?: ProfileJoin): string {
+  const lines = r.sites.flatMap((s) => {
+    const at = `${relPath(base, s.file)}:${s.line}:${s.column}: ${siteMessage(s)}`;
+    const m = j && measuredLine(s, j);
+    return m ? [at, m] : [at];
+  });
+  if (j) lines.push(`# ${summaryText(j.summary, j.sites.length)}`);
   const heap = r.sites.filter((s) => s.escapes).length;
   lines.push(
     `# ${r.sites.length} sites (${heap} heap, ${r.sites.length - heap} stack) on ${r.goVersion}/${r.arch}${r.experiments ? ` GOEXPERIMENT=${r.experiments}` : ''}; ` +
@@ -137,7 +145,7 @@ function ruleText(id: string): string {
 }
 
 const usageLine =
-  'usage: go-heap-lens analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS]';
+  'usage: go-heap-lens analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--tags a,b] [--tests] [--go V] [--arch A] [--from-file out.txt] [--timeout SECONDS] [--profile FILE]';
 
 export const usage = `${usageLine}
 
@@ -155,6 +163,7 @@ escape analysis on, and predicts the size class and span class of every allocati
   --arch A             GOARCH to model and build for (default: go env GOARCH)
   --from-file F        read saved compiler output (go build -gcflags=-m=2 2>F) instead of building
   --timeout SECONDS    stop the go command after this long
+  --profile F          join a heap profile (go test -memprofile): sites get \`measured\`, the JSON a top-level \`profile\`
 GOEXPERIMENT and the go binary come from the environment (GO_HEAP_LENS_GO overrides the go on PATH).
 
 exit codes: 0 ok, 1 analysis failed (build error, no Go module, no go), 2 bad flags or a path that does not exist`;
@@ -198,6 +207,7 @@ const flags = {
   arch: { type: 'string' },
   'from-file': { type: 'string' },
   timeout: { type: 'string' },
+  profile: { type: 'string' },
 } satisfies Flags;
 
 export const run: Command = async (argv, io: CliIO) => {
@@ -207,6 +217,7 @@ export const run: Command = async (argv, io: CliIO) => {
   const dir = resolve(io.cwd, positionals[0] ?? '.');
   await mustExist(dir, positionals[0] ?? '.', 'directory');
   if (values['from-file'] !== undefined) await mustExist(resolve(io.cwd, values['from-file']), values['from-file'], 'file');
+  const profile = values.profile === undefined ? undefined : await loadProfile(resolve(io.cwd, values.profile));
   const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`invalid --timeout "${values.timeout}": expected seconds > 0`);
   const env: Record<string, string> = {};
@@ -234,9 +245,10 @@ export const run: Command = async (argv, io: CliIO) => {
     }
     throw e;
   }
-  if (values.json) io.stdout(jsonOutput(r));
+  const joined = profile && values.profile !== undefined ? await joinForCli(profile, r, values.profile) : undefined;
+  if (values.json) io.stdout(jsonOutput(joined ? withMeasured(r, joined) : r));
   else if (values.sarif) io.stdout(JSON.stringify(sarifLog(r, dir), null, 2) + '\n');
-  else io.stdout(textOutput(r, dir));
+  else io.stdout(textOutput(r, dir, joined));
   for (const e of r.errors) {
     const at = e.file ? `${relPath(dir, e.file)}${e.line ? `:${e.line}` : ''}: ` : '';
     io.stderr(`go-heap-lens analyze: ${e.kind}: ${at}${e.message}${e.package ? ` (${e.package})` : ''}\n`);

@@ -12,7 +12,8 @@ commands:
   simulate --workload w.json [--json]             replay a workload through mcache → mcentral → mheap
   simulate --from-analysis DIR [--json]
   parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
-  analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt]
+  analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt] [--profile F]
+  profile <file> [dir] [--json|--text]            join a heap profile with the analysis of dir
 
 "go-heap-lens <command> --help" prints the flags of one command.
 exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
@@ -22,6 +23,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   simulate: () => import('./simulate.ts'),
   parse: () => import('./parse.ts'),
   analyze: () => import('./analyze.ts'),
+  profile: () => import('./profile.ts'),
 };
 
 /** wantsHelp: -h or --help among the flags (not after `--`, where it would be a file name). */
