@@ -14,6 +14,7 @@ commands:
   parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
   analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt] [--profile F]
   profile <file> [dir] [--json|--text]            join a heap profile with the analysis of dir
+  bench [dir] [--bench REGEX] [--benchtime T] [--json|--text]   run benchmarks with a heap profile, join it to the analysis
 
 "go-heap-lens <command> --help" prints the flags of one command.
 exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
@@ -24,6 +25,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   parse: () => import('./parse.ts'),
   analyze: () => import('./analyze.ts'),
   profile: () => import('./profile.ts'),
+  bench: () => import('./bench.ts'),
 };
 
 /** wantsHelp: -h or --help among the flags (not after `--`, where it would be a file name). */
