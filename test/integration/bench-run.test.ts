@@ -66,10 +66,10 @@ suite('toolchain: benchmark runs with a heap profile', { skip: hasGo ? false : n
     const f = r.benchmarks[0]!;
     assert.equal(f.name, 'BenchmarkDemo');
     assert.equal(f.iterations, 20);
-    // 1 large 40960 B span + 4 × 576 B + 10 × 48 B per iteration: 15 allocations, 43744 B (the
-    // benchmark's own bookkeeping may add a little, rounded into the per-op figure).
+    // 1 large 40960 B span + 4 × 576 B + 10 × 48 B per iteration: 15 allocations, 43744 B (what the
+    // testing package allocates meanwhile is spread over b.N into the per-op figure: a little more).
     assert.equal(f.allocsPerOp, 15);
-    assert.ok(f.bytesPerOp! >= 43744 && f.bytesPerOp! < 43744 + 64, `B/op ${f.bytesPerOp}`);
+    assert.ok(f.bytesPerOp! >= 43744 && f.bytesPerOp! < 43744 + 2048, `B/op ${f.bytesPerOp}`);
     assert.deepEqual([...r.profile.subarray(0, 2)], [0x1f, 0x8b], 'go test writes the profile gzipped');
     assert.ok(gunzipSync(r.profile).length > 0);
     assert.deepEqual(
