@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const view = new HeapView(service, profiles, new HeapViewDrop(profiles));
   const hints = new InlineHints(service, profiles);
   const lenses = new BenchLensProvider(profiles);
-  const panel = new SimulatePanel(context.extensionUri, service, log);
+  const panel = new SimulatePanel(context.extensionUri, service, log, profiles);
   log.info(
     'activate',
     `Go Heap Lens ${String(context.extension.packageJSON.version)} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`,

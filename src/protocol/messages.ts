@@ -144,6 +144,8 @@ export type HostToWebview =
       readonly goVersions: readonly string[];
       readonly arch: string;
       readonly source: string;
+      /** A loaded heap profile as rows (replay.ts): the "Replay the profile" preset; rows may name a site twice (kept, garbage). */
+      readonly replay?: { readonly label: string; readonly rows: readonly WorkloadRow[] };
     }
   | { readonly type: 'snapshots'; readonly v: 1; readonly runId: number; readonly batch: readonly PanelSnapshot[]; readonly done: boolean }
   | { readonly type: 'error'; readonly v: 1; readonly message: string; readonly runId?: number };
@@ -323,7 +325,13 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
         Array.isArray(m.goVersions) &&
         m.goVersions.every((g) => isStr(g, 16)) &&
         isStr(m.arch, 32) &&
-        isStr(m.source)
+        isStr(m.source) &&
+        (m.replay === undefined ||
+          (isObj(m.replay) &&
+            isStr(m.replay.label) &&
+            Array.isArray(m.replay.rows) &&
+            m.replay.rows.length <= limits.maxRows &&
+            m.replay.rows.every(isRow)))
       );
     case 'snapshots':
       return (

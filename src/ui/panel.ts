@@ -26,6 +26,8 @@ import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, panelViewType } from '../protocol/manifest.ts';
 import type { Log } from './log.ts';
+import type { ProfileService } from './profile.ts';
+import { replayRows } from '../protocol/replay.ts';
 
 export class SimulatePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -38,6 +40,7 @@ export class SimulatePanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly service: AnalysisService,
     private readonly log: Log,
+    private readonly profiles?: ProfileService,
   ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(panelViewType, {
@@ -49,6 +52,13 @@ export class SimulatePanel implements vscode.Disposable {
       service.onDidChange(() => {
         if (this.panel && this.ready) this.postInit();
       }),
+      ...(profiles
+        ? [
+            profiles.onDidChange(() => {
+              if (this.panel && this.ready) this.postInit();
+            }),
+          ]
+        : []),
     );
   }
 
@@ -105,8 +115,13 @@ export class SimulatePanel implements vscode.Disposable {
       procs: 1,
       gogc: 100,
     };
+    const join = this.profiles?.join;
+    const origin = this.profiles?.origin;
+    const replay =
+      join && origin ? replayRows(join.sites, new Set(byId.keys()), origin.kind === 'file' ? 'the profile' : origin.label) : undefined;
     this.post({
       type: 'init',
+      ...(replay ? { replay } : {}),
       v: protocolVersion,
       sites: rows,
       settings,
