@@ -13,7 +13,18 @@ import { join } from 'node:path';
 import { after, before, suite, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { percent } from '../../src/core/sites/measuredHover.ts';
-import { afterText, cannotRun, goToLine, hoverOn, openFile, openWorkbench, root, skipOrFail, type Workbench } from './harness.ts';
+import {
+  afterText,
+  cannotRun,
+  goToLine,
+  hoverOn,
+  openFile,
+  openWorkbench,
+  root,
+  runCommand,
+  skipOrFail,
+  type Workbench,
+} from './harness.ts';
 
 const reason = cannotRun();
 
@@ -28,6 +39,7 @@ const benchtime = '50x';
 interface LineFigures {
   objects: number;
   bytes: number;
+  inuseObjects: number;
 }
 
 /**
@@ -45,15 +57,17 @@ function pprofRaw(file: string): { byLine: Map<string, LineFigures>; totalBytes:
   }
   const byLine = new Map<string, LineFigures>();
   let totalBytes = 0;
-  for (const m of samplesPart.matchAll(/^\s*(\d+)\s+(\d+)\s+\d+\s+\d+: (\d+)/gm)) {
+  for (const m of samplesPart.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+: (\d+)/gm)) {
     const objects = Number(m[1]);
     const bytes = Number(m[2]);
+    const inuseObjects = Number(m[3]);
     totalBytes += bytes;
-    const line = leafLine.get(m[3]!);
+    const line = leafLine.get(m[4]!);
     if (!line) continue;
-    const f = byLine.get(line) ?? { objects: 0, bytes: 0 };
+    const f = byLine.get(line) ?? { objects: 0, bytes: 0, inuseObjects: 0 };
     f.objects += objects;
     f.bytes += bytes;
+    f.inuseObjects += inuseObjects;
     byLine.set(line, f);
   }
   return { byLine, totalBytes };
@@ -226,6 +240,20 @@ suite('e2e: the measured heap (CodeLens run, hover vs pprof -raw, Top allocation
     const header = await measuredHover('return &header520{}', 'header520', /from profile \S*saved\.pprof/);
     checkFigures(header, lineOf('return &header520{}'), '&header520{} from the file');
     await wb!.shot('profile-04-loaded-file');
+  });
+
+  test('Simulate Heap replays the profile: after its GC only the objects the profile kept stay live', async () => {
+    await runCommand(page, 'Go Heap: Simulate Heap');
+    const frame = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+    const replay = frame.locator('vscode-button', { hasText: 'Replay the profile' });
+    await replay.waitFor({ timeout: 120_000 });
+    await replay.click();
+    await frame.locator('#run').click();
+    await frame.locator('#status[data-run-ms]').waitFor({ timeout: 120_000 });
+    assert.match(await frame.locator('#step-label').innerText(), /: GC cycle$/);
+    const big = expected.byLine.get(`main.go:${lineOf('return new(bigBuffer)')}`)!;
+    assert.equal((await frame.locator('#counter-largeObjects').innerText()).trim(), String(big.inuseObjects));
+    await wb!.shot('profile-05-replay');
   });
 });
 
