@@ -15,6 +15,8 @@ import {
   type WorkloadSite,
 } from '../src/protocol/messages.ts';
 import { renderStep } from './results.ts';
+import { flameChart } from './flame.ts';
+import type { MeasuredPicture } from '../src/protocol/measuredPicture.ts';
 import { settingsBar } from './settings.ts';
 import { button, checkbox, el, registerComponents, setDisabled } from './ui.ts';
 import { parseCount, workloadTable, type WorkloadTable } from './workload.ts';
@@ -49,6 +51,7 @@ interface Model {
   /** A loaded heap profile's rows (init.replay), and whether the table currently shows them (the next run sends them). */
   replay: { readonly label: string; readonly rows: readonly WorkloadRow[] } | undefined;
   replaying: boolean;
+  picture: MeasuredPicture | undefined;
 }
 
 const restored = vscode.getState();
@@ -71,6 +74,7 @@ const model: Model = {
   runStartMs: 0,
   replay: undefined,
   replaying: false,
+  picture: undefined,
 };
 
 const app = document.getElementById('app')!;
@@ -169,6 +173,8 @@ function buildWorkload(): HTMLElement {
   box.setAttribute('aria-label', 'Workload');
   box.appendChild(el('h2', 'Workload'));
   box.appendChild(el('p', model.source, 'source'));
+  if (model.picture)
+    box.appendChild(flameChart(model.picture, (s) => vscode.postMessage({ type: 'reveal', v: protocolVersion, siteId: s.id })));
   const presets = el('div', undefined, 'presets');
   presets.appendChild(el('span', 'Presets:'));
   for (const [label, count, keep, gc, title] of [
@@ -361,6 +367,7 @@ function onMessage(m: HostToWebview): void {
       model.arch = m.arch;
       model.source = m.source;
       model.replay = m.replay;
+      model.picture = m.picture;
       if (!m.replay) model.replaying = false;
       if (!isPanelState(restored)) model.settings = m.settings;
       buildStatic();

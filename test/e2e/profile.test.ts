@@ -15,6 +15,7 @@ import type { Locator, Page } from 'playwright-core';
 import { percent } from '../../src/core/sites/measuredHover.ts';
 import {
   afterText,
+  artifacts,
   cannotRun,
   goToLine,
   hoverOn,
@@ -247,6 +248,9 @@ suite('e2e: the measured heap (CodeLens run, hover vs pprof -raw, Top allocation
     const frame = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
     const replay = frame.locator('vscode-button', { hasText: 'Replay the profile' });
     await replay.waitFor({ timeout: 120_000 });
+    // The picture of the measured bytes: the heaviest site is drawn first, its name as plain text.
+    const firstSite = frame.locator('#measured-flame g.flame-site title').first();
+    assert.match((await firstSite.textContent()) ?? '', /^new\(bigBuffer\) — main\.go:\d+: .* large noscan$/);
     await replay.click();
     await frame.locator('#run').click();
     await frame.locator('#status[data-run-ms]').waitFor({ timeout: 120_000 });
@@ -254,6 +258,11 @@ suite('e2e: the measured heap (CodeLens run, hover vs pprof -raw, Top allocation
     const big = expected.byLine.get(`main.go:${lineOf('return new(bigBuffer)')}`)!;
     assert.equal((await frame.locator('#counter-largeObjects').innerText()).trim(), String(big.inuseObjects));
     await wb!.shot('profile-05-replay');
+    await page
+      .locator('iframe.webview.ready')
+      .first()
+      .screenshot({ path: join(artifacts, 'profile-06-panel.png') })
+      .catch(() => undefined);
   });
 });
 
