@@ -47,6 +47,8 @@ export class ProfileService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
   private running: AbortController | undefined;
+  /** The sites the current join was made with. */
+  private joinedSites: readonly AllocationSite[] = [];
 
   /** Fires when the profile, its join or the benchmark figures change. */
   readonly onDidChange = this.changed.event;
@@ -58,7 +60,8 @@ export class ProfileService implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       service.onDidChange(() => {
-        if (this.loaded) this.rejoin(false);
+        // The service also fires on every edit (hints clear); only new sites need a new join.
+        if (this.loaded && !sameSites(this.service.allSites(), this.joinedSites)) this.rejoin(false);
       }),
     );
   }
@@ -193,7 +196,7 @@ export class ProfileService implements vscode.Disposable {
 
   /** adopt: a decoded profile becomes the loaded one if it joins the current analysis; else it is refused and the last stays. */
   private adopt(next: Loaded): boolean {
-    const prev = { loaded: this.loaded, joined: this.joined, joinError: this.joinError };
+    const prev = { loaded: this.loaded, joined: this.joined, joinError: this.joinError, joinedSites: this.joinedSites };
     this.loaded = next;
     if (!this.rejoin(true)) {
       Object.assign(this, prev);
@@ -217,6 +220,7 @@ export class ProfileService implements vscode.Disposable {
     const loaded = this.loaded;
     if (!loaded) return false;
     const sites = this.service.allSites();
+    this.joinedSites = sites;
     try {
       this.joined = joinProfile(loaded.profile, sites, {
         file: loaded.origin.label,
@@ -251,6 +255,10 @@ export class ProfileService implements vscode.Disposable {
     this.running?.abort();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function sameSites(a: readonly AllocationSite[], b: readonly AllocationSite[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 /** modulesOf: the modules the sites belong to, with their module paths from go.mod. */

@@ -19,6 +19,7 @@ import {
   cannotRun,
   goToLine,
   hoverOn,
+  notificationText,
   openFile,
   openWorkbench,
   root,
@@ -33,6 +34,7 @@ const keys = {
   profile: { binding: 'ctrl+alt+shift+p', press: 'Control+Alt+Shift+P' },
   load: { binding: 'ctrl+alt+shift+o', press: 'Control+Alt+Shift+O' },
   top: { binding: 'ctrl+alt+shift+t', press: 'Control+Alt+Shift+T' },
+  bad: { binding: 'ctrl+alt+shift+b', press: 'Control+Alt+Shift+B' },
 };
 /** b.N of both runs: `Nx` runs the benchmark body exactly this many times, so both profiles count the same objects. */
 const benchtime = '50x';
@@ -129,6 +131,7 @@ suite('e2e: the measured heap (CodeLens run, hover vs pprof -raw, Top allocation
         },
         { key: keys.load.binding, command: 'goHeap.loadHeapProfile', args: { file: saved } },
         { key: keys.top.binding, command: 'goHeap.groupByTopAllocations' },
+        { key: keys.bad.binding, command: 'goHeap.loadHeapProfile', args: { file: join(demo, 'go.mod') } },
       ],
     });
     page = wb.page;
@@ -263,6 +266,17 @@ suite('e2e: the measured heap (CodeLens run, hover vs pprof -raw, Top allocation
       .first()
       .screenshot({ path: join(artifacts, 'profile-06-panel.png') })
       .catch(() => undefined);
+  });
+
+  test('a file that is not a heap profile is refused with a clear message, and the last good profile stays', async () => {
+    await page.keyboard.press('Control+1'); // back to the editor group of main.go
+    await page.locator('.monaco-editor .view-line').filter({ hasText: 'return new(bigBuffer)' }).first().waitFor();
+    await press(keys.bad);
+    const msg = await notificationText(page, /cannot load the heap profile/);
+    assert.match(msg, /not a pprof profile/);
+    assert.match(msg, /The previous profile \(saved\.pprof\) stays loaded/);
+    const big = await measuredHover('return new(bigBuffer)', 'new', /from profile \S*saved\.pprof/);
+    checkFigures(big, lineOf('return new(bigBuffer)'), 'new(bigBuffer) after a bad file');
   });
 });
 
