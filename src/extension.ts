@@ -15,15 +15,19 @@ import { Log } from './ui/log.ts';
 import { SimulatePanel } from './ui/panel.ts';
 import { loadArgs } from './ui/commandArgs.ts';
 import { revealPosition } from './ui/reveal.ts';
+import { ProfileService } from './ui/profile.ts';
+import { BenchLensProvider, HeapViewDrop, loadHeapProfile, profileBenchmark, profileBenchmarksInPackage } from './ui/profileCommands.ts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
   const service = new AnalysisService(analyzeWorkspace, log);
+  const profiles = new ProfileService(service, log);
   const layout = new LayoutAdvisor(service, log);
-  const view = new HeapView(service, () => layout.treeGroup());
+  const view = new HeapView(service, profiles, new HeapViewDrop(profiles), () => layout.treeGroup());
   layout.onDidChange(() => view.refresh());
-  const hints = new InlineHints(service);
-  const panel = new SimulatePanel(context.extensionUri, service, log);
+  const hints = new InlineHints(service, profiles);
+  const lenses = new BenchLensProvider(profiles);
+  const panel = new SimulatePanel(context.extensionUri, service, log, profiles);
   log.info(
     'activate',
     `Go Heap Lens ${String(context.extension.packageJSON.version)} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`,
@@ -37,7 +41,16 @@ export function activate(context: vscode.ExtensionContext): void {
     view,
     hints,
     panel,
-    registerHover(service),
+    registerHover(service, profiles),
+    profiles,
+    lenses,
+    vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses),
+    reg(commandIds.loadHeapProfile, (arg?: unknown) => loadHeapProfile(profiles, arg)),
+    reg(commandIds.profileBenchmark, (arg?: unknown) => profileBenchmark(profiles, arg)),
+    reg(commandIds.profileBenchmarks, (arg?: unknown) => profileBenchmarksInPackage(profiles, arg)),
+    reg(commandIds.groupByTopAllocations, () => view.setGrouping('top')),
+    reg(commandIds.toggleTopOrder, () => view.toggleTopOrder()),
+    reg(commandIds.unloadHeapProfile, () => profiles.clear()),
     reg(commandIds.showLog, () => log.show()),
     reg(commandIds.analyzeWorkspace, () => service.analyzeWorkspace('command')),
     reg(commandIds.analyzePackage, (uri?: unknown) => {

@@ -11,9 +11,12 @@ import {
   type PanelState,
   type SimSettings,
   type WebviewToHost,
+  type WorkloadRow,
   type WorkloadSite,
 } from '../src/protocol/messages.ts';
 import { renderStep } from './results.ts';
+import { flameChart } from './flame.ts';
+import type { MeasuredPicture } from '../src/protocol/measuredPicture.ts';
 import { settingsBar } from './settings.ts';
 import { button, checkbox, el, registerComponents, setDisabled } from './ui.ts';
 import { parseCount, workloadTable, type WorkloadTable } from './workload.ts';
@@ -45,6 +48,10 @@ interface Model {
   error: string | undefined;
   /** performance.now() when the run was asked for, for the "Done in" time. */
   runStartMs: number;
+  /** A loaded heap profile's rows (init.replay), and whether the table currently shows them (the next run sends them). */
+  replay: { readonly label: string; readonly rows: readonly WorkloadRow[] } | undefined;
+  replaying: boolean;
+  picture: MeasuredPicture | undefined;
 }
 
 const restored = vscode.getState();
@@ -65,6 +72,9 @@ const model: Model = {
   playing: undefined,
   error: undefined,
   runStartMs: 0,
+  replay: undefined,
+  replaying: false,
+  picture: undefined,
 };
 
 const app = document.getElementById('app')!;
@@ -118,7 +128,32 @@ function buildSettings(): HTMLElement {
   });
 }
 
+/**
+ * applyReplay shows the profile's counts in the table (a site's kept and garbage rows summed; keep
+ * ticked when some of its objects were still in use) and makes the next run send the profile's rows
+ * as they are, then a GC: what the profile kept stays live, the rest is collected. Editing a row ends it.
+ */
+function applyReplay(): void {
+  const replay = model.replay;
+  if (!replay) return;
+  for (const s of model.sites) {
+    model.counts[s.id] = 0;
+    model.keep[s.id] = false;
+  }
+  for (const r of replay.rows) {
+    model.counts[r.id] = (model.counts[r.id] ?? 0) + r.count;
+    if (r.keep) model.keep[r.id] = true;
+  }
+  model.gcAtEnd = true;
+  model.replaying = true;
+  persist();
+  for (const k of [...invalid]) if (k.startsWith('count of ')) validity(k, true);
+  workload?.refresh();
+  if (gcCheckbox) (gcCheckbox as HTMLElement & { checked: boolean }).checked = true;
+}
+
 function applyPreset(count: number, keep: boolean, gcAtEnd: boolean): void {
+  model.replaying = false;
   for (const s of model.sites) {
     model.counts[s.id] = count;
     model.keep[s.id] = keep;
@@ -138,6 +173,8 @@ function buildWorkload(): HTMLElement {
   box.setAttribute('aria-label', 'Workload');
   box.appendChild(el('h2', 'Workload'));
   box.appendChild(el('p', model.source, 'source'));
+  if (model.picture)
+    box.appendChild(flameChart(model.picture, (s) => vscode.postMessage({ type: 'reveal', v: protocolVersion, siteId: s.id })));
   const presets = el('div', undefined, 'presets');
   presets.appendChild(el('span', 'Presets:'));
   for (const [label, count, keep, gc, title] of [
@@ -147,6 +184,7 @@ function buildWorkload(): HTMLElement {
     ['× 10 000 garbage + GC', 10_000, false, true, 'Allocate garbage, then run one GC cycle'],
   ] as const)
     presets.appendChild(button(label, () => applyPreset(count, keep, gc), { secondary: true, title }));
+  if (model.replay) presets.appendChild(button('Replay the profile', () => applyReplay(), { secondary: true, title: model.replay.label }));
   presets.append(
     (gcCheckbox = checkbox('GC after the workload', model.gcAtEnd, (v) => {
       model.gcAtEnd = v;
@@ -167,12 +205,14 @@ function buildWorkload(): HTMLElement {
       const n = parseCount(v);
       validity(`count of ${s.label}`, n !== undefined);
       if (n !== undefined) {
+        model.replaying = false;
         model.counts[s.id] = n;
         persist();
       }
       return n !== undefined;
     },
     onKeep: (s, v) => {
+      model.replaying = false;
       model.keep[s.id] = v;
       persist();
     },
@@ -220,7 +260,8 @@ function run(): void {
   model.error = undefined;
   model.runStartMs = performance.now();
   delete status.dataset.runMs;
-  const rows = model.sites.map((s) => ({ id: s.id, count: countOf(s), keep: keepOf(s) }));
+  const rows =
+    model.replaying && model.replay ? model.replay.rows : model.sites.map((s) => ({ id: s.id, count: countOf(s), keep: keepOf(s) }));
   vscode.postMessage({ type: 'run', v: protocolVersion, runId: model.runId, settings: model.settings, rows, gcAtEnd: model.gcAtEnd });
   setStatus('Running…');
   updateControls();
@@ -325,6 +366,9 @@ function onMessage(m: HostToWebview): void {
       model.goVersions = m.goVersions;
       model.arch = m.arch;
       model.source = m.source;
+      model.replay = m.replay;
+      model.picture = m.picture;
+      if (!m.replay) model.replaying = false;
       if (!isPanelState(restored)) model.settings = m.settings;
       buildStatic();
       return;

@@ -14,6 +14,7 @@ commands:
   parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
   analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt] [--profile F]
   profile <file> [dir] [--json|--text]            join a heap profile with the analysis of dir
+  bench [dir] [--bench REGEX] [--benchtime T] [--json|--text]   run benchmarks with a heap profile, join it to the analysis
   layout [dir] [--go V] [--arch A] [--json|--text|--diff|--apply]   struct field orders that save a size class
 
 "go-heap-lens <command> --help" prints the flags of one command.
@@ -25,6 +26,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   parse: () => import('./parse.ts'),
   analyze: () => import('./analyze.ts'),
   profile: () => import('./profile.ts'),
+  bench: () => import('./bench.ts'),
   layout: () => import('./layout.ts'),
 };
 

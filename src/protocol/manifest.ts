@@ -16,9 +16,16 @@ export const commandIds = {
   filterConstructs: 'goHeap.filterConstructs',
   /** The only command hover markdown may run (MarkdownString.isTrusted.enabledCommands). */
   revealPosition: 'goHeap.revealPosition',
+  loadHeapProfile: 'goHeap.loadHeapProfile',
+  /** The `Profile allocations` CodeLens: { file, benchmark } or { file, test }; not in the palette. */
+  profileBenchmark: 'goHeap.profileBenchmark',
+  profileBenchmarks: 'goHeap.profileBenchmarks',
+  groupByTopAllocations: 'goHeap.groupByTopAllocations',
+  toggleTopOrder: 'goHeap.toggleTopOrder',
+  unloadHeapProfile: 'goHeap.unloadHeapProfile',
 } as const;
 
 export const viewIds = { heap: 'goHeap.heap' } as const;
 export const panelViewType = 'goHeap.simulateHeap';
-export const contextKeys = { hasResults: 'goHeap.hasResults', grouping: 'goHeap.grouping' } as const;
+export const contextKeys = { hasResults: 'goHeap.hasResults', grouping: 'goHeap.grouping', hasProfile: 'goHeap.hasProfile' } as const;
 export const configSection = 'goHeap';

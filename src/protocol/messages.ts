@@ -6,6 +6,8 @@
 // Flow: webview → `ready`; host → `init` (the analysed sites as workload rows); webview →
 // `run` (counts, Go version, GOMAXPROCS, GOGC); host → `snapshots` batches until `done`
 // (the simulation runs in the host, see src/ui/panel.ts for why); `cancel` stops a run.
+import { maxPictureSites, type MeasuredPicture, type PictureSite } from './measuredPicture.ts';
+
 export const protocolVersion = 1;
 
 /** One analysed site offered as a workload row. */
@@ -144,6 +146,10 @@ export type HostToWebview =
       readonly goVersions: readonly string[];
       readonly arch: string;
       readonly source: string;
+      /** A loaded heap profile as rows (replay.ts): the "Replay the profile" preset; rows may name a site twice (kept, garbage). */
+      readonly replay?: { readonly label: string; readonly rows: readonly WorkloadRow[] };
+      /** A loaded heap profile's heaviest sites, for the package → function → site picture (measuredPicture.ts). */
+      readonly picture?: MeasuredPicture;
     }
   | { readonly type: 'snapshots'; readonly v: 1; readonly runId: number; readonly batch: readonly PanelSnapshot[]; readonly done: boolean }
   | { readonly type: 'error'; readonly v: 1; readonly message: string; readonly runId?: number };
@@ -213,6 +219,36 @@ function isSite(v: unknown): v is WorkloadSite {
     isInt(v.bytes, 0, 2 ** 48) &&
     typeof v.pointers === 'boolean' &&
     isStr(v.hint)
+  );
+}
+
+function isPictureSite(v: unknown): v is PictureSite {
+  return (
+    isObj(v) &&
+    isStr(v.id) &&
+    isStr(v.pkg) &&
+    isStr(v.func) &&
+    isStr(v.label) &&
+    isStr(v.where) &&
+    isNum(v.bytes) &&
+    v.bytes >= 0 &&
+    isNum(v.objects) &&
+    isInt(v.spanClass, -1, 255) &&
+    isStr(v.cls, 64)
+  );
+}
+
+function isPicture(v: unknown): v is MeasuredPicture {
+  return (
+    isObj(v) &&
+    isStr(v.title) &&
+    isNum(v.totalBytes) &&
+    v.totalBytes > 0 &&
+    Array.isArray(v.sites) &&
+    v.sites.length <= maxPictureSites &&
+    v.sites.every(isPictureSite) &&
+    isInt(v.leftOff, 0, Number.MAX_SAFE_INTEGER) &&
+    isNum(v.leftOffBytes)
   );
 }
 
@@ -323,7 +359,14 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
         Array.isArray(m.goVersions) &&
         m.goVersions.every((g) => isStr(g, 16)) &&
         isStr(m.arch, 32) &&
-        isStr(m.source)
+        isStr(m.source) &&
+        (m.replay === undefined ||
+          (isObj(m.replay) &&
+            isStr(m.replay.label) &&
+            Array.isArray(m.replay.rows) &&
+            m.replay.rows.length <= limits.maxRows &&
+            m.replay.rows.every(isRow))) &&
+        (m.picture === undefined || isPicture(m.picture))
       );
     case 'snapshots':
       return (

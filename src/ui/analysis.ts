@@ -290,7 +290,7 @@ function visibleGoFiles(moduleDir: string): string[] {
 }
 
 /** unsavedGoBuffers: dirty Go documents inside the module, by absolute path (the -overlay input). */
-function unsavedGoBuffers(moduleDir: string): ReadonlyMap<string, string> {
+export function unsavedGoBuffers(moduleDir: string): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   for (const d of vscode.workspace.textDocuments) {
     if (d.isDirty && d.languageId === 'go' && d.uri.scheme === 'file' && d.uri.fsPath.startsWith(moduleDir + path.sep)) {

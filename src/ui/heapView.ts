@@ -4,6 +4,7 @@
 // parent index for reveal(), and shows the active filters in the view's description. Each
 // node lists its children a page at a time (pagedChildren): the last item of a page is
 // "Show N more…", whose click runs showMoreCommand with the node's id.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   constructLabel,
@@ -17,6 +18,9 @@ import {
   type HeapTreeNode,
 } from '../core/sites/present.ts';
 import type { Construct } from '../core/sites/site.ts';
+import { profileHeaderText } from '../core/sites/measuredHover.ts';
+import { topAllocationsTree, type TopOrder } from '../core/sites/measuredTree.ts';
+import type { ProfileService } from './profile.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, contextKeys, viewIds } from '../protocol/manifest.ts';
 import { readSettings } from './config.ts';
@@ -34,7 +38,9 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
   private readonly byId = new Map<string, HeapTreeNode>();
   /** Children listed per node id ('' = roots) beyond the first page; kept across refreshes (ids are stable). */
   private readonly shown = new Map<string, number>();
-  private grouping: HeapGrouping = 'spanClass';
+  private grouping: HeapGrouping | 'top' = 'spanClass';
+  /** Top allocations (a loaded heap profile's measured sites) order by bytes or objects. */
+  private topOrder: TopOrder = 'bytes';
   /** Constructs shown (empty: all). A view state, not a setting: it is a transient drill-down. */
   private constructs: readonly Construct[] = [];
   private readonly view: vscode.TreeView<HeapTreeNode>;
@@ -42,14 +48,21 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
 
   constructor(
     private readonly service: AnalysisService,
+    private readonly profiles?: ProfileService,
+    dragAndDropController?: vscode.TreeDragAndDropController<HeapTreeNode>,
     /** Groups shown above the sites (the Layout group, ui/layout.ts). */
     private readonly extraRoots: () => HeapTreeNode[] = () => [],
   ) {
-    this.view = vscode.window.createTreeView(viewIds.heap, { treeDataProvider: this, showCollapseAll: true });
+    this.view = vscode.window.createTreeView(viewIds.heap, {
+      treeDataProvider: this,
+      showCollapseAll: true,
+      ...(dragAndDropController ? { dragAndDropController } : {}),
+    });
     this.disposables.push(
       this.view,
       this.changed,
       service.onDidChange(() => this.refresh()),
+      ...(profiles ? [profiles.onDidChange(() => this.refresh())] : []),
       vscode.commands.registerCommand(showMoreCommand, (nodeId: unknown) => this.showMore(typeof nodeId === 'string' ? nodeId : '')),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('goHeap.display')) this.refresh();
@@ -59,7 +72,13 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     this.refresh();
   }
 
-  setGrouping(g: HeapGrouping): void {
+  /** toggleTopOrder switches Top allocations between bytes and objects (and shows it). */
+  toggleTopOrder(): void {
+    this.topOrder = this.topOrder === 'bytes' ? 'objects' : 'bytes';
+    this.setGrouping('top');
+  }
+
+  setGrouping(g: HeapGrouping | 'top'): void {
     this.grouping = g;
     void vscode.commands.executeCommand('setContext', contextKeys.grouping, g);
     this.refresh();
@@ -99,7 +118,13 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     const display = readSettings().display;
     const all = this.service.allSites();
     const shown = filterSites(all, { ...display, constructs: this.constructs });
-    this.roots = [...this.extraRoots(), ...heapTree(shown, this.grouping)];
+    const join = this.profiles?.join;
+    this.roots =
+      this.grouping === 'top'
+        ? join
+          ? topAllocationsTree(join.sites, join.summary, this.topOrder)
+          : []
+        : [...this.extraRoots(), ...heapTree(shown, this.grouping)];
     this.byId.clear();
     const index = (n: HeapTreeNode): void => {
       this.byId.set(n.id, n);
@@ -119,6 +144,16 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
         : shown.length === 0
           ? `All ${all.length} sites are hidden by the filters (${filters.join(', ')}).`
           : `${countsText(siteCounts(all))}. Bytes: heap if each site runs once; heaviest first.`;
+    const origin = this.profiles?.origin;
+    if (origin) {
+      // The measured heap leads: what the profile says, then the static counts.
+      const head = join
+        ? profileHeaderText(join.summary, origin.kind === 'file' ? path.basename(origin.label) : origin.label, join.summary.sites)
+        : `profile ${path.basename(origin.label)}: ${this.profiles?.problem ?? 'not joined'}`;
+      const order = this.grouping === 'top' ? ` Top allocations by ${this.topOrder}.` : '';
+      this.view.message = `${head}.${order}${this.view.message ? ` ${this.view.message}` : ''}`;
+    } else if (this.grouping === 'top')
+      this.view.message = 'No heap profile loaded: Load Heap Profile… or run a benchmark’s Profile allocations.';
     this.changed.fire(undefined);
   }
 

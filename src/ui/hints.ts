@@ -6,12 +6,16 @@ import * as vscode from 'vscode';
 import { filterSites, lineHints, type HintKind } from '../core/sites/present.ts';
 import type { AnalysisService } from './analysis.ts';
 import { readSettings } from './config.ts';
+import type { ProfileService } from './profile.ts';
 
 export class InlineHints implements vscode.Disposable {
   private readonly types: Record<HintKind, vscode.TextEditorDecorationType>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly service: AnalysisService) {
+  constructor(
+    private readonly service: AnalysisService,
+    private readonly profiles?: ProfileService,
+  ) {
     const make = (color: string): vscode.TextEditorDecorationType =>
       vscode.window.createTextEditorDecorationType({
         after: { color: new vscode.ThemeColor(color), margin: '0 0 0 2em', fontStyle: 'italic' },
@@ -26,6 +30,7 @@ export class InlineHints implements vscode.Disposable {
     this.disposables.push(
       ...Object.values(this.types),
       service.onDidChange(() => this.renderAll()),
+      ...(profiles ? [profiles.onDidChange(() => this.renderAll())] : []),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('goHeap.display')) this.renderAll();
@@ -56,7 +61,9 @@ export class InlineHints implements vscode.Disposable {
     for (const h of lineHints(sites, !display.escapingOnly)) {
       if (h.line < 1 || h.line > ed.document.lineCount) continue;
       const end = ed.document.lineAt(h.line - 1).range.end;
-      out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: h.text } } });
+      // With a heap profile loaded the hint leads with the line's measured share (`23 % · ⇡ 24→32 B c3 scan`).
+      const text = (this.profiles?.hintPrefix(ed.document.uri.fsPath, h.line) ?? '') + h.text;
+      out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
     }
     for (const k of Object.keys(out) as HintKind[]) ed.setDecorations(this.types[k], out[k]);
   }

@@ -5,8 +5,9 @@ import { hoverMarkdown } from '../core/sites/present.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds } from '../protocol/manifest.ts';
 import { siteAtPosition, sitesAtSameColumn } from '../core/sites/siteAt.ts';
+import type { ProfileService } from './profile.ts';
 
-export function registerHover(service: AnalysisService): vscode.Disposable {
+export function registerHover(service: AnalysisService, profiles?: ProfileService): vscode.Disposable {
   return vscode.languages.registerHoverProvider(
     { language: 'go', scheme: 'file' },
     {
@@ -17,7 +18,11 @@ export function registerHover(service: AnalysisService): vscode.Disposable {
         const hit = siteAtPosition(sites, pos.line + 1, pos.character, lineText.length);
         if (!hit) return undefined;
         const parts = sitesAtSameColumn(sites, hit.site).map((s) => {
-          const md = new vscode.MarkdownString(hoverMarkdown(s, { revealCommand: commandIds.revealPosition }));
+          // A loaded heap profile's figures lead (profile.ts): what the site cost before what it is.
+          const measured = profiles?.hoverMarkdown(s);
+          const md = new vscode.MarkdownString(
+            `${measured ? `${measured}\n\n` : ''}${hoverMarkdown(s, { revealCommand: commandIds.revealPosition })}`,
+          );
           md.isTrusted = { enabledCommands: [commandIds.revealPosition] };
           md.supportHtml = false;
           return md;

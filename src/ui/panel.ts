@@ -26,6 +26,10 @@ import { workloadSites } from '../protocol/snapshot.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, panelViewType } from '../protocol/manifest.ts';
 import type { Log } from './log.ts';
+import type { ProfileService } from './profile.ts';
+import { replayRows } from '../protocol/replay.ts';
+import { measuredPicture } from '../protocol/measuredPicture.ts';
+import { siteId } from '../core/sites/present.ts';
 
 export class SimulatePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -38,6 +42,7 @@ export class SimulatePanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly service: AnalysisService,
     private readonly log: Log,
+    private readonly profiles?: ProfileService,
   ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(panelViewType, {
@@ -49,6 +54,13 @@ export class SimulatePanel implements vscode.Disposable {
       service.onDidChange(() => {
         if (this.panel && this.ready) this.postInit();
       }),
+      ...(profiles
+        ? [
+            profiles.onDidChange(() => {
+              if (this.panel && this.ready) this.postInit();
+            }),
+          ]
+        : []),
     );
   }
 
@@ -105,8 +117,22 @@ export class SimulatePanel implements vscode.Disposable {
       procs: 1,
       gogc: 100,
     };
+    const join = this.profiles?.join;
+    const origin = this.profiles?.origin;
+    const replay =
+      join && origin ? replayRows(join.sites, new Set(byId.keys()), origin.kind === 'file' ? 'the profile' : origin.label) : undefined;
+    const picture =
+      join && origin
+        ? measuredPicture(
+            join.sites,
+            origin.kind === 'file' ? (origin.label.split(/[\\/]/).pop() ?? origin.label) : origin.label,
+            join.summary.totalBytes,
+          )
+        : undefined;
     this.post({
       type: 'init',
+      ...(replay ? { replay } : {}),
+      ...(picture ? { picture } : {}),
       v: protocolVersion,
       sites: rows,
       settings,
@@ -137,7 +163,8 @@ export class SimulatePanel implements vscode.Disposable {
         this.runAbort?.abort();
         return;
       case 'reveal': {
-        const s = this.siteIndex.get(m.siteId);
+        // A site of the measured picture may be one the workload has no row for (its size is known only at run time).
+        const s = this.siteIndex.get(m.siteId) ?? this.profiles?.join?.sites.find((x) => siteId(x.site) === m.siteId)?.site;
         if (s)
           void vscode.commands.executeCommand(commandIds.revealPosition, { file: s.file, line: s.line, column: s.column, base: s.file });
         return;
