@@ -13,15 +13,17 @@ commands:
   simulate --from-analysis DIR [--json]
   parse [file|-] [--json|--stats]                 parse go build -gcflags=-m output
   analyze [dir] [--json|--sarif|--text] [--packages ./...] [--build-flags "..."] [--from-file out.txt]
+  diff [dir] (--base REF | --base-result FILE | --go A --go B) [--json|--markdown|--sarif] [--fail-on C]
 
 "go-heap-lens <command> --help" prints the flags of one command.
-exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
+exit codes: 0 ok, 1 analysis failed, 2 usage or bad input, 3 a diff gate holds`;
 
 const commands: Record<string, () => Promise<{ run: Command; usage: string }>> = {
   classify: () => import('./classify.ts'),
   simulate: () => import('./simulate.ts'),
   parse: () => import('./parse.ts'),
   analyze: () => import('./analyze.ts'),
+  diff: () => import('./diff.ts'),
 };
 
 /** wantsHelp: -h or --help among the flags (not after `--`, where it would be a file name). */
