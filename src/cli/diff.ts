@@ -170,12 +170,18 @@ async function findToolchainVersion(goBin: string, env: Record<string, string>):
   return new Promise((done) => execFile(goBin, ['env', 'GOVERSION'], { env }, (err, out) => done(err ? 'unknown' : out.trim())));
 }
 
-async function fromGoVersions(values: Values, io: CliIO, opts: AnalyzeOptions, env: Record<string, string>): Promise<Sides> {
+async function fromGoVersions(
+  values: Values,
+  io: CliIO,
+  opts: AnalyzeOptions,
+  env: Record<string, string>,
+  searchRoot: string,
+): Promise<Sides> {
   const versions = values.go!;
   if (versions.length !== 2) throw new UsageError(`--go takes two versions, the base and the head (--go 1.21 --go 1.27)\n${usageLine}`);
   const minors = versions.map((v) => parseGoVersion(v));
   const goroots = (values.goroot ?? []).map((g) => resolve(io.cwd, g));
-  const finds = await Promise.all(minors.map((m) => findToolchain(m, { dir: opts.dir, goroots, env, extensionRoot: __dirname })));
+  const finds = await Promise.all(minors.map((m) => findToolchain(m, { dir: opts.dir, goroots, env, extensionRoot: searchRoot })));
   const notes: string[] = [];
   const found = finds.map((f) => f.found);
   const [fb, fh] = found;
@@ -276,60 +282,69 @@ export function sarifDiff(d: DriftResult, root: string): unknown {
   };
 }
 
-export const run: Command = async (argv, io: CliIO) => {
-  const { values, positionals } = parseFlags(argv, true, flags, (m) => `${m}\n${usageLine}`);
-  if (positionals.length > 1) throw new UsageError(`diff takes at most one directory\n${usageLine}`);
-  if ([values.json, values.markdown, values.sarif, values.text].filter(Boolean).length > 1)
-    throw new UsageError('choose one of --json, --markdown, --sarif, --text');
-  const modes = [values.base !== undefined, values['base-result'] !== undefined, values.go !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError(`diff needs exactly one of --base REF, --base-result FILE, --go A --go B\n${usageLine}`);
-  const failOn: FailOn[] = (values['fail-on'] ?? []).map((f) => {
-    const p = parseFailOn(f);
-    if (!p) throw new UsageError(`invalid --fail-on "${f}": expected new-heap-sites, class-up or bytes+N%`);
-    return p;
-  });
-  const dir = resolve(io.cwd, positionals[0] ?? '.');
-  const env = envOf(io);
-  const abort = new AbortController();
-  // Ctrl-C or a CI cancel: abort the builds so the base worktree is removed before the exit.
-  const onSignal = (sig: NodeJS.Signals) => {
-    abort.abort(new Error(`cancelled by ${sig}`));
-    process.exitCode = 130;
+/**
+ * runDiff: the command, with the directory whose parents are searched for installed GOROOTs
+ * (.cache/go/go-1.NN): the CLI's own (run) or a test's.
+ */
+export const runDiff =
+  (searchRoot: string): Command =>
+  async (argv, io: CliIO) => {
+    const { values, positionals } = parseFlags(argv, true, flags, (m) => `${m}\n${usageLine}`);
+    if (positionals.length > 1) throw new UsageError(`diff takes at most one directory\n${usageLine}`);
+    if ([values.json, values.markdown, values.sarif, values.text].filter(Boolean).length > 1)
+      throw new UsageError('choose one of --json, --markdown, --sarif, --text');
+    const modes = [values.base !== undefined, values['base-result'] !== undefined, values.go !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError(`diff needs exactly one of --base REF, --base-result FILE, --go A --go B\n${usageLine}`);
+    const failOn: FailOn[] = (values['fail-on'] ?? []).map((f) => {
+      const p = parseFailOn(f);
+      if (!p) throw new UsageError(`invalid --fail-on "${f}": expected new-heap-sites, class-up or bytes+N%`);
+      return p;
+    });
+    const dir = resolve(io.cwd, positionals[0] ?? '.');
+    const env = envOf(io);
+    const abort = new AbortController();
+    // Ctrl-C or a CI cancel: abort the builds so the base worktree is removed before the exit.
+    const onSignal = (sig: NodeJS.Signals) => {
+      abort.abort(new Error(`cancelled by ${sig}`));
+      process.exitCode = 130;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let sides: Sides;
+    let budget: Budget | undefined;
+    try {
+      budget = await readBudget(values, dir, io);
+      const opts = analyzeOptions(values, dir, env, abort.signal);
+      if (values['base-result'] !== undefined) sides = await fromBaseResult(values, io, opts);
+      else if (values.base !== undefined) sides = await fromBaseRef(values, opts, env);
+      else sides = await fromGoVersions(values, io, opts, env, searchRoot);
+    } catch (e) {
+      if (e instanceof BaselineError || e instanceof BaseRefError) {
+        io.stderr(`go-heap-lens diff: ${e.message}\n`);
+        return exitUsage;
+      }
+      if (ToolchainError.is(e)) {
+        io.stderr(`go-heap-lens diff: ${e.message}\n`);
+        return toolchainExitCode(e);
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const d = diffAnalyses(sides.base.sites, sides.head.sites, { base: sides.baseSide, head: sides.headSide });
+    const gate = gateReasons(d, failOn, budget, sides.head.sites);
+    const gated = failOn.length > 0 || budget !== undefined;
+    // Notes first: on a terminal they would otherwise land inside the report.
+    for (const n of sides.notes) io.stderr(`go-heap-lens diff: ${n}\n`);
+    for (const e of sides.head.errors)
+      io.stderr(`go-heap-lens diff: head: ${e.kind}: ${e.file ? `${relativeTo(dir, e.file)}: ` : ''}${e.message}\n`);
+    if (values.json) io.stdout(JSON.stringify({ ...d, ...(gated ? { gate: { failed: gate.length > 0, reasons: gate } } : {}) }) + '\n');
+    else if (values.sarif) io.stdout(JSON.stringify(sarifDiff(d, dir), null, 2) + '\n');
+    else if (values.markdown) io.stdout(markdownReport(d, dir, gate));
+    else io.stdout(textReport(d, dir, gate));
+    if (failed(sides.head)) return exitFailed;
+    return gate.length > 0 ? exitGate : exitOk;
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let sides: Sides;
-  let budget: Budget | undefined;
-  try {
-    budget = await readBudget(values, dir, io);
-    const opts = analyzeOptions(values, dir, env, abort.signal);
-    if (values['base-result'] !== undefined) sides = await fromBaseResult(values, io, opts);
-    else if (values.base !== undefined) sides = await fromBaseRef(values, opts, env);
-    else sides = await fromGoVersions(values, io, opts, env);
-  } catch (e) {
-    if (e instanceof BaselineError || e instanceof BaseRefError) {
-      io.stderr(`go-heap-lens diff: ${e.message}\n`);
-      return exitUsage;
-    }
-    if (ToolchainError.is(e)) {
-      io.stderr(`go-heap-lens diff: ${e.message}\n`);
-      return toolchainExitCode(e);
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const d = diffAnalyses(sides.base.sites, sides.head.sites, { base: sides.baseSide, head: sides.headSide });
-  const gate = gateReasons(d, failOn, budget, sides.head.sites);
-  const gated = failOn.length > 0 || budget !== undefined;
-  if (values.json) io.stdout(JSON.stringify({ ...d, ...(gated ? { gate: { failed: gate.length > 0, reasons: gate } } : {}) }) + '\n');
-  else if (values.sarif) io.stdout(JSON.stringify(sarifDiff(d, dir), null, 2) + '\n');
-  else if (values.markdown) io.stdout(markdownReport(d, dir, gate));
-  else io.stdout(textReport(d, dir, gate));
-  for (const n of sides.notes) io.stderr(`go-heap-lens diff: ${n}\n`);
-  for (const e of sides.head.errors)
-    io.stderr(`go-heap-lens diff: head: ${e.kind}: ${e.file ? `${relativeTo(dir, e.file)}: ` : ''}${e.message}\n`);
-  if (failed(sides.head)) return exitFailed;
-  return gate.length > 0 ? exitGate : exitOk;
-};
+
+export const run: Command = runDiff(__dirname);

@@ -9,11 +9,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { AllocationSite, FlowStepAt } from '../core/sites/site.ts';
 import type { AnalysisResult, AnalyzeFn, AnalyzeOptions } from './result.ts';
 
 export const worktreePrefix = 'go-heap-lens-base-';
+const worktreeName = 'tree';
 
 /** BaseRefError: the ref cannot be used (not a repository, unknown ref); the CLI exits 2. */
 export class BaseRefError extends Error {
@@ -40,7 +41,9 @@ function pidAlive(pid: number): boolean {
 
 /** ownerPid: the pid in one of our worktree directory names, or undefined for any other directory. */
 export function ownerPid(dir: string): number | undefined {
-  const m = new RegExp(`^${worktreePrefix}(\\d+)-`).exec(basename(dir));
+  // The worktree itself is <temp>/go-heap-lens-base-<pid>-<random>/tree.
+  const name = basename(dir) === worktreeName ? basename(dirname(dir)) : basename(dir);
+  const m = new RegExp(`^${worktreePrefix}(\\d+)-`).exec(name);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -59,14 +62,14 @@ export async function cleanStaleWorktrees(top: string): Promise<string[]> {
     await git(['worktree', 'remove', '--force', path], top).catch(() => rm(path, { recursive: true, force: true }));
     removed.push(path);
   }
-  await git(['worktree', 'prune'], top).catch(() => undefined);
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     const pid = ownerPid(name);
     if (pid === undefined || pidAlive(pid)) continue;
     const path = join(tmpdir(), name);
     await rm(path, { recursive: true, force: true }).catch(() => undefined);
-    if (!removed.includes(path)) removed.push(path);
+    if (!removed.some((r) => r === path || dirname(r) === path)) removed.push(path);
   }
+  await git(['worktree', 'prune'], top).catch(() => undefined);
   return removed;
 }
 
@@ -152,7 +155,7 @@ export async function analyzeBaseRef(run: BaseRefRun): Promise<BaseRefResult> {
     // not cached (or unreadable): analyse
   }
   const parent = await mkdtemp(join(tmpdir(), `${worktreePrefix}${process.pid}-`));
-  const wt = join(parent, 'tree');
+  const wt = join(parent, worktreeName);
   let added = false;
   try {
     await git(['worktree', 'add', '--detach', '--quiet', wt, commit], top, run.signal);

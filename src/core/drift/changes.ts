@@ -54,9 +54,13 @@ export interface DriftResult {
   readonly totals: { readonly base: SideTotals; readonly head: SideTotals };
 }
 
-/** isHeap: a site whose objects are on the heap. */
+/**
+ * isHeap: a site whose objects are on the heap. An escaping zero-size object or static data
+ * allocates nothing, and compilers word those differently (go1.27 prints a folded constant where
+ * go1.21 printed the expression), so they are not heap sites to pair.
+ */
 export function isHeap(s: AllocationSite): boolean {
-  return s.escapes && s.prediction.kind !== 'stack';
+  return s.escapes && s.prediction.kind !== 'stack' && s.prediction.kind !== 'zero';
 }
 
 /** The objects a site allocates: the constructs that allocate several list them all. */

@@ -22,7 +22,18 @@ export const changeWords: Record<ChangeKind, string> = {
 
 /** sideName: `go1.26/amd64`, with the ref and the model-only note when there are. */
 export function sideName(s: DriftSide): string {
-  return `go${s.goVersion}/${s.arch}${s.ref ? ` @ ${s.ref}` : ''}${s.modelOnly ? ` (${s.note ?? 'model only'})` : ''}`;
+  return `${goName(s.goVersion)}/${s.arch}${s.ref ? ` @ ${s.ref}` : ''}${s.modelOnly ? ` (${s.note ?? 'model only'})` : ''}`;
+}
+
+/** goName: `go1.21.13` whether the analysis said `go1.21.13` or `1.21.13`. */
+export function goName(v: string): string {
+  return v.startsWith('go') ? v : `go${v}`;
+}
+
+/** goMinorName: `go1.21` of `go1.21.13`: what a hint has room for. */
+export function goMinorName(v: string): string {
+  const n = goName(v);
+  return /^go1\.\d+/.exec(n)?.[0] ?? n;
 }
 
 /** landingShort: one object's landing in hint words: `520→576 B · c27 scan`. */
@@ -35,9 +46,10 @@ export function landingShort(p: Prediction): string {
     case 'unknown':
       return 'size unknown';
     case 'tiny':
-      return `${p.requestBytes} B · tiny`;
+      return `${p.requestBytes} B · tiny · ${p.objectsPerSpan} blocks/span`;
     default: {
-      const sizes = p.requestBytes === p.slotBytes ? `${p.requestBytes} B` : `${p.requestBytes}→${p.slotBytes} B`;
+      const req = p.headerBytes ? `${p.requestBytes}+${p.headerBytes} hdr` : `${p.requestBytes}`;
+      const sizes = p.requestBytes + p.headerBytes === p.slotBytes ? `${req} B` : `${req}→${p.slotBytes} B`;
       return `${sizes} · ${spanClassLabel(p)} · ${p.objectsPerSpan}/span`;
     }
   }
@@ -51,7 +63,7 @@ function siteLanding(s: AllocationSite | null): string {
 
 /** changedHint: the editor's hint for a changed site, e.g. `⇡ 520→576 B · c27 scan · was c26 on go1.21`. */
 export function changedHint(c: SiteChange, base: DriftSide): string {
-  const on = base.ref ? `at ${base.ref}` : `on go${base.goVersion}`;
+  const on = base.ref ? `at ${base.ref}` : `on ${goMinorName(base.goVersion)}`;
   const h = c.head;
   const now =
     h && isHeap(h)
@@ -61,7 +73,7 @@ export function changedHint(c: SiteChange, base: DriftSide): string {
       : 'stack';
   switch (c.kind) {
     case 'new':
-      return `⇡ ${now} · new since ${base.ref ?? 'go' + base.goVersion}`;
+      return `⇡ ${now} · new since ${base.ref ?? goMinorName(base.goVersion)}`;
     case 'now-escapes':
       return `⇡ ${now} · was stack ${on}`;
     case 'no-longer-escapes':
@@ -70,7 +82,7 @@ export function changedHint(c: SiteChange, base: DriftSide): string {
     case 'size-changed':
       return `⇡ ${now} · was ${c.base ? wasShort(c.base.prediction) : '?'} ${on}`;
     case 'gone':
-      return `· gone since ${base.ref ?? 'go' + base.goVersion}`;
+      return `· gone since ${base.ref ?? goMinorName(base.goVersion)}`;
   }
 }
 
@@ -172,7 +184,7 @@ export function textReport(d: DriftResult, root: string, gate: readonly string[]
 
 /** hoverOtherSide: what the hover adds for a changed site: the other side's landing. */
 export function hoverOtherSide(c: SiteChange, base: DriftSide): string {
-  const on = base.ref ? `at ${base.ref}` : `on go${base.goVersion}`;
+  const on = base.ref ? `at ${base.ref}` : `on ${goMinorName(base.goVersion)}`;
   const other = c.base
     ? isHeap(c.base)
       ? `${landingShort(c.base.prediction)} (${heapBytes(c.base.prediction)} B per pass)`
