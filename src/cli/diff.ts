@@ -7,13 +7,13 @@ import { resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseGoVersion } from '../core/alloc/versions.ts';
 import { BaselineError, parseBaseline } from '../core/drift/baseline.ts';
-import { diffAnalyses, type DriftResult, type DriftSide, type SiteChange } from '../core/drift/changes.ts';
+import { diffAnalyses, type DriftResult, type SiteChange } from '../core/drift/changes.ts';
 import { gateReasons, parseBudget, parseFailOn, type Budget, type FailOn } from '../core/drift/gate.ts';
 import { changeWords, landingShort, markdownReport, relativeTo, textReport } from '../core/drift/report.ts';
 import type { AllocationSite } from '../core/sites/site.ts';
 import { analyzeWorkspace, type AnalysisResult, type AnalyzeOptions } from '../toolchain/analyze.ts';
-import { findToolchain, howToGet, type FoundToolchain } from '../toolchain/baseGo.ts';
-import { analyzeBaseRef, BaseRefError } from '../toolchain/baseRef.ts';
+import { compareBaseRef, compareGoVersions, failed, side, type DiffSides } from '../toolchain/baseDiff.ts';
+import { BaseRefError } from '../toolchain/baseRef.ts';
 import { ToolchainError } from '../toolchain/go.ts';
 import { splitFlags, toolchainExitCode } from './analyze.ts';
 import { exitFailed, exitOk, exitUsage, parseFlags, UsageError, type CliIO, type Command, type Flags } from './io.ts';
@@ -82,14 +82,6 @@ function analyzeOptions(values: Values, dir: string, env: Record<string, string>
   };
 }
 
-function failed(r: AnalysisResult): boolean {
-  return r.errors.some((e) => e.kind === 'build' || e.kind === 'noModules' || e.kind === 'toolchain');
-}
-
-function side(r: { goVersion: string; arch: string }, extra: Partial<DriftSide> = {}): DriftSide {
-  return { goVersion: r.goVersion, arch: r.arch, modelOnly: false, ...extra };
-}
-
 async function readBudget(values: Values, dir: string, io: CliIO): Promise<Budget | undefined> {
   const file = values.budget !== undefined ? resolve(io.cwd, values.budget) : resolve(dir, '.goheaplens.json');
   let text: string;
@@ -106,16 +98,7 @@ async function readBudget(values: Values, dir: string, io: CliIO): Promise<Budge
   }
 }
 
-interface Sides {
-  base: AnalysisResult;
-  head: AnalysisResult;
-  baseSide: DriftSide;
-  headSide: DriftSide;
-  notes: string[];
-  baseFailed: boolean;
-}
-
-async function fromBaseResult(values: Values, io: CliIO, opts: AnalyzeOptions): Promise<Sides> {
+async function fromBaseResult(values: Values, io: CliIO, opts: AnalyzeOptions): Promise<DiffSides> {
   const name = values['base-result']!;
   let text: string;
   try {
@@ -127,92 +110,6 @@ async function fromBaseResult(values: Values, io: CliIO, opts: AnalyzeOptions): 
   const head = await analyzeWorkspace(opts);
   const base = { goVersion: b.goVersion, arch: b.arch, sites: [...b.sites] } as AnalysisResult;
   return { base, head, baseSide: side(b, { ref: name }), headSide: side(head), notes: [], baseFailed: false };
-}
-
-async function fromBaseRef(values: Values, opts: AnalyzeOptions, env: Record<string, string>): Promise<Sides> {
-  const ref = values.base!;
-  const goBin = opts.goBinary ?? 'go';
-  const probe = await findToolchainVersion(goBin, env);
-  const [b, head] = await Promise.all([
-    analyzeBaseRef({
-      dir: opts.dir,
-      ref,
-      analyze: analyzeWorkspace,
-      options: opts,
-      toolchainKey: `${goBin} ${probe}`,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }),
-    analyzeWorkspace(opts),
-  ]);
-  const notes = [`base: ${ref} (commit ${b.commit.slice(0, 12)}${b.cached ? ', cached result' : ''}); head: ${b.headState}`];
-  if (b.removedStale.length)
-    notes.push(`removed ${b.removedStale.length} stale worktree(s) of an earlier run: ${b.removedStale.join(', ')}`);
-  const baseFailed = failed(b.result);
-  if (baseFailed)
-    notes.push(
-      `base ${ref} does not build fully: ${b.result.errors
-        .filter((e) => e.kind === 'build')
-        .map((e) => `${e.file ? `${e.file}${e.line ? ':' + e.line : ''}: ` : ''}${e.message.split('\n')[0]}`)
-        .join('; ')}; diffing what built`,
-    );
-  return {
-    base: b.result,
-    head,
-    baseSide: side(b.result, { ref: `${ref} (${b.commit.slice(0, 12)})` }),
-    headSide: side(head),
-    notes,
-    baseFailed,
-  };
-}
-
-async function findToolchainVersion(goBin: string, env: Record<string, string>): Promise<string> {
-  const { execFile } = await import('node:child_process');
-  return new Promise((done) => execFile(goBin, ['env', 'GOVERSION'], { env }, (err, out) => done(err ? 'unknown' : out.trim())));
-}
-
-async function fromGoVersions(
-  values: Values,
-  io: CliIO,
-  opts: AnalyzeOptions,
-  env: Record<string, string>,
-  searchRoot: string,
-): Promise<Sides> {
-  const versions = values.go!;
-  if (versions.length !== 2) throw new UsageError(`--go takes two versions, the base and the head (--go 1.21 --go 1.27)\n${usageLine}`);
-  const minors = versions.map((v) => parseGoVersion(v));
-  const goroots = (values.goroot ?? []).map((g) => resolve(io.cwd, g));
-  const finds = await Promise.all(minors.map((m) => findToolchain(m, { dir: opts.dir, goroots, env, extensionRoot: searchRoot })));
-  const notes: string[] = [];
-  const found = finds.map((f) => f.found);
-  const [fb, fh] = found;
-  if (!fb && !fh) {
-    throw new ToolchainError(
-      'goNotFound',
-      `neither go1.${minors[0]} nor go1.${minors[1]} is installed (looked in: ${finds[0]!.looked.join(', ')}). ${howToGet(minors[0]!)}. ${howToGet(minors[1]!)}`,
-    );
-  }
-  const compile = (t: FoundToolchain, modelMinor?: number) =>
-    analyzeWorkspace({
-      ...opts,
-      goBinary: t.go,
-      env: { ...env, GOTOOLCHAIN: 'local' },
-      ...(modelMinor !== undefined ? { goVersion: `1.${modelMinor}` } : {}),
-    });
-  const sideOf = async (i: number): Promise<{ r: AnalysisResult; s: DriftSide }> => {
-    const own = found[i];
-    if (own) {
-      notes.push(`go1.${minors[i]}: ${own.version} (${own.source})`);
-      const r = await compile(own);
-      return { r, s: side(r) };
-    }
-    const other = found[1 - i]!;
-    const note = `model only: escape decisions of go1.${other.minor} (${other.version}); go1.${minors[i]}'s allocator rules. ${howToGet(minors[i]!)}`;
-    notes.push(note);
-    const r = await compile(other, minors[i]);
-    return { r, s: side(r, { modelOnly: true, note: `model only: escape decisions of go1.${other.minor}` }) };
-  };
-  const [b, h] = await Promise.all([sideOf(0), sideOf(1)]);
-  return { base: b.r, head: h.r, baseSide: b.s, headSide: h.s, notes, baseFailed: failed(b.r) };
 }
 
 function fileUri(file: string, root: string): { uri: string; uriBaseId?: string } {
@@ -310,14 +207,20 @@ export const runDiff =
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    let sides: Sides;
+    let sides: DiffSides;
     let budget: Budget | undefined;
     try {
       budget = await readBudget(values, dir, io);
       const opts = analyzeOptions(values, dir, env, abort.signal);
       if (values['base-result'] !== undefined) sides = await fromBaseResult(values, io, opts);
-      else if (values.base !== undefined) sides = await fromBaseRef(values, opts, env);
-      else sides = await fromGoVersions(values, io, opts, env, searchRoot);
+      else if (values.base !== undefined) sides = await compareBaseRef(values.base, opts, env);
+      else {
+        if (values.go!.length !== 2)
+          throw new UsageError(`--go takes two versions, the base and the head (--go 1.21 --go 1.27)\n${usageLine}`);
+        const [a, b] = values.go!.map((v) => parseGoVersion(v));
+        const goroots = (values.goroot ?? []).map((g) => resolve(io.cwd, g));
+        sides = await compareGoVersions([a!, b!], goroots, opts, env, searchRoot);
+      }
     } catch (e) {
       if (e instanceof BaselineError || e instanceof BaseRefError) {
         io.stderr(`go-heap-lens diff: ${e.message}\n`);
