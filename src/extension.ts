@@ -14,12 +14,17 @@ import { Log } from './ui/log.ts';
 import { SimulatePanel } from './ui/panel.ts';
 import { loadArgs } from './ui/commandArgs.ts';
 import { revealPosition } from './ui/reveal.ts';
+import { DriftService } from './ui/drift.ts';
+import { registerDriftHover } from './ui/driftHover.ts';
+import { DriftPanel } from './ui/driftPanel.ts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
   const service = new AnalysisService(analyzeWorkspace, log);
-  const view = new HeapView(service);
-  const hints = new InlineHints(service);
+  const drift = new DriftService(context.extensionPath, log);
+  const view = new HeapView(service, () => drift.treeRoots());
+  const hints = new InlineHints(service, (file) => drift.hintOverrides(file));
+  const driftPanel = new DriftPanel(context.extensionUri, drift);
   const panel = new SimulatePanel(context.extensionUri, service, log);
   log.info(
     'activate',
@@ -34,6 +39,16 @@ export function activate(context: vscode.ExtensionContext): void {
     hints,
     panel,
     registerHover(service),
+    drift,
+    driftPanel,
+    registerDriftHover(drift),
+    drift.onDidChange(() => {
+      view.refresh();
+      hints.renderAll();
+    }),
+    reg(commandIds.compareWithGoVersion, (arg?: unknown) => drift.compareWithGoVersion(arg)),
+    reg(commandIds.compareWithGitRef, (arg?: unknown) => drift.compareWithGitRef(arg)),
+    reg(commandIds.upgradeReport, (arg?: unknown) => driftPanel.show(arg, (a) => drift.compareWithGoVersion(a))),
     reg(commandIds.showLog, () => log.show()),
     reg(commandIds.analyzeWorkspace, () => service.analyzeWorkspace('command')),
     reg(commandIds.analyzePackage, (uri?: unknown) => {

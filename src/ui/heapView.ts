@@ -17,6 +17,7 @@ import {
   type HeapTreeNode,
 } from '../core/sites/present.ts';
 import type { Construct } from '../core/sites/site.ts';
+import { driftIdPrefix } from '../core/drift/tree.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, contextKeys, viewIds } from '../protocol/manifest.ts';
 import { readSettings } from './config.ts';
@@ -40,7 +41,11 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
   private readonly view: vscode.TreeView<HeapTreeNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly service: AnalysisService) {
+  constructor(
+    private readonly service: AnalysisService,
+    /** Groups shown above the sites (the last comparison's Changes: ui/drift.ts). */
+    private readonly extraRoots: () => HeapTreeNode[] = () => [],
+  ) {
     this.view = vscode.window.createTreeView(viewIds.heap, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(
       this.view,
@@ -95,7 +100,7 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     const display = readSettings().display;
     const all = this.service.allSites();
     const shown = filterSites(all, { ...display, constructs: this.constructs });
-    this.roots = heapTree(shown, this.grouping);
+    this.roots = [...this.extraRoots(), ...heapTree(shown, this.grouping)];
     this.byId.clear();
     const index = (n: HeapTreeNode): void => {
       this.byId.set(n.id, n);
@@ -131,14 +136,16 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       item.iconPath = new vscode.ThemeIcon('ellipsis');
       item.command = { command: showMoreCommand, title: n.label, arguments: [n.more?.nodeId ?? ''] };
     } else if (n.site) {
-      item.iconPath = new vscode.ThemeIcon('symbol-variable');
+      item.iconPath = new vscode.ThemeIcon(n.id.startsWith(driftIdPrefix) ? 'diff-modified' : 'symbol-variable');
       item.command = {
         command: commandIds.revealPosition,
         title: 'Reveal',
         arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }],
       };
     } else {
-      item.iconPath = new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
+      item.iconPath = n.id.startsWith(driftIdPrefix)
+        ? new vscode.ThemeIcon('diff')
+        : new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
     }
     return item;
   }

@@ -11,7 +11,11 @@ export class InlineHints implements vscode.Disposable {
   private readonly types: Record<HintKind, vscode.TextEditorDecorationType>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly service: AnalysisService) {
+  constructor(
+    private readonly service: AnalysisService,
+    /** Per line, a hint that replaces the ordinary one (a changed site of the last comparison: ui/drift.ts). */
+    private readonly overrides: (file: string) => ReadonlyMap<number, string> = () => new Map(),
+  ) {
     const make = (color: string): vscode.TextEditorDecorationType =>
       vscode.window.createTextEditorDecorationType({
         after: { color: new vscode.ThemeColor(color), margin: '0 0 0 2em', fontStyle: 'italic' },
@@ -53,10 +57,11 @@ export class InlineHints implements vscode.Disposable {
     const sites = filterSites(this.service.sitesForFile(ed.document.uri.fsPath), display);
     // Sites that allocate nothing get a hint only when every site is shown (escapingOnly off).
     const out: Record<HintKind, vscode.DecorationOptions[]> = { heap: [], tiny: [], large: [], stack: [] };
+    const changed = this.overrides(ed.document.uri.fsPath);
     for (const h of lineHints(sites, !display.escapingOnly)) {
       if (h.line < 1 || h.line > ed.document.lineCount) continue;
       const end = ed.document.lineAt(h.line - 1).range.end;
-      out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: h.text } } });
+      out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: changed.get(h.line) ?? h.text } } });
     }
     for (const k of Object.keys(out) as HintKind[]) ed.setDecorations(this.types[k], out[k]);
   }
