@@ -10,7 +10,7 @@
 // GOCACHE (cold: std and the dependencies compile too, ~25 min per analysis on the 2-core machine).
 // Usage: node --import tsx bench/drift.ts [--gocache DIR] [--only diff|base]
 import { execFileSync } from 'node:child_process';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffAnalyses } from '../src/core/drift/changes.ts';
@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { gocache: { type: 'string' }, only: { type: 'string' } } });
   const m = await machine();
   process.stdout.write(`machine: ${m.cpu} × ${m.cores}, ${m.memGiB} GiB, node ${m.node}, ${m.go}\n`);
-  const src = await ensureModule();
+  // ensureModule's processes get a minimal environment: name go by its path.
+  const goBin = join(execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim(), 'bin', 'go');
+  await mkdir(benchCacheDir, { recursive: true });
+  const src = await ensureModule(goBin);
   const gocache = async (): Promise<{ dir: string; done: () => Promise<void> }> => {
     if (values.gocache) return { dir: values.gocache, done: async () => undefined };
     const dir = await mkdtemp(join(benchCacheDir, 'gocache-drift-'));
