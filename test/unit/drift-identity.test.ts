@@ -86,6 +86,19 @@ suite('drift identity', () => {
     assert.equal(d.totals.head.heapSites, 4);
   });
 
+  test('inlined code attributed to another package in the other build is the same site', () => {
+    const inl = {
+      file: '/go/src/slices/iter.go',
+      line: 26,
+      column: 6,
+      construct: 'closure' as const,
+      expr: 'func literal',
+      func: undefined,
+    };
+    const d = diffAnalyses([site({ ...inl, package: 'example.com/a' })], [site({ ...inl, package: 'example.com/b' })], sides);
+    assert.deepEqual(d.changes, []);
+  });
+
   test('a stack site that appears or goes is no change', () => {
     const d = diffAnalyses([site({ func: 'A', escapes: false })], [site({ func: 'B', escapes: false })], sides);
     assert.deepEqual(d.changes, []);

@@ -4,6 +4,7 @@
 // construct, expression text, type), and only among sites equal in all of those by the nearest
 // line. A second pass drops the type, so a type whose definition changed (same name, new size) or
 // a renamed type at the same expression is still the same site, and shows as a class or size change.
+// A last pass pairs what is left by position (see positionKey).
 import type { AllocationSite } from '../sites/site.ts';
 
 /** A matched pair, or a site present on one side only. */
@@ -18,6 +19,15 @@ function strictKey(s: AllocationSite): string {
 
 function looseKey(s: AllocationSite): string {
   return `${s.package ?? ''}\0${s.func ?? ''}\0${s.construct}\0${s.expr}`;
+}
+
+/**
+ * positionKey: code inlined from another package (slices/iter.go into a caller) is one site at one
+ * position, but the analysis attributes it to whichever importing package the compiler reported
+ * first, which varies from build to build; the same position and expression is the same site.
+ */
+function positionKey(s: AllocationSite): string {
+  return `${s.file}\0${s.line}\0${s.column}\0${s.construct}\0${s.expr}`;
 }
 
 /** Position order, so equal inputs pair the same way whatever order the compiler printed them in. */
@@ -107,7 +117,8 @@ export function matchSites(base: readonly AllocationSite[], head: readonly Alloc
   const out: SitePair[] = [];
   const strict = pairBy(base, head, strictKey, out);
   const loose = pairBy(strict.restBase, strict.restHead, looseKey, out);
-  for (const s of loose.restBase) out.push({ base: s, head: null });
-  for (const s of loose.restHead) out.push({ base: null, head: s });
+  const placed = pairBy(loose.restBase, loose.restHead, positionKey, out);
+  for (const s of placed.restBase) out.push({ base: s, head: null });
+  for (const s of placed.restHead) out.push({ base: null, head: s });
   return out;
 }
