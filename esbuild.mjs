@@ -89,6 +89,16 @@ if (existsSync('webview/main.ts')) {
     target: 'es2022',
   });
 }
+if (existsSync('webview/driftReport.ts')) {
+  targets.push({
+    ...common,
+    entryPoints: ['webview/driftReport.ts'],
+    outfile: 'dist/driftReport.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
+}
 const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -17,16 +17,21 @@ import { loadArgs } from './ui/commandArgs.ts';
 import { revealPosition } from './ui/reveal.ts';
 import { ProfileService } from './ui/profile.ts';
 import { BenchLensProvider, HeapViewDrop, loadHeapProfile, profileBenchmark, profileBenchmarksInPackage } from './ui/profileCommands.ts';
+import { DriftService } from './ui/drift.ts';
+import { registerDriftHover } from './ui/driftHover.ts';
+import { DriftPanel } from './ui/driftPanel.ts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
   const service = new AnalysisService(analyzeWorkspace, log);
   const profiles = new ProfileService(service, log);
   const layout = new LayoutAdvisor(service, log);
-  const view = new HeapView(service, profiles, new HeapViewDrop(profiles), () => layout.treeGroup());
+  const drift = new DriftService(context.extensionPath, log);
+  const view = new HeapView(service, profiles, new HeapViewDrop(profiles), () => [...drift.treeRoots(), ...layout.treeGroup()]);
   layout.onDidChange(() => view.refresh());
-  const hints = new InlineHints(service, profiles);
+  const hints = new InlineHints(service, profiles, (file) => drift.hintOverrides(file));
   const lenses = new BenchLensProvider(profiles);
+  const driftPanel = new DriftPanel(context.extensionUri, drift);
   const panel = new SimulatePanel(context.extensionUri, service, log, profiles);
   log.info(
     'activate',
@@ -51,6 +56,16 @@ export function activate(context: vscode.ExtensionContext): void {
     reg(commandIds.groupByTopAllocations, () => view.setGrouping('top')),
     reg(commandIds.toggleTopOrder, () => view.toggleTopOrder()),
     reg(commandIds.unloadHeapProfile, () => profiles.clear()),
+    drift,
+    driftPanel,
+    registerDriftHover(drift),
+    drift.onDidChange(() => {
+      view.refresh();
+      hints.renderAll();
+    }),
+    reg(commandIds.compareWithGoVersion, (arg?: unknown) => drift.compareWithGoVersion(arg)),
+    reg(commandIds.compareWithGitRef, (arg?: unknown) => drift.compareWithGitRef(arg)),
+    reg(commandIds.upgradeReport, (arg?: unknown) => driftPanel.show(arg, (a) => drift.compareWithGoVersion(a))),
     reg(commandIds.showLog, () => log.show()),
     reg(commandIds.analyzeWorkspace, () => service.analyzeWorkspace('command')),
     reg(commandIds.analyzePackage, (uri?: unknown) => {

@@ -16,9 +16,10 @@ commands:
   profile <file> [dir] [--json|--text]            join a heap profile with the analysis of dir
   bench [dir] [--bench REGEX] [--benchtime T] [--json|--text]   run benchmarks with a heap profile, join it to the analysis
   layout [dir] [--go V] [--arch A] [--json|--text|--diff|--apply]   struct field orders that save a size class
+  diff [dir] (--base REF | --base-result FILE | --go A --go B) [--json|--markdown|--sarif] [--fail-on C]
 
 "go-heap-lens <command> --help" prints the flags of one command.
-exit codes: 0 ok, 1 analysis failed, 2 usage or bad input`;
+exit codes: 0 ok, 1 analysis failed, 2 usage or bad input, 3 a diff gate holds`;
 
 const commands: Record<string, () => Promise<{ run: Command; usage: string }>> = {
   classify: () => import('./classify.ts'),
@@ -28,6 +29,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   profile: () => import('./profile.ts'),
   bench: () => import('./bench.ts'),
   layout: () => import('./layout.ts'),
+  diff: () => import('./diff.ts'),
 };
 
 /** wantsHelp: -h or --help among the flags (not after `--`, where it would be a file name). */

@@ -14,6 +14,9 @@ export const commandIds = {
   toggleEscapingOnly: 'goHeap.toggleEscapingOnly',
   setMinBytes: 'goHeap.setMinBytes',
   filterConstructs: 'goHeap.filterConstructs',
+  compareWithGoVersion: 'goHeap.compareWithGoVersion',
+  compareWithGitRef: 'goHeap.compareWithGitRef',
+  upgradeReport: 'goHeap.upgradeReport',
   /** The only command hover markdown may run (MarkdownString.isTrusted.enabledCommands). */
   revealPosition: 'goHeap.revealPosition',
   loadHeapProfile: 'goHeap.loadHeapProfile',

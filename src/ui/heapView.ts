@@ -21,6 +21,7 @@ import type { Construct } from '../core/sites/site.ts';
 import { profileHeaderText } from '../core/sites/measuredHover.ts';
 import { topAllocationsTree, type TopOrder } from '../core/sites/measuredTree.ts';
 import type { ProfileService } from './profile.ts';
+import { driftIdPrefix } from '../core/drift/tree.ts';
 import type { AnalysisService } from './analysis.ts';
 import { commandIds, contextKeys, viewIds } from '../protocol/manifest.ts';
 import { readSettings } from './config.ts';
@@ -50,7 +51,7 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
     private readonly service: AnalysisService,
     private readonly profiles?: ProfileService,
     dragAndDropController?: vscode.TreeDragAndDropController<HeapTreeNode>,
-    /** Groups shown above the sites (the Layout group, ui/layout.ts). */
+    /** Groups shown above the sites (the last comparison's Changes, ui/drift.ts; the Layout group, ui/layout.ts). */
     private readonly extraRoots: () => HeapTreeNode[] = () => [],
   ) {
     this.view = vscode.window.createTreeView(viewIds.heap, {
@@ -170,14 +171,16 @@ export class HeapView implements vscode.TreeDataProvider<HeapTreeNode>, vscode.D
       item.iconPath = new vscode.ThemeIcon('ellipsis');
       item.command = { command: showMoreCommand, title: n.label, arguments: [n.more?.nodeId ?? ''] };
     } else if (n.site) {
-      item.iconPath = new vscode.ThemeIcon('symbol-variable');
+      item.iconPath = new vscode.ThemeIcon(n.id.startsWith(driftIdPrefix) ? 'diff-modified' : 'symbol-variable');
       item.command = {
         command: commandIds.revealPosition,
         title: 'Reveal',
         arguments: [{ file: n.site.file, line: n.site.line, column: n.site.column, base: n.site.file }],
       };
     } else {
-      item.iconPath = new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
+      item.iconPath = n.id.startsWith(driftIdPrefix)
+        ? new vscode.ThemeIcon('diff')
+        : new vscode.ThemeIcon(n.kind === 'spanClass' ? 'symbol-class' : n.kind === 'package' ? 'package' : 'symbol-function');
     }
     return item;
   }

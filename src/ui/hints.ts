@@ -15,6 +15,8 @@ export class InlineHints implements vscode.Disposable {
   constructor(
     private readonly service: AnalysisService,
     private readonly profiles?: ProfileService,
+    /** Per line, a hint that replaces the ordinary one (a changed site of the last comparison: ui/drift.ts). */
+    private readonly overrides: (file: string) => ReadonlyMap<number, string> = () => new Map(),
   ) {
     const make = (color: string): vscode.TextEditorDecorationType =>
       vscode.window.createTextEditorDecorationType({
@@ -58,11 +60,13 @@ export class InlineHints implements vscode.Disposable {
     const sites = filterSites(this.service.sitesForFile(ed.document.uri.fsPath), display);
     // Sites that allocate nothing get a hint only when every site is shown (escapingOnly off).
     const out: Record<HintKind, vscode.DecorationOptions[]> = { heap: [], tiny: [], large: [], stack: [] };
+    const changed = this.overrides(ed.document.uri.fsPath);
     for (const h of lineHints(sites, !display.escapingOnly)) {
       if (h.line < 1 || h.line > ed.document.lineCount) continue;
       const end = ed.document.lineAt(h.line - 1).range.end;
-      // With a heap profile loaded the hint leads with the line's measured share (`23 % · ⇡ 24→32 B c3 scan`).
-      const text = (this.profiles?.hintPrefix(ed.document.uri.fsPath, h.line) ?? '') + h.text;
+      // With a heap profile loaded the hint leads with the line's measured share (`23 % · ⇡ 24→32 B c3 scan`);
+      // a changed site of the last comparison replaces the ordinary hint.
+      const text = (this.profiles?.hintPrefix(ed.document.uri.fsPath, h.line) ?? '') + (changed.get(h.line) ?? h.text);
       out[h.kind].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
     }
     for (const k of Object.keys(out) as HintKind[]) ed.setDecorations(this.types[k], out[k]);

@@ -20,6 +20,8 @@ suite('ui: what the VSIX ships (.vscodeignore allow-list)', () => {
       'README.md',
       'dist/extension.js',
       'dist/webview.js',
+      'dist/driftReport.js',
+      'media/driftReport.css',
       'media/panel.css',
       'media/heap.svg',
       'src/toolchain/typefacts/main.go',
