@@ -26,7 +26,11 @@ export type TypeFactKind =
   | 'var'
   | 'iface'
   | 'variadic'
-  | 'methodvalue';
+  | 'methodvalue'
+  /** A go/defer statement's wrapper closure: captures are the evaluated arguments (typefacts/gostmt.go). */
+  | 'gowrap'
+  /** go1.26+: a returned slice built by appends, moved to the heap at this return (typefacts/movetoheap.go). */
+  | 'move2heap';
 
 /** One allocating expression from the helper, at the position the compiler prints for it. */
 export interface TypeFact {
@@ -54,6 +58,9 @@ export interface TypeFact {
   /** The converted value is a compile-time constant. */
   readonly const?: boolean;
   readonly name?: string;
+  /** move2heap: the append (its byte position) whose stack buffer this return moves. */
+  readonly appendLine?: number;
+  readonly appendCol?: number;
   readonly pkg: string;
   /** The enclosing top-level function (F, T.M, (*T).M, init). */
   readonly func?: string;

@@ -50,7 +50,10 @@ type fact struct {
 	// Const: the expression is a compile-time constant (interface conversions of constants do not allocate).
 	Const bool   `json:"const,omitempty"`
 	Name  string `json:"name,omitempty"`
-	Pkg   string `json:"pkg"`
+	// AppendLine, AppendCol: for move2heap, the append whose stack buffer the return moves.
+	AppendLine int    `json:"appendLine,omitempty"`
+	AppendCol  int    `json:"appendCol,omitempty"`
+	Pkg        string `json:"pkg"`
 	// Func: the enclosing top-level function as the compiler names it (F, T.M, (*T).M; "init" for
 	// package-level initialisers), so sites can be grouped by function.
 	Func string `json:"func,omitempty"`

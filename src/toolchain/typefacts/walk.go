@@ -59,6 +59,8 @@ func (fc *factCollector) file(f *ast.File) {
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
 			fc.walk(fd.Body, fd.Type)
+			fc.goStmts(fd.Body)
+			fc.moveToHeap(fd.Type, fd.Body)
 		}
 	}
 }
