@@ -27,6 +27,8 @@ import type { Diagnostic } from '../core/escape/diagnostic.ts';
 import { attributeToDirs, CompilerOutput, countsByDir, PackageDirs, queriesByDir } from './compilerOutput.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type GoRun, type RunGoOptions } from './go.ts';
 import type { AnalysisError, AnalysisResult, AnalyzeOptions } from './result.ts';
+import { branchQueries, resolveBranches } from './inlinedBranches.ts';
+import type { InlinedBranch } from '../core/sites/compilerLines.ts';
 import { resolveTypes, runTypefacts, type TypefactsResult, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
@@ -45,6 +47,8 @@ interface Gathered {
   readonly output: CompilerOutput;
   readonly facts: TypeFact[];
   readonly resolved: Map<string, ResolvedType>;
+  /** Inlined call chains on a branch (inlinedBranches.ts). */
+  readonly branches: InlinedBranch[];
   readonly dirs: PackageDirs;
   /** The first module's `go env`: the Go version, arch and experiments of the result. */
   env: GoEnv | undefined;
@@ -63,6 +67,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     output: new CompilerOutput(errors),
     facts: [],
     resolved: new Map(),
+    branches: [],
     dirs: new PackageDirs(),
     env: undefined,
   };
@@ -198,6 +203,7 @@ async function resolveInlinedTypes(
   try {
     for (const rt of await resolveTypes(typefactsOptions(ctx, mod, patterns, env), missing))
       g.resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+    g.branches.push(...(await resolveBranches(typefactsOptions(ctx, mod, patterns, env), branchQueries(diagnostics, tf.facts))));
   } catch (e) {
     if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
     g.errors.push({ kind: 'typefacts', message: (e as Error).message });
@@ -220,7 +226,9 @@ function joinResult(opts: AnalyzeOptions, g: Gathered, modules: string[], starte
   if (goVersion || out.diagnostics.length > 0) {
     const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
     const lineText = sourceLineReader(opts.overlay);
-    sites = out.batches.flatMap((b) => joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved }));
+    sites = out.batches.flatMap((b) =>
+      joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved, inlinedBranches: g.branches }),
+    );
   }
   return {
     goVersion,

@@ -11,6 +11,7 @@ import { parseText } from '../../src/core/escape/text.ts';
 import type { FactType, TypeFact } from '../../src/core/sites/facts.ts';
 import { joinSites } from '../../src/core/sites/join.ts';
 import type { AllocationSite } from '../../src/core/sites/site.ts';
+import { branchQueries } from '../../src/toolchain/inlinedBranches.ts';
 
 const file = '/m/acc.go';
 const pkg = 'example.com/acc';
@@ -270,5 +271,25 @@ suite('class 7: go1.26+ moves a stack-buffered append to the heap at the return'
         undefined,
       );
     }
+  });
+});
+
+suite('class 3: which inlined chains the helper is asked about', () => {
+  test('a chain of two callees carrying an allocation with no fact of its kind at the call: one query per (package, chain)', () => {
+    const { diagnostics } = parseText(
+      `# ${pkg}\n` +
+        './acc.go:42:19: inlining call to fmt.Errorf\n./acc.go:42:19: inlining call to errors.New\n' +
+        './acc.go:42:19: &errors.errorString{...} escapes to heap\n./acc.go:42:19: ... argument does not escape\n' +
+        './acc.go:50:19: inlining call to fmt.Errorf\n./acc.go:50:19: inlining call to errors.New\n' +
+        './acc.go:50:19: &errors.errorString{...} escapes to heap\n' +
+        './acc.go:60:9: inlining call to errors.New\n./acc.go:60:9: &errors.errorString{...} escapes to heap\n',
+      { baseDir: '/m' },
+    );
+    // The variadic slice has its fact at 42:19; the errorString does not: still a query.
+    const qs = branchQueries(diagnostics, [fact({ kind: 'variadic', line: 42, col: 19 })]);
+    assert.deepEqual(
+      qs.map((q) => [q.pkg, q.callees, q.at.map((a) => a.line)]),
+      [[pkg, ['fmt.Errorf', 'errors.New'], [42, 50]]],
+    );
   });
 });
