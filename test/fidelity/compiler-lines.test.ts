@@ -3,7 +3,7 @@
 // a concatenated format, starts a goroutine with arguments, and returns a slice built by appends. Its
 // benchmark runs under the heap profiler at -memprofilerate=1; the `bytes` label of each sample is the
 // slot the runtime used, attributed to the first frame in the module. analyze --tests must predict
-// each of those slots at that line (go1.21 and go1.27, plus the machine's go).
+// each of those slots at that line, on every toolchain 1.21–1.27.
 import { test, suite, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -120,10 +120,14 @@ function profiledSlots(profile: string): Map<number, Map<number, number>> {
   return out;
 }
 
-const toolchains = [
-  { name: 'go1.21', go: join(repo, '.cache/go/go-1.21/bin/go'), minor: 21 },
-  { name: 'go1.27', go: join(repo, '.cache/go/go-1.27/bin/go'), minor: 27 },
-];
+// Every toolchain 1.21–1.27 (a missing one is a loud skip): the classes change at 1.22 (loop
+// variables are per iteration only in go ≥1.22 modules; this one is go 1.21), 1.26 (moved slices)
+// and 1.27 (fmt.Errorf inlined).
+const toolchains = [21, 22, 23, 24, 25, 26, 27].map((minor) => ({
+  name: `go1.${minor}`,
+  go: join(repo, `.cache/go/go-1.${minor}/bin/go`),
+  minor,
+}));
 
 suite('compiler lines against the runtime (issue 13: captures, concatenations, inlined branches, go wrappers, moved slices)', () => {
   for (const tc of toolchains) {
