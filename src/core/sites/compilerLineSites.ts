@@ -94,10 +94,11 @@ export function compilerLineSites(
         if (!file) continue;
         const at = key(file, d.line, d.column);
         if (funcLits.has(at)) continue;
-        const temps = captures.wrapperTemps(file, d.line);
+        const gowrap = (byPos.get(at) ?? []).find((f) => f.kind === 'gowrap');
+        const end = gowrap?.endLine !== undefined && gowrap.endCol !== undefined ? { line: gowrap.endLine, col: gowrap.endCol } : undefined;
+        const temps = captures.wrapperTemps(file, d.line, end, { col: d.column });
         if (!temps.length) continue;
         funcLits.add(at);
-        const gowrap = (byPos.get(at) ?? []).find((f) => f.kind === 'gowrap');
         const site: Mutable<AllocationSite> = {
           file,
           line: d.line,

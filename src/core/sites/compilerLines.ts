@@ -32,6 +32,8 @@ export function parseCaptureLine(message: string): CaptureLine | undefined {
 export class CaptureLines {
   private readonly byPos = new Map<string, CaptureLine[]>();
   private readonly byLine = new Map<string, CaptureLine[]>();
+  /** The `.autotmp_N` captures (go/defer wrappers) by file, in output order, with their positions. */
+  private readonly temps = new Map<string, (CaptureLine & { line: number; col: number })[]>();
 
   constructor(diagnostics: readonly Diagnostic[], resolve: (d: Diagnostic) => string | undefined) {
     for (const d of diagnostics) {
@@ -39,6 +41,12 @@ export class CaptureLines {
       const c = parseCaptureLine(d.message);
       const file = c && resolve(d);
       if (!c || !file) continue;
+      if (c.name.startsWith('.autotmp_')) {
+        const l = this.temps.get(file);
+        const t = { ...c, line: d.line, col: d.column };
+        if (l) l.push(t);
+        else this.temps.set(file, [t]);
+      }
       for (const [map, k] of [
         [this.byPos, `${file}\0${d.line}\0${d.column}\0${c.name}`],
         [this.byLine, `${file}\0${d.line}`],
@@ -59,9 +67,20 @@ export class CaptureLines {
     return this.byPos.get(`${file}\0${line}\0${col}\0${name}`)?.[0];
   }
 
-  /** The `.autotmp_N` captures of the wrapper a go/defer statement on file:line makes. */
-  wrapperTemps(file: string, line: number): CaptureLine[] {
-    return (this.byLine.get(`${file}\0${line}`) ?? []).filter((c) => c.name.startsWith('.autotmp_'));
+  /**
+   * The `.autotmp_N` captures of the wrapper a go/defer statement makes. With the statement's extent
+   * (the helper's gowrap fact): those within it, of the outermost function among them (a func literal
+   * inside the statement has its own, longer-named, wrappers); the compiler positions them at the
+   * statement, the call or the operand, by version. Without it: those on the statement's line.
+   */
+  wrapperTemps(file: string, line: number, end?: { line: number; col: number }, start?: { col: number }): CaptureLine[] {
+    if (!end || !start) return (this.byLine.get(`${file}\0${line}`) ?? []).filter((c) => c.name.startsWith('.autotmp_'));
+    const within = (this.temps.get(file) ?? []).filter(
+      (t) => (t.line > line || (t.line === line && t.col >= start.col)) && (t.line < end.line || (t.line === end.line && t.col <= end.col)),
+    );
+    const outer = Math.min(...within.map((t) => t.func.length));
+    const seen = new Set<string>();
+    return within.filter((t) => t.func.length === outer && !seen.has(t.name) && seen.add(t.name));
   }
 }
 

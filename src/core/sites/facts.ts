@@ -61,6 +61,9 @@ export interface TypeFact {
   /** move2heap: the append (its byte position) whose stack buffer this return moves. */
   readonly appendLine?: number;
   readonly appendCol?: number;
+  /** gowrap: the end of the go/defer statement (1-based byte column); its capture lines lie within. */
+  readonly endLine?: number;
+  readonly endCol?: number;
   readonly pkg: string;
   /** The enclosing top-level function (F, T.M, (*T).M, init). */
   readonly func?: string;

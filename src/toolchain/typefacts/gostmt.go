@@ -1,18 +1,26 @@
 package main
 
-// go statements with arguments: the compiler wraps the call in a closure that captures the operands
+// go and defer statements with arguments: the compiler wraps the call in a closure that captures the operands
 // evaluated at the statement (cmd/compile/internal/typecheck normalizeGoDeferCall). The capture
 // lines (-m=2) give their widths; this fact gives their types (pointers decide the span class).
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 )
 
 func (fc *factCollector) goStmts(body ast.Node) {
 	ast.Inspect(body, func(n ast.Node) bool {
-		g, ok := n.(*ast.GoStmt)
-		if !ok {
+		var call *ast.CallExpr
+		var at, end token.Pos
+		switch st := n.(type) {
+		case *ast.GoStmt:
+			call, at, end = st.Call, st.Go, st.End()
+		case *ast.DeferStmt:
+			// A defer's wrapper is the same closure; it is on the heap only in a loop (the compiler says).
+			call, at, end = st.Call, st.Defer, st.End()
+		default:
 			return true
 		}
 		var caps []capture
@@ -64,7 +72,6 @@ func (fc *factCollector) goStmts(body ast.Node) {
 			}
 			add(e)
 		}
-		call := g.Call
 		if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok {
 			if s := fc.info.Selections[sel]; s != nil && s.Kind() == types.MethodVal {
 				// x.M(args): the receiver is the first operand (the interface, or the value/pointer passed).
@@ -72,7 +79,7 @@ func (fc *factCollector) goStmts(body ast.Node) {
 				for _, a := range call.Args {
 					visit(a)
 				}
-				fc.emitGoWrap(caps, g)
+				fc.emitGoWrap(caps, at, end)
 				return true
 			}
 		}
@@ -80,14 +87,15 @@ func (fc *factCollector) goStmts(body ast.Node) {
 		for _, a := range call.Args {
 			visit(a)
 		}
-		fc.emitGoWrap(caps, g)
+		fc.emitGoWrap(caps, at, end)
 		return true
 	})
 }
 
-func (fc *factCollector) emitGoWrap(caps []capture, g *ast.GoStmt) {
+func (fc *factCollector) emitGoWrap(caps []capture, at, end token.Pos) {
 	if len(caps) == 0 {
 		return
 	}
-	fc.emit(fact{Kind: "gowrap", Captures: caps}, g.Go)
+	e := fc.fset.Position(end)
+	fc.emit(fact{Kind: "gowrap", Captures: caps, EndLine: e.Line, EndCol: e.Column}, at)
 }

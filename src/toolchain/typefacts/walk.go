@@ -28,6 +28,8 @@ type factCollector struct {
 	called map[*ast.SelectorExpr]bool
 	// funcName: the top-level declaration being walked (see fact.Func).
 	funcName string
+	// perLoopVars: loop variables are per loop (loopvar.go).
+	perLoopVars bool
 }
 
 func (fc *factCollector) emit(f fact, at token.Pos) {
