@@ -6,6 +6,8 @@
 // profile recorded for those lines at -memprofilerate=1 (test/fidelity covers the live check).
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rulesFor } from '../../src/core/alloc/versions.ts';
 import { parseText } from '../../src/core/escape/text.ts';
 import type { FactType, TypeFact } from '../../src/core/sites/facts.ts';
@@ -232,6 +234,35 @@ suite('class 6: a go statement with arguments allocates its wrapper closure', ()
   }
 });
 
+suite('class 6: the wrapper of a multi-line go statement', () => {
+  // closures.go Spawn: go func(v int) { defer wg.Done(); … }(i) over lines 25–30. go1.21 puts the
+  // temporaries at the func literal (25:6) and at the call's ( (30:4); the literal's own defer wrapper
+  // (Spawn.func1, 26:12) is not this statement's.
+  const text =
+    './acc.go:25:3: func literal escapes to heap:\n' +
+    './acc.go:25:3:   flow: {heap} = &{storage for func literal}:\n' +
+    './acc.go:25:3:     from func literal (spill) at ./acc.go:25:3\n' +
+    './acc.go:26:12: Spawn.func1 capturing by value: .autotmp_4 (addr=false assign=false width=8)\n' +
+    './acc.go:25:6: Spawn capturing by value: .autotmp_3 (addr=false assign=false width=8)\n' +
+    './acc.go:30:4: Spawn capturing by value: .autotmp_4 (addr=false assign=false width=8)\n';
+  const gowrap = fact({
+    kind: 'gowrap',
+    line: 25,
+    col: 3,
+    endLine: 30,
+    endCol: 6,
+    captures: [
+      { name: 'func(v int) {…}', type: ft('func(v int)', 8, 8, 'func'), byRef: false },
+      { name: 'i', type: intT, byRef: false },
+    ],
+  });
+  test("with the statement's extent from the helper: the func value and i, 8 + 8 + 8 = 24 B, scan", () => {
+    const s = at(sites('1.21', text, [gowrap]), 25, 3);
+    assert.equal(s.prediction.requestBytes, 24);
+    assert.equal(s.prediction.noscan, false);
+  });
+});
+
 suite('class 7: go1.26+ moves a stack-buffered append to the heap at the return', () => {
   // func Idxs(s string) ([]int, error) { var idxs []int; for … { idxs = append(idxs, i) }; return idxs, nil }
   const text = './acc.go:64:17: append(idxs, i) escapes to heap in Idxs:\n./acc.go:64:17: append escapes to heap\n';
@@ -292,4 +323,26 @@ suite('class 3: which inlined chains the helper is asked about', () => {
       [[pkg, ['fmt.Errorf', 'errors.New'], [42, 50]]],
     );
   });
+});
+
+suite('the compilerlines fixture, as every recorded toolchain printed it', () => {
+  const fixtures = join(__dirname, '..', 'fixtures');
+  const recorded = join(fixtures, 'recorded');
+  const versions = existsSync(recorded) ? readdirSync(recorded).filter((v) => /^go1\.\d+$/.test(v)) : [];
+  const fixtureFile = join(fixtures, 'constructs', 'compilerlines', 'compilerlines.go');
+  for (const v of versions) {
+    test(`${v}: the capture line of s says by ref (go 1.21 module); the go statement's wrapper is a 48 B site`, () => {
+      const { diagnostics } = parseText(readFileSync(join(recorded, v, 'constructs-m2.txt'), 'utf8'), {
+        baseDir: join(fixtures, 'constructs'),
+      });
+      const mine = diagnostics.filter((d) => d.absFile === fixtureFile);
+      const cap = mine.find((d) => d.kind === 'other' && d.line === 18 && d.message.includes(' capturing by '));
+      assert.match(cap?.message ?? '', /ByRef capturing by ref: s \(addr=false assign=true width=16\)/);
+      const all = joinSites(mine, [], { rules: rulesFor(v.slice(2), 'amd64'), baseDir: join(fixtures, 'constructs') });
+      const wrap = all.find((s) => s.line === 37 && s.construct === 'closure');
+      assert.equal(wrap?.prediction.slotBytes, 48);
+      // Without type facts a literal-first concatenation is still never static data.
+      for (const l of [25, 29]) assert.notEqual(all.find((s) => s.line === l)?.prediction.kind, 'zero');
+    });
+  }
 });
