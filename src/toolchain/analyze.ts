@@ -28,6 +28,8 @@ import type { Diagnostic } from '../core/escape/diagnostic.ts';
 import { attributeToDirs, CompilerOutput, countsByDir, PackageDirs, queriesByDir } from './compilerOutput.ts';
 import { goEnv, runGo, ToolchainError, type GoEnv, type GoRun, type RunGoOptions } from './go.ts';
 import { dirOf, type AnalysisError, type AnalysisResult, type AnalyzeOptions, type PackageSites } from './result.ts';
+import { branchQueries, resolveBranches } from './inlinedBranches.ts';
+import type { InlinedBranch } from '../core/sites/compilerLines.ts';
 import { resolveTypes, runTypefacts, type TypefactsResult, type TypefactsRunOptions } from './typefacts.ts';
 import { findModules, writeOverlay, type ModuleSet, type Overlay } from './workspace.ts';
 
@@ -57,6 +59,8 @@ interface Gathered {
   readonly output: CompilerOutput;
   readonly facts: TypeFact[];
   readonly resolved: Map<string, ResolvedType>;
+  /** Inlined call chains on a branch (inlinedBranches.ts). */
+  readonly branches: InlinedBranch[];
   readonly dirs: PackageDirs;
   /** The first module's `go env`: the Go version, arch and experiments of the result. */
   env: GoEnv | undefined;
@@ -75,6 +79,7 @@ export async function analyzeWorkspace(opts: AnalyzeOptions): Promise<AnalysisRe
     output: new CompilerOutput(errors),
     facts: [],
     resolved: new Map(),
+    branches: [],
     dirs: new PackageDirs(),
     env: undefined,
   };
@@ -313,6 +318,7 @@ async function resolveInlinedTypes(
   try {
     for (const rt of await resolveTypes(typefactsOptions(ctx, mod, patterns, env), missing))
       g.resolved.set(resolvedKey(rt.pkg, rt.typeExpr), rt);
+    g.branches.push(...(await resolveBranches(typefactsOptions(ctx, mod, patterns, env), branchQueries(diagnostics, tf.facts))));
   } catch (e) {
     if (ToolchainError.is(e, 'cancelled') || ToolchainError.is(e, 'timeout')) throw e;
     g.errors.push({ kind: 'typefacts', message: (e as Error).message });
@@ -336,7 +342,9 @@ function joinResult(ctx: RunContext, g: Gathered, modules: string[], started: nu
   if (goVersion || out.diagnostics.length > 0) {
     const rules = rulesFor(goVersion, arch, parseGoExperiment(experiments));
     const lineText = ctx.lineText;
-    sites = out.batches.flatMap((b) => joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved }));
+    sites = out.batches.flatMap((b) =>
+      joinSites(b.diagnostics, g.facts, { rules, lineText, baseDir: b.baseDir, resolved: g.resolved, inlinedBranches: g.branches }),
+    );
     sites.push(...sourceSites(g.facts, sites, { rules, lineText }));
   }
   return {

@@ -118,7 +118,7 @@ export async function runTypefacts(opts: TypefactsRunOptions, prefetch: readonly
   });
 }
 
-async function withQueryFile<T>(queries: readonly TypeQuery[], f: (file: string) => Promise<T>): Promise<T> {
+export async function withQueryFile<T>(queries: readonly TypeQuery[], f: (file: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'go-heap-lens-resolve-'));
   try {
     const file = join(dir, 'queries.json');
@@ -130,7 +130,7 @@ async function withQueryFile<T>(queries: readonly TypeQuery[], f: (file: string)
 }
 
 /** runHelper runs the (cached) helper with the workspace's go, arch, overlay, tags and patterns. */
-async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], what: string): Promise<GoRun> {
+export async function runHelper(opts: TypefactsRunOptions, extra: readonly string[], what: string): Promise<GoRun> {
   const helper = await ensureTypefactsHelper(opts);
   // -listcache: the helper remembers its dependencies' export-data listing there (typefacts/listcache.go).
   const lists = join(opts.cacheDir ?? defaultCacheDir(opts.baseEnv ?? process.env), 'typefacts', 'lists');

@@ -3,6 +3,9 @@ import type { Diagnostic, DiagnosticKind, FlowStep } from '../escape/diagnostic.
 import { explanationKeys, PositionKeys } from './keys.ts';
 import { allocKinds, exprShape } from './shape.ts';
 
+/** Besides allocations, the join reads capture lines (`other`) and inlined call chains (compilerLines.ts). */
+const joinReads: ReadonlySet<DiagnosticKind> = new Set(['other', 'inlining-call']);
+
 /**
  * SiteCollector keeps, from a stream of diagnostics, what joinSites reads: the allocation
  * diagnostics that can become sites, and the steps of an explanation only when it is the first of
@@ -36,7 +39,7 @@ export class SiteCollector {
     // A parameter or plain value that does not escape never becomes a site (joinSites skips it
     // whatever the facts say, and its duplicates the same way).
     if (kind === 'does-not-escape') return exprShape(expr).kind !== 'value';
-    return allocKinds.has(kind);
+    return allocKinds.has(kind) || joinReads.has(kind);
   };
 
   readonly add = (d: Diagnostic, steps?: () => readonly FlowStep[]): void => {
@@ -55,7 +58,7 @@ export class SiteCollector {
       } else if (!this.keepAll) {
         return;
       }
-    } else if (!this.keepAll && !allocKinds.has(d.kind)) {
+    } else if (!this.keepAll && !allocKinds.has(d.kind) && !joinReads.has(d.kind)) {
       return;
     }
     this.kept.push(d);
@@ -77,7 +80,8 @@ export class SiteCollector {
       const d = this.kept[i]!;
       const [k1, k2] = explanationKeys(this.keys.of(d.absFile ?? d.file, d.line, d.column), d.expr);
       // The collector's own object (the parser hands each out once): completed in place, no spread.
-      if (subjects.has(k1) || subjects.has(k2)) (d as { steps?: readonly FlowStep[] }).steps = steps();
+      // A `func literal` explained but never reported is a go statement's wrapper: a site of its own (compilerLineSites.ts).
+      if (subjects.has(k1) || subjects.has(k2) || d.expr === 'func literal') (d as { steps?: readonly FlowStep[] }).steps = steps();
       else if (!this.keepAll) dropped.add(i);
     }
     const out = dropped.size === 0 ? this.kept : this.kept.filter((_, i) => !dropped.has(i));

@@ -30,7 +30,11 @@ export type TypeFactKind =
   // Found only in the source: no -m line is ever printed for them (typefacts/sourcesites.go, sourceSites.ts).
   | 'makechan'
   | 'mapassign'
-  | 'concat-assign';
+  | 'concat-assign'
+  /** A go/defer statement's wrapper closure: captures are the evaluated arguments (typefacts/gostmt.go). */
+  | 'gowrap'
+  /** go1.26+: a returned slice built by appends, moved to the heap at this return (typefacts/movetoheap.go). */
+  | 'move2heap';
 
 /** One allocating expression from the helper, at the position the compiler prints for it. */
 export interface TypeFact {
@@ -60,6 +64,12 @@ export interface TypeFact {
   readonly name?: string;
   /** The source text of a construct found only in the source. */
   readonly expr?: string;
+  /** move2heap: the append (its byte position) whose stack buffer this return moves. */
+  readonly appendLine?: number;
+  readonly appendCol?: number;
+  /** gowrap: the end of the go/defer statement (1-based byte column); its capture lines lie within. */
+  readonly endLine?: number;
+  readonly endCol?: number;
   readonly pkg: string;
   /** The enclosing top-level function (F, T.M, (*T).M, init). */
   readonly func?: string;

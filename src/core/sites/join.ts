@@ -35,6 +35,7 @@ import { explanationKeys, key, PositionKeys } from './keys.ts';
 import { buildSite } from './predict.ts';
 import { allocKinds, exprShape, type ExprShape } from './shape.ts';
 import type { AllocationSite, FlowStepAt } from './site.ts';
+import { compilerLineSites, type InlinedBranch } from './compilerLineSites.ts';
 
 // What analyze.ts and the bench (which also runs beside older sources) take from here with joinSites.
 export { SiteCollector } from './collector.ts';
@@ -48,6 +49,8 @@ export interface JoinOptions {
   readonly lineText?: (file: string, line: number) => string | undefined;
   /** Directory the compiler output's relative paths are relative to (for `at POS` steps). */
   readonly baseDir?: string;
+  /** The helper's answer per inlined call chain: is the innermost callee on a branch (compilerLines.ts)? */
+  readonly inlinedBranches?: readonly InlinedBranch[];
 }
 
 function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
@@ -69,7 +72,6 @@ function factMatches(f: TypeFact, s: ExprShape, d: Diagnostic): boolean {
  * duplicates (same position, expression and verdict) collapse into one site.
  */
 export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly TypeFact[], opts: JoinOptions): AllocationSite[] {
-  const rules = opts.rules;
   const keys = new PositionKeys();
   const key = keys.of.bind(keys);
   const byPos = new Map<string, TypeFact[]>();
@@ -103,6 +105,7 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
 
   const seen = new Set<string>();
   const sites: AllocationSite[] = [];
+  const fromCompiler = compilerLineSites(diagnostics, facts, byPos, key, opts);
   // Sites explained by the same block (a subject under its two keys, or reported twice) share its
   // converted steps: the conversion reads source lines.
   const reasons = new Map<readonly FlowStep[], readonly FlowStepAt[]>();
@@ -195,7 +198,7 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
           return step;
         })),
       );
-    const built = buildSite(d, s, fact, escapes, rules);
+    const built = fromCompiler.build(d, s, fact, here, escapes, via !== 'position' || !fact, buildSite, file);
     // Assigned, not spread (see above); the keys keep the order the spreads gave them (JSON output).
     const site: { -readonly [K in keyof AllocationSite]: AllocationSite[K] } = Object.assign(
       { file, line: d.line, column: toUtf16(file, d.line, d.column), expr: d.expr, escapes, reason },
@@ -218,8 +221,9 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
     const func = fact?.func ?? d.func;
     if (func) site.func = func;
     sites.push(site);
+    fromCompiler.added(site, at);
   }
-  return sites;
+  return fromCompiler.finish(sites, toUtf16);
 }
 
 /** A query for the helper's -resolve mode: a printed type, or (with a position) an inlined make's length. */

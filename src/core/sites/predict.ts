@@ -5,7 +5,7 @@ import { classify, stackPrediction, unknownPrediction, type Prediction } from '.
 import type { AllocatorRules } from '../alloc/versions.ts';
 import type { Diagnostic } from '../escape/diagnostic.ts';
 import type { FactType, TypeFact } from './facts.ts';
-import { splitTopLevel, type ExprShape } from './shape.ts';
+import { hasTopLevelPlus, splitTopLevel, type ExprShape } from './shape.ts';
 import type { AllocationSite, Construct, DynamicClassRange, TypeFacts } from './site.ts';
 
 export type Built = Pick<
@@ -137,7 +137,7 @@ const constantExpr = /^("|'|`|-?\d|-?\.\d|true$|false$)/;
  * function of n is exact; everything else stays unknown.
  */
 function withoutFacts(d: Diagnostic, s: ExprShape, construct: Construct, escapes: boolean, rules: AllocatorRules): Built {
-  if (s.kind === 'value' && constantExpr.test(d.expr)) {
+  if (s.kind === 'value' && constantExpr.test(d.expr) && !hasTopLevelPlus(d.expr)) {
     return {
       construct: 'interface-conv',
       type: null,
@@ -278,6 +278,10 @@ export function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefine
     case 'concat-assign':
       // Never joined with a diagnostic (the compiler prints none): sourceSites.ts builds these.
       return unknown(rules, construct, 'a construct found only in the source', t);
+    case 'gowrap':
+    case 'move2heap':
+      // Sites of their own (compilerLineSites.ts), never a diagnostic's fact.
+      return unknown(rules, construct, 'no compiler line reports this construct here', t);
     case 'concat':
       return unknown(
         rules,

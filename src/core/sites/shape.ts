@@ -46,6 +46,24 @@ export function exprShape(expr: string): ExprShape {
   }
   const conv = /^(string|\(\[\]byte\)|\(\[\]rune\)|\(\[\]uint8\)|\(\[\]int32\))\(/.exec(expr);
   if (conv && expr.endsWith(')')) return { kind: 'conversion', to: conv[1]!.replace(/^\((.*)\)$/, '$1') };
-  if (/ \+ /.test(expr) && !/^"/.test(expr)) return { kind: 'concat' };
+  if (hasTopLevelPlus(expr)) return { kind: 'concat' };
   return { kind: 'value' };
+}
+
+/**
+ * hasTopLevelPlus: ` + ` outside string and rune literals. Whether a `+` expression is a constant is
+ * the type checker's answer (the helper's concat/iface facts), not this; this only tells a
+ * concatenation (`"v" + ~r0`) from one literal that contains " + ".
+ */
+export function hasTopLevelPlus(expr: string): boolean {
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < expr.length && expr[i] !== c; i++) if (expr[i] === '\\') i++;
+    } else if (c === '`') {
+      i = expr.indexOf('`', i + 1);
+      if (i < 0) return false;
+    } else if (c === '+' && expr[i - 1] === ' ' && expr[i + 1] === ' ') return true;
+  }
+  return false;
 }

@@ -79,6 +79,8 @@ export interface AllocationSite {
   readonly unknownReason?: string;
   /** Model notes: why nothing is allocated, version-specific effects (from constructs.ts). */
   readonly notes?: readonly string[];
+  /** On a branch of inlined code (fmt.Errorf's no-argument errors.New): allocates only when that branch runs, so not certain. */
+  readonly conditional?: boolean;
   readonly package?: string;
   readonly func?: string;
 }

@@ -31,8 +31,10 @@ func (fc *factCollector) scanAssignments(root ast.Node) {
 		switch n := n.(type) {
 		case *ast.ForStmt:
 			fc.loops = append(fc.loops, [2]token.Pos{n.Pos(), n.End()})
+			fc.markLoopVars(n)
 		case *ast.RangeStmt:
 			fc.loops = append(fc.loops, [2]token.Pos{n.Pos(), n.End()})
+			fc.markLoopVars(n)
 		case *ast.FuncLit:
 			fc.funcLits = append(fc.funcLits, [2]token.Pos{n.Pos(), n.End()})
 			// Every outer variable the literal refers to is captured here; the first capture

@@ -52,7 +52,13 @@ type fact struct {
 	Name  string `json:"name,omitempty"`
 	// Expr: the source text of a construct found only in the source (sourcesites.go).
 	Expr string `json:"expr,omitempty"`
-	Pkg  string `json:"pkg"`
+	// AppendLine, AppendCol: for move2heap, the append whose stack buffer the return moves.
+	AppendLine int `json:"appendLine,omitempty"`
+	AppendCol  int `json:"appendCol,omitempty"`
+	// EndLine, EndCol: for gowrap, the end of the go/defer statement (its capture lines lie within).
+	EndLine int    `json:"endLine,omitempty"`
+	EndCol  int    `json:"endCol,omitempty"`
+	Pkg     string `json:"pkg"`
 	// Func: the enclosing top-level function as the compiler names it (F, T.M, (*T).M; "init" for
 	// package-level initialisers), so sites can be grouped by function.
 	Func string `json:"func,omitempty"`

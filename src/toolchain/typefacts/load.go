@@ -136,7 +136,7 @@ func checkPackage(p *listedPackage, fset *token.FileSet, imp types.ImporterFrom,
 			_ = enc.Encode(map[string]any{"kind": "package", "pkg": p.ImportPath, "dir": p.Dir, "files": len(files), "errors": []string{fmt.Sprintf("typefacts internal error: %v", r)}})
 		}
 	}()
-	fc := &factCollector{fset: fset, info: info, sizes: sizes, pkg: tpkg, enc: enc, pkgDesc: p.ImportPath, called: map[*ast.SelectorExpr]bool{}}
+	fc := &factCollector{fset: fset, info: info, sizes: sizes, pkg: tpkg, enc: enc, pkgDesc: p.ImportPath, called: map[*ast.SelectorExpr]bool{}, perLoopVars: perLoopVars(p.Dir)}
 	for _, f := range files {
 		fc.file(f)
 	}

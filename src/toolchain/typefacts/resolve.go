@@ -27,6 +27,8 @@ type resolveQuery struct {
 	Line int    `json:"line,omitempty"`
 	Col  int    `json:"col,omitempty"`
 	Expr string `json:"expr,omitempty"`
+	// Callees: an inlined call chain to answer with a branch record instead (inlinebranch.go).
+	Callees []string `json:"callees,omitempty"`
 }
 
 type resolver struct {
@@ -196,6 +198,20 @@ func runResolve(file string, byPath map[string]*listedPackage, fset *token.FileS
 		if from == nil {
 			// cmd/go headers name test variants "p [p.test]"; go list names them the same way.
 			from = byPath[strings.TrimSuffix(q.Pkg, " [main]")]
+		}
+		if len(q.Callees) > 0 {
+			out = map[string]any{"kind": "branch", "pkg": q.Pkg, "callees": q.Callees, "conditional": false}
+			if from == nil {
+				out["error"] = fmt.Sprintf("package %s not listed", q.Pkg)
+			} else if c, err := r.branch(from, q.Callees); err != nil {
+				out["error"] = err.Error()
+			} else {
+				out["conditional"] = c
+			}
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+			continue
 		}
 		var t types.Type
 		if from != nil && q.File != "" {

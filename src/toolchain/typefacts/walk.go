@@ -28,6 +28,8 @@ type factCollector struct {
 	called map[*ast.SelectorExpr]bool
 	// funcName: the top-level declaration being walked (see fact.Func).
 	funcName string
+	// perLoopVars: loop variables are per loop (loopvar.go).
+	perLoopVars bool
 }
 
 func (fc *factCollector) emit(f fact, at token.Pos) {
@@ -59,6 +61,8 @@ func (fc *factCollector) file(f *ast.File) {
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
 			fc.walk(fd.Body, fd.Type)
+			fc.goStmts(fd.Body)
+			fc.moveToHeap(fd.Type, fd.Body)
 		}
 	}
 }
