@@ -74,8 +74,9 @@ function table(m: UpgradeModel): HTMLTableElement {
     const tr = el('tr');
     tr.appendChild(el('td', s.change));
     const where = el('td');
-    const a = el('a', s.where);
-    a.href = '#';
+    // A button, not an anchor: webview code never assigns an href (hostile-text.test.ts).
+    const a = el('button', s.where, 'where');
+    a.type = 'button';
     a.addEventListener('click', (e) => {
       e.preventDefault();
       vscode.postMessage({ v: driftReportProtocol, type: 'reveal', file: s.file, line: s.line });
