@@ -10,11 +10,11 @@ import { layoutFixLine, layoutSummary } from '../core/layout/present.ts';
 import { layoutTreeGroup } from '../core/layout/tree.ts';
 import type { LayoutAdvice } from '../core/layout/types.ts';
 import type { HeapTreeNode } from '../core/sites/present.ts';
-import { goEnv } from '../toolchain/go.ts';
+import { goEnv, type RunGoOptions } from '../toolchain/go.ts';
 import { layoutFacts, rewriteLayouts, type LayoutFacts } from '../toolchain/layout.ts';
 import type { AnalysisService } from './analysis.ts';
 import type { Log } from './log.ts';
-import { readLayoutMinSaving } from './config.ts';
+import { readLayoutMinSaving, readSettings } from './config.ts';
 import { canSpawn } from './trust.ts';
 
 export const layoutDiagnosticCode = 'goHeap.layout';
@@ -54,6 +54,18 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
     );
   }
 
+  /** runOptions: how the analysis runs go (the configured binary, environment and build tags), so the helper sees the same build. */
+  private runOptions(cwd: string): RunGoOptions & { buildTags: readonly string[] } {
+    const settings = readSettings(vscode.Uri.file(cwd)).analysis;
+    return {
+      cwd,
+      env: { ...settings.env },
+      buildTags: [...settings.buildTags],
+      onCommand: (argv, dir) => this.log.command(argv, dir),
+      ...(settings.goBinary ? { goBinary: settings.goBinary } : {}),
+    };
+  }
+
   /** All advice, for the Heap view's Layout group and the tests. */
   all(): readonly LayoutAdvice[] {
     return this.advice;
@@ -80,8 +92,9 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
     const uses = [];
     try {
       for (const mod of latest.modules) {
-        const e = await goEnv({ cwd: mod });
-        const f = await layoutFacts({ cwd: mod, goVersion: e.GOVERSION, arch: latest.arch || e.GOARCH });
+        const run = this.runOptions(mod);
+        const e = await goEnv(run);
+        const f = await layoutFacts({ ...run, goVersion: e.GOVERSION, arch: latest.arch || e.GOARCH });
         this.facts.set(mod, { ...f, goVersion: e.GOVERSION });
         structs.push(...f.structs);
         uses.push(...f.uses);
@@ -176,7 +189,8 @@ export class LayoutAdvisor implements vscode.Disposable, vscode.CodeActionProvid
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.isDirty) await doc.save();
     const mod = [...this.facts.entries()].find(([m]) => a.file.startsWith(m))?.[1];
-    const out = await rewriteLayouts([a], { cwd: vscode.Uri.joinPath(uri, '..').fsPath, goVersion: mod?.goVersion ?? 'go' });
+    const run = this.runOptions(vscode.Uri.joinPath(uri, '..').fsPath);
+    const out = await rewriteLayouts([a], { ...run, goVersion: mod?.goVersion ?? 'go' });
     const r = out.results[0];
     const content = out.contents.get(a.file);
     if (!r || r.status !== 'ok' || content === undefined) {
