@@ -346,7 +346,7 @@ suite('e2e: the extension in code-server', { timeout: 600_000 }, () => {
       rows.join('\n'),
     );
     assert.ok(
-      rows.some((r) => /^size unknown\s*3 sites$/.test(r)),
+      rows.some((r) => /^size unknown\s*4 sites$/.test(r)),
       rows.join('\n'),
     );
     // The view's message says what the numbers count: the status bar's heap sites, split as Simulate Heap runs them.
