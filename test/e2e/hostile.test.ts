@@ -237,11 +237,7 @@ suite('e2e: hostile text in hovers, the Heap view and the webview', { timeout: 6
     const rows = (await frame.locator('#workload tbody tr').allInnerTexts()).join('\n');
     // Only sites of static size make workload rows: the concatenations of lines 15–20 are sized at run
     // time (issue 13, class 2), so line 21's `<img …><script>…` label carries the markup here.
-    for (const w of [
-      '<img src=x onerror=window.__ghlCanary=1><script>window.__ghlCanary=2',
-      `${imgFile}:`,
-      `${linkFile}:`,
-    ]) {
+    for (const w of ['<img src=x onerror=window.__ghlCanary=1><script>window.__ghlCanary=2', `${imgFile}:`, `${linkFile}:`]) {
       assert.ok(rows.includes(w), `the workload table shows ${w} as text:\n${rows}`);
     }
     await frame.locator('vscode-button', { hasText: '× 1 000 live' }).click();

@@ -39,6 +39,7 @@ interface JsonSite {
   file: string;
   line: number;
   expr: string;
+  construct: string;
   prediction: { kind: string; slotBytes: number };
   dynamic?: unknown[];
   measured?: Measured;
@@ -75,9 +76,13 @@ suite('profile CLI on real heap profiles', { skip: hasGo ? false : noGo }, () =>
       if (s.prediction.kind !== 'unknown' && !s.dynamic)
         assert.equal(m.verdict, 'confirmed', `${s.file}:${s.line} ${s.expr}: ${JSON.stringify(m)}`);
     }
+    // The map insert the compiler reports nothing for is a site found in the source (issue 13, class 4):
+    // the profile's first group lands on it, not in the unattributed list.
     const un = o.profile['unattributed'] as { line: number; file: string; reason: string }[];
-    const insert = un.find((u) => u.file.endsWith('demo/main.go') && u.line === 89)!;
-    assert.match(insert.reason, /^map growth on insert \(`m\["a"\] = 1`\)/);
+    assert.ok(!un.some((u) => u.file.endsWith('demo/main.go') && u.line === 89), JSON.stringify(un));
+    const insert = o.sites.find((s) => s.file.endsWith('demo/main.go') && s.line === 89);
+    assert.equal(insert?.construct, 'map-insert');
+    assert.ok(insert.measured!.objects > 0, JSON.stringify(insert));
   });
 
   test('analyze --profile --text: a measured line under each hit site, the the summary line', async () => {
@@ -85,7 +90,10 @@ suite('profile CLI on real heap profiles', { skip: hasGo ? false : noGo }, () =>
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     const at = lines.findIndex((l) => l.startsWith('main.go:59:'));
-    assert.match(lines[at + 1]!, /^ {4}measured: \d+ objects · [\d.]+ MiB \([\d.]+ % of the profile\) · 40 KiB slot ✓ as predicted$/);
+    assert.match(
+      lines[at + 1]!,
+      /^ {4}measured: \d+ objects · [\d.]+ MiB \([\d.]+ % of the profile\) · ([\d.]+ KiB in use · )?40 KiB slot ✓ as predicted$/,
+    );
     assert.ok(
       lines.some((l) => /^# profile .*mem\.out: .* attributed to \d+ sites$/.test(l)),
       'no summary line',

@@ -34,7 +34,9 @@ export type TypeFactKind =
   /** A go/defer statement's wrapper closure: captures are the evaluated arguments (typefacts/gostmt.go). */
   | 'gowrap'
   /** go1.26+: a returned slice built by appends, moved to the heap at this return (typefacts/movetoheap.go). */
-  | 'move2heap';
+  | 'move2heap'
+  /** A top-level function's extent (line to endLine): names the function of sites that have no fact. */
+  | 'func';
 
 /** One allocating expression from the helper, at the position the compiler prints for it. */
 export interface TypeFact {

@@ -76,7 +76,17 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
   const key = keys.of.bind(keys);
   const byPos = new Map<string, TypeFact[]>();
   const byTypeName = new Map<string, TypeFact[]>();
+  // A site with no fact of its own (code inlined from another package or a generic body) still sits in
+  // the function that encloses its line: any fact on that line names it.
+  const funcOfLine = new Map<string, string>();
+  const funcExtents = new Map<string, { line: number; endLine: number; func: string }[]>();
   for (const f of facts) {
+    if (f.kind === 'func') {
+      if (f.func && f.endLine)
+        (funcExtents.get(f.file) ?? funcExtents.set(f.file, []).get(f.file)!).push({ line: f.line, endLine: f.endLine, func: f.func });
+      continue;
+    }
+    if (f.func && !funcOfLine.has(`${f.file}:${f.line}`)) funcOfLine.set(`${f.file}:${f.line}`, f.func);
     const k = key(f.file, f.line, f.col);
     const list = byPos.get(k);
     if (list) list.push(f);
@@ -218,7 +228,11 @@ export function joinSites(diagnostics: readonly Diagnostic[], facts: readonly Ty
         `inlined: the length is the constant ${inlinedLen} the inlined calls pass (their source, followed)`,
       ];
     if (d.package) site.package = d.package;
-    const func = fact?.func ?? d.func;
+    const func =
+      fact?.func ??
+      d.func ??
+      funcOfLine.get(`${file}:${d.line}`) ??
+      funcExtents.get(file)?.find((e) => e.line <= d.line && d.line <= e.endLine)?.func;
     if (func) site.func = func;
     sites.push(site);
     fromCompiler.added(site, at);

@@ -280,6 +280,7 @@ export function buildSite(d: Diagnostic, s: ExprShape, fact: TypeFact | undefine
       return unknown(rules, construct, 'a construct found only in the source', t);
     case 'gowrap':
     case 'move2heap':
+    case 'func': // an extent, never in byPos (join.ts)
       // Sites of their own (compilerLineSites.ts), never a diagnostic's fact.
       return unknown(rules, construct, 'no compiler line reports this construct here', t);
     case 'concat':

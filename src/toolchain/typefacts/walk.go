@@ -57,6 +57,9 @@ func (fc *factCollector) file(f *ast.File) {
 		}
 		fc.assigned, fc.addrTaken, fc.loops, fc.funcLits, fc.firstCapture = map[types.Object][]token.Pos{}, map[types.Object]bool{}, nil, nil, map[types.Object]token.Pos{}
 		fc.funcName = funcDeclName(fd)
+		// The declaration's extent: sites with no fact of their own (bodies inlined from other
+		// packages, generic instances) are named after the function whose lines hold them.
+		fc.emit(fact{Kind: "func", EndLine: fc.fset.Position(fd.End()).Line}, fd.Pos())
 		fc.scanAssignments(fd)
 		fc.params(fd.Recv, fd.Type)
 		if fd.Body != nil {
