@@ -150,7 +150,9 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
     },
   };
   try {
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(o.folder)}`);
+    // The workbench's bundles take long to load on a busy machine: wait for the document only (the
+    // workbench itself is awaited below), with bounds far above an idle machine's seconds.
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(o.folder)}`, { waitUntil: 'domcontentloaded', timeout: 180_000 });
     await waitForWorkbench(page, o.readyFile);
     mark('workbench ready');
   } catch (e) {
@@ -163,8 +165,8 @@ export async function openWorkbench(o: WorkbenchOptions): Promise<Workbench> {
 
 /** waitForWorkbench: the workbench is ready when the Explorer lists `file`. */
 export async function waitForWorkbench(page: Page, file: string): Promise<void> {
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: file }).first().waitFor({ timeout: 60_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: file }).first().waitFor({ timeout: 120_000 });
 }
 
 /**
