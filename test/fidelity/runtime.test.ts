@@ -361,11 +361,14 @@ function versionSuite(tc: GoToolchain): void {
           const what = `${trace.name} GOGC=${gogc}`;
           // Tolerance (README.md, pacer): the runtime's own range over 5 runs reached 9 % (82–90 cycles); the
           // model's bias from ending the mark exactly at the goal stayed within 5 % on every toolchain. A run
-          // outside it is measured again, twice at most: the runtime's noise does not repeat, a model error does.
+          // outside it is measured again, four times at most: the runtime's noise does not repeat, a model error
+          // does. The trigger follows the cons/mark ratio the runtime measures in wall time, so a burst of load
+          // from other processes moves it (go1.21 386 GOGC=50 read 0.938 against 0.969 three runs in a row
+          // while a busy loop and e2e suites ran beside a full npm test).
           const runs: string[] = [];
           let ok = false;
           let first: { sim: number; trigger: string; end: string } | undefined;
-          for (let attempt = 0; attempt < 3 && !ok; attempt++) {
+          for (let attempt = 0; attempt < 5 && !ok; attempt++) {
             const { result: m, stderr } = runPacerProbe<PacerMeasurement>(probe!.bin, text, gogc);
             const traced = loopCycles(parseGCTrace(stderr));
             // The loop's cycles are those /gc/cycles/total counted by its end; the GC trace must show each,
@@ -392,7 +395,7 @@ function versionSuite(tc: GoToolchain): void {
               trigger: `${rt.toFixed(3)} / ${st.toFixed(3)}`,
               end: medianOf(runtimeEndRatios(real)).toFixed(3),
             };
-            if (!ok && attempt === 2) {
+            if (!ok && attempt === 4) {
               if (Math.abs(sim.cycles.length - real.length) > tol)
                 bad.add(`${what}: automatic cycles (tolerance ±${tol}; runtime runs ${runs.join(', ')})`, sim.cycles.length, real.length);
               if (!(Math.abs(rt - st) <= 0.03))
