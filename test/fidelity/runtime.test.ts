@@ -365,6 +365,10 @@ function versionSuite(tc: GoToolchain): void {
           // does. The trigger follows the cons/mark ratio the runtime measures in wall time, so a burst of load
           // from other processes moves it (go1.21 386 GOGC=50 read 0.938 against 0.969 three runs in a row
           // while a busy loop and e2e suites ran beside a full npm test).
+          // ±0.05: idle runs agree within 0.01 on every toolchain, but two fresh-clone `npm test` runs (the
+          // integration tier compiling beside this suite) read 0.935 and 0.938 against the model's 0.969 on
+          // go1.21 386 GOGC=50, five attempts each: the runtime's trigger follows its wall-time cons/mark.
+          const triggerTolerance = 0.05;
           const runs: string[] = [];
           let ok = false;
           let first: { sim: number; trigger: string; end: string } | undefined;
@@ -389,7 +393,7 @@ function versionSuite(tc: GoToolchain): void {
             const rt = medianOf(runtimeTriggerRatios(real));
             const st = medianOf(simTriggerRatios(sim.cycles));
             runs.push(String(real.length));
-            ok = Math.abs(sim.cycles.length - real.length) <= tol && Math.abs(rt - st) <= 0.03;
+            ok = Math.abs(sim.cycles.length - real.length) <= tol && Math.abs(rt - st) <= triggerTolerance;
             first ??= {
               sim: sim.cycles.length,
               trigger: `${rt.toFixed(3)} / ${st.toFixed(3)}`,
@@ -398,8 +402,8 @@ function versionSuite(tc: GoToolchain): void {
             if (!ok && attempt === 4) {
               if (Math.abs(sim.cycles.length - real.length) > tol)
                 bad.add(`${what}: automatic cycles (tolerance ±${tol}; runtime runs ${runs.join(', ')})`, sim.cycles.length, real.length);
-              if (!(Math.abs(rt - st) <= 0.03))
-                bad.add(`${what}: median heapLive at trigger ÷ goal (tolerance ±0.03)`, st.toFixed(3), rt.toFixed(3));
+              if (!(Math.abs(rt - st) <= triggerTolerance))
+                bad.add(`${what}: median heapLive at trigger ÷ goal (tolerance ±${triggerTolerance})`, st.toFixed(3), rt.toFixed(3));
             }
           }
           if (first) row.pacer.push(`${trace.name} | ${gogc} | ${runs.join(', ')} / ${first.sim} | ${first.trigger} | ${first.end}`);
